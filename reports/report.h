@@ -1,0 +1,33 @@
+/*
+ * report.h — renderers: turn the library's public result structs into text,
+ * JSON (and later SARIF, JUnit, HTML, Markdown). They read only public
+ * structs and write to the FILE the CLI hands them.
+ */
+#ifndef PREFLIGHT_REPORT_H
+#define PREFLIGHT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "preflight/preflight.h"
+
+/*
+ * Copy possibly-invalid UTF-8 into out[cap] with every bad byte replaced by
+ * U+FFFD and control characters other than tab/newline shown as U+FFFD, so
+ * every report stays valid UTF-8 (and valid JSON).
+ */
+void pf_report_clean_utf8(const char *in, size_t len, char *out, size_t cap);
+
+/* One number's result as a JSON object (SPEC §3 user_number fields).
+ * error is NULL for a parsed number, else why it could not be parsed. */
+cJSON *pf_report_json_number(const pf_number *n, const char *error);
+
+/* Print cJSON (formatted) and a newline; false on allocation failure. */
+bool pf_report_json_print(FILE *f, const cJSON *doc);
+
+/* One number's result as one line of text. */
+void pf_report_text_number(FILE *f, const pf_number *n, const char *error, bool color);
+
+#endif

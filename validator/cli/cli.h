@@ -1,0 +1,135 @@
+/*
+ * cli.h — what the preflight program's files share: the option table and
+ * parser, the common flags, output and exit codes.
+ *
+ * The CLI is a client of the public library API only.
+ */
+#ifndef PREFLIGHT_CLI_H
+#define PREFLIGHT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "preflight/preflight.h"
+
+/* Exit codes, SPEC §2. */
+enum {
+    CLI_EXIT_OK = 0,      /* nothing at or above --fail-on */
+    CLI_EXIT_FINDING = 1, /* a finding at or above --fail-on */
+    CLI_EXIT_USAGE = 2,   /* usage or input error */
+    CLI_EXIT_SEND = 3     /* the send itself failed */
+};
+
+enum cli_arg { CLI_NO_ARG = 0, CLI_ARG = 1 };
+
+/* One row of a command's option table; also the source of its --help. */
+struct cli_opt {
+    const char *name;    /* long name without "--" */
+    enum cli_arg arg;
+    int id;              /* returned by cli_next */
+    const char *metavar; /* for --help, when arg */
+    const char *help;
+};
+
+/* Ids of the common options; commands number their own from CLI_OPT_OWN. */
+enum {
+    CLI_OPT_HELP = 1000,
+    CLI_OPT_VERSION,
+    CLI_OPT_FORMAT,
+    CLI_OPT_OUTPUT,
+    CLI_OPT_RULES,
+    CLI_OPT_DATA,
+    CLI_OPT_FAIL_ON,
+    CLI_OPT_QUIET,
+    CLI_OPT_COLOR,
+    CLI_OPT_OWN = 2000
+};
+
+/* Rows for the common options, to put at the end of a command's table. */
+#define CLI_COMMON_OPTS                                                                  \
+    {"format", CLI_ARG, CLI_OPT_FORMAT, "FMT", "output format (text, json, ...)"},       \
+        {"output", CLI_ARG, CLI_OPT_OUTPUT, "FILE", "write the result to FILE"},         \
+        {"rules", CLI_ARG, CLI_OPT_RULES, "DIR", "rule pack directory (repeatable)"},    \
+        {"data", CLI_ARG, CLI_OPT_DATA, "DIR", "data directory (repeatable)"},           \
+        {"fail-on", CLI_ARG, CLI_OPT_FAIL_ON, "LEVEL", "exit 1 at block (default) or warn"}, \
+        {"quiet", CLI_NO_ARG, CLI_OPT_QUIET, NULL, "print nothing but errors"},          \
+        {"color", CLI_ARG, CLI_OPT_COLOR, "WHEN", "auto (default), always or never"},    \
+        {"help", CLI_NO_ARG, CLI_OPT_HELP, NULL, "show this help"},                      \
+        {"version", CLI_NO_ARG, CLI_OPT_VERSION, NULL, "show the version"},              \
+    {                                                                                    \
+        NULL, CLI_NO_ARG, 0, NULL, NULL                                                  \
+    }
+
+#define CLI_MAX_DIRS 16
+
+enum cli_level { CLI_FAIL_BLOCK = 0, CLI_FAIL_WARN = 1 };
+
+/* The common flags after parsing. */
+struct cli_common {
+    const char *command;
+    const char *format; /* NULL until set */
+    const char *output;
+    const char *rules[CLI_MAX_DIRS];
+    int nrules;
+    const char *data[CLI_MAX_DIRS];
+    int ndata;
+    enum cli_level fail_on;
+    bool quiet;
+    bool color;
+};
+
+/* Parser state over argv. Options may come before or after positionals;
+ * "--" ends options. */
+struct cli_parser {
+    int argc;
+    char **argv;
+    int i;
+    const struct cli_opt *opts;
+    const char *command;
+    bool only_positional;
+};
+
+enum { CLI_END = -1, CLI_ERROR = -2, CLI_POSITIONAL = 0 };
+
+void cli_parser_init(struct cli_parser *p, const char *command, int argc, char **argv,
+                     const struct cli_opt *opts);
+
+/* Next option id, CLI_POSITIONAL (value in *val), CLI_END, or CLI_ERROR
+ * (already reported on stderr). */
+int cli_next(struct cli_parser *p, const char **val);
+
+/* Start the common flags with their defaults (color from the TTY and NO_COLOR). */
+void cli_common_init(struct cli_common *c, const char *command);
+
+/*
+ * Handle a common option. Returns 1 when handled, 0 when id is not a common
+ * option, -1 on a bad value (reported), and for --help / --version prints
+ * and returns 2 (the command should exit 0).
+ */
+int cli_common_option(struct cli_common *c, int id, const char *val,
+                      const struct cli_opt *opts, const char *usage);
+
+/* Check --format against the allowed list (NULL-terminated); default first. */
+bool cli_check_format(struct cli_common *c, const char *const *allowed);
+
+/* Print "preflight CMD: message" to stderr. */
+void cli_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print a diag as "file:line:col: path: message" to stderr. */
+void cli_error_diag(const char *command, const pf_diag *diag);
+
+/* Open --output (or stdout). Returns NULL after reporting an error. */
+FILE *cli_open_output(const struct cli_common *c);
+/* Close it; returns false (and reports) when writing failed. */
+bool cli_close_output(const struct cli_common *c, FILE *f);
+
+/* Print a command's help from its usage line and option table. */
+void cli_print_help(FILE *f, const char *usage, const struct cli_opt *opts);
+
+/* The installed or source-tree directory holding "rules" or "data". */
+const char *cli_default_dir(const char *what, char *buf, size_t cap);
+
+int cli_number(int argc, char **argv);
+
+#endif

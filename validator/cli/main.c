@@ -1,0 +1,49 @@
+/*
+ * main.c — the preflight program: find the subcommand and run it.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"number", cli_number, "parse and classify phone numbers"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: preflight COMMAND [OPTIONS]\n\n"
+               "Pre-flight checks for outbound SMS.\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'preflight COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("preflight %s\n", pf_version());
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    cli_error(NULL, "unknown command '%s'", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

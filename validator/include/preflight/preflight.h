@@ -1,0 +1,17 @@
+/*
+ * preflight.h — the umbrella header of libpreflight.
+ *
+ * sms-preflight answers, before an SMS is sent: may this message go to this
+ * number, from this sender, now? Include this header, or only the area
+ * headers you need.
+ */
+#ifndef PREFLIGHT_PREFLIGHT_H
+#define PREFLIGHT_PREFLIGHT_H
+
+#include "preflight/number.h"
+#include "preflight/segments.h"
+#include "preflight/status.h"
+#include "preflight/util.h"
+#include "preflight/version.h"
+
+#endif

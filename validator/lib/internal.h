@@ -1,0 +1,48 @@
+/*
+ * internal.h — helpers shared by the library's files (pfi_ prefix), never
+ * installed.
+ */
+#ifndef PREFLIGHT_INTERNAL_H
+#define PREFLIGHT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "preflight/status.h"
+
+/*
+ * File-local functions are declared PF_STATIC: `static` in the library,
+ * visible in the unit-test build (PF_UNITTEST), where tests declare them.
+ */
+#ifdef PF_UNITTEST
+#define PF_STATIC
+#else
+#define PF_STATIC static
+#endif
+
+#if defined(__GNUC__)
+#define PF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PF_PRINTF(f, a)
+#endif
+
+/* libphonenumber refuses input longer than this (kMaxInputStringLength). */
+#define PFI_NUMBER_PARSE_MAX 250
+
+/* Set diag->status and diag->message (printf style); diag may be NULL. */
+void pfi_diag_set(pf_diag *diag, pf_status status, const char *fmt, ...) PF_PRINTF(3, 4);
+
+/* Set diag->file (NULL-safe on both sides). */
+void pfi_diag_file(pf_diag *diag, const char *file);
+
+/* Set diag->path (printf style); diag may be NULL. */
+void pfi_diag_path(pf_diag *diag, const char *fmt, ...) PF_PRINTF(2, 3);
+
+/* Copy len bytes of src into dst[cap], cut to fit, always NUL-terminated. */
+void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len);
+
+/* Read a whole file into a NUL-terminated heap buffer (max_size bytes at most). */
+pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *len,
+                        pf_diag *diag);
+
+#endif

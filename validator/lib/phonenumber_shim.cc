@@ -1,0 +1,193 @@
+/*
+ * phonenumber_shim.cc — the single C++ translation unit: libphonenumber
+ * behind a C interface (see phonenumber_shim.h).
+ *
+ * PhoneNumberUtil is a process-wide singleton whose const methods are safe
+ * to call from many threads; the matcher is created per call. Every entry
+ * point catches every exception, because an exception crossing into C is
+ * undefined behaviour.
+ */
+#include "phonenumber_shim.h"
+
+#include <cstring>
+#include <set>
+#include <string>
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumbermatch.h>
+#include <phonenumbers/phonenumbermatcher.h>
+#include <phonenumbers/phonenumberutil.h>
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberMatch;
+using i18n::phonenumbers::PhoneNumberMatcher;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+namespace {
+
+const PhoneNumberUtil &util()
+{
+    return *PhoneNumberUtil::GetInstance();
+}
+
+/* pf_number_type values, in the order of number.h. */
+int type_to_pf(PhoneNumberUtil::PhoneNumberType t)
+{
+    switch (t) {
+    case PhoneNumberUtil::FIXED_LINE: return 1;
+    case PhoneNumberUtil::MOBILE: return 2;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return 3;
+    case PhoneNumberUtil::TOLL_FREE: return 4;
+    case PhoneNumberUtil::PREMIUM_RATE: return 5;
+    case PhoneNumberUtil::SHARED_COST: return 6;
+    case PhoneNumberUtil::VOIP: return 7;
+    case PhoneNumberUtil::PERSONAL_NUMBER: return 8;
+    case PhoneNumberUtil::PAGER: return 9;
+    case PhoneNumberUtil::UAN: return 10;
+    case PhoneNumberUtil::VOICEMAIL: return 11;
+    case PhoneNumberUtil::UNKNOWN: return 0;
+    }
+    return 0;
+}
+
+bool type_from_pf(int t, PhoneNumberUtil::PhoneNumberType *out)
+{
+    static const PhoneNumberUtil::PhoneNumberType map[] = {
+        PhoneNumberUtil::UNKNOWN,         PhoneNumberUtil::FIXED_LINE,
+        PhoneNumberUtil::MOBILE,          PhoneNumberUtil::FIXED_LINE_OR_MOBILE,
+        PhoneNumberUtil::TOLL_FREE,       PhoneNumberUtil::PREMIUM_RATE,
+        PhoneNumberUtil::SHARED_COST,     PhoneNumberUtil::VOIP,
+        PhoneNumberUtil::PERSONAL_NUMBER, PhoneNumberUtil::PAGER,
+        PhoneNumberUtil::UAN,             PhoneNumberUtil::VOICEMAIL,
+    };
+    if (t < 0 || t >= (int)(sizeof map / sizeof map[0]))
+        return false;
+    *out = map[t];
+    return true;
+}
+
+void copy_out(const std::string &s, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return;
+    size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
+    memcpy(buf, s.data(), n);
+    buf[n] = '\0';
+}
+
+} // namespace
+
+extern "C" pfi_phone_error pfi_phone_parse(const char *input, size_t len, const char *region,
+                                           pfi_phone_info *info)
+{
+    try {
+        memset(info, 0, sizeof *info);
+        const PhoneNumberUtil &u = util();
+        PhoneNumber num;
+        std::string r = region && *region ? region : "ZZ";
+        switch (u.Parse(std::string(input, len), r, &num)) {
+        case PhoneNumberUtil::NO_PARSING_ERROR: break;
+        case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR: return PFI_PHONE_INVALID_COUNTRY_CODE;
+        case PhoneNumberUtil::NOT_A_NUMBER: return PFI_PHONE_NOT_A_NUMBER;
+        case PhoneNumberUtil::TOO_SHORT_AFTER_IDD: return PFI_PHONE_TOO_SHORT_AFTER_IDD;
+        case PhoneNumberUtil::TOO_SHORT_NSN: return PFI_PHONE_TOO_SHORT_NSN;
+        case PhoneNumberUtil::TOO_LONG_NSN: return PFI_PHONE_TOO_LONG;
+        }
+        std::string e164;
+        u.Format(num, PhoneNumberUtil::E164, &e164);
+        copy_out(e164, info->e164, sizeof info->e164);
+        info->calling_code = num.country_code();
+        std::string rc;
+        u.GetRegionCodeForNumber(num, &rc);
+        if (rc == "ZZ") {
+            /* Non-geographic entities (+800, +882 ...) carry region "001". */
+            std::string main;
+            u.GetRegionCodeForCountryCode(num.country_code(), &main);
+            rc = main == "001" ? "001" : "";
+        }
+        copy_out(rc, info->region, sizeof info->region);
+        info->type = type_to_pf(u.GetNumberType(num));
+        info->valid = u.IsValidNumber(num);
+        info->possible = u.IsPossibleNumber(num);
+        return PFI_PHONE_OK;
+    } catch (...) {
+        return PFI_PHONE_EXCEPTION;
+    }
+}
+
+extern "C" bool pfi_phone_region_supported(const char *region)
+{
+    try {
+        /* 0 is libphonenumber's answer for any region it does not know. */
+        return strlen(region) == 2 && util().GetCountryCodeForRegion(region) != 0;
+    } catch (...) {
+        return false;
+    }
+}
+
+extern "C" int pfi_phone_region_calling_code(const char *region)
+{
+    try {
+        return util().GetCountryCodeForRegion(region);
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" long pfi_phone_regions(char (*regions)[3], size_t cap)
+{
+    try {
+        std::set<std::string> set;
+        util().GetSupportedRegions(&set);
+        size_t i = 0;
+        for (const std::string &r : set) {
+            if (i < cap)
+                copy_out(r, regions[i], 3);
+            i++;
+        }
+        return (long)i;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" bool pfi_phone_example(const char *region, int type, char *buf, size_t cap)
+{
+    try {
+        PhoneNumberUtil::PhoneNumberType t;
+        if (!type_from_pf(type, &t))
+            return false;
+        const PhoneNumberUtil &u = util();
+        PhoneNumber num;
+        if (!u.GetExampleNumberForType(region, t, &num))
+            return false;
+        std::string e164;
+        u.Format(num, PhoneNumberUtil::E164, &e164);
+        copy_out(e164, buf, cap);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+extern "C" long pfi_phone_find(const char *text, size_t len, const char *region,
+                               size_t *starts, size_t *ends, size_t cap)
+{
+    try {
+        std::string r = region && *region ? region : "ZZ";
+        PhoneNumberMatcher m(util(), std::string(text, len), r, PhoneNumberMatcher::VALID,
+                             /* max_tries: libphonenumber's own default bound */ 65535);
+        size_t n = 0;
+        PhoneNumberMatch match;
+        while (m.HasNext() && m.Next(&match)) {
+            if (n < cap) {
+                starts[n] = (size_t)match.start();
+                ends[n] = (size_t)match.start() + match.raw_string().size();
+            }
+            n++;
+        }
+        return (long)n;
+    } catch (...) {
+        return -1;
+    }
+}

@@ -1,0 +1,81 @@
+/*
+ * utf8.c — strict UTF-8 decoding and validation (RFC 3629 / Unicode
+ * Table 3-7): every accepted byte sequence is the shortest form of a scalar
+ * value, so messages cannot smuggle overlong or surrogate encodings past the
+ * checks that look at code points.
+ */
+#include "preflight/segments.h"
+#include "utf8_int.h"
+
+size_t pfi_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char b0 = s[0];
+    /* Second-byte bounds narrow for E0, ED, F0 and F4: that is what rules
+     * out overlong forms, surrogates and values above U+10FFFF without
+     * decoding first and range-checking after. */
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t need;
+    uint32_t v;
+
+    if (b0 < 0x80) {
+        *cp = b0;
+        return 1;
+    }
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 2;
+        v = b0 & 0x1Fu;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 3;
+        v = b0 & 0x0Fu;
+        if (b0 == 0xE0)
+            lo = 0xA0;
+        else if (b0 == 0xED)
+            hi = 0x9F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 4;
+        v = b0 & 0x07u;
+        if (b0 == 0xF0)
+            lo = 0x90;
+        else if (b0 == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (len < need)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if (i > 1 && (s[i] & 0xC0u) != 0x80u)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    *cp = v;
+    return need;
+}
+
+/*
+ * The offset reported is where the ill-formed sequence starts (its lead
+ * byte, or the stray byte itself), the same position Python and ICU report,
+ * so an editor can put the cursor on the character that has to go.
+ */
+pf_status pf_utf8_validate(const char *buf, size_t len, size_t *bad_offset)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    size_t pos = 0;
+
+    if (!buf && len > 0)
+        return PF_E_INVALID;
+    while (pos < len) {
+        uint32_t cp;
+        size_t n = pfi_utf8_decode(s + pos, len - pos, &cp);
+
+        if (n == 0) {
+            if (bad_offset)
+                *bad_offset = pos;
+            return PF_E_UTF8;
+        }
+        pos += n;
+    }
+    return PF_OK;
+}
