@@ -1,6 +1,7 @@
 /*
  * json.c — the JSON renderer (SPEC §3 field names).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "report.h"
@@ -28,5 +29,117 @@ cJSON *pf_report_json_number(const pf_number *n, const char *error)
     else
         cJSON_AddNullToObject(o, "region");
     cJSON_AddStringToObject(o, "type", pf_number_type_name(n->type));
+    return o;
+}
+
+static cJSON *string_list(const char *const *items, size_t n, bool known)
+{
+    if (!known)
+        return cJSON_CreateString("unknown");
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+    return a;
+}
+
+static void add_str_or_null(cJSON *o, const char *key, const char *s)
+{
+    if (s)
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static void hhmm(unsigned minutes, char buf[6])
+{
+    snprintf(buf, 6, "%02u:%02u", minutes / 60 % 24, minutes % 60);
+}
+
+cJSON *pf_report_json_country(const pf_country *c)
+{
+    static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "code", c->code);
+    cJSON_AddStringToObject(o, "name", c->name ? c->name : "");
+    cJSON_AddNumberToObject(o, "calling_code", c->calling_code);
+    cJSON_AddStringToObject(o, "sms", pf_tri_name(c->sms));
+    cJSON_AddStringToObject(o, "two_way", pf_tri_name(c->two_way));
+    cJSON_AddStringToObject(o, "concatenation", pf_tri_name(c->concatenation));
+    add_str_or_null(o, "length_note", c->length_note);
+    cJSON_AddStringToObject(o, "landline_sms", pf_tri_name(c->landline_sms));
+    cJSON *s = cJSON_AddObjectToObject(o, "senders");
+    for (int k = 0; s && k < PF_SK_COUNT; k++)
+        cJSON_AddStringToObject(s, pf_sender_kind_name((pf_sender_kind)k),
+                                pf_sender_status_name(c->senders[k]));
+    cJSON *regs = cJSON_AddArrayToObject(o, "registrations");
+    for (size_t i = 0; regs && i < c->registration_count; i++) {
+        const pf_registration *r = &c->registrations[i];
+        cJSON *ro = cJSON_CreateObject();
+        cJSON_AddStringToObject(ro, "name", r->name);
+        cJSON *kinds = cJSON_AddArrayToObject(ro, "senders");
+        for (int k = 0; kinds && k < PF_SK_COUNT; k++) {
+            if (r->senders & (1u << k))
+                cJSON_AddItemToArray(kinds,
+                                     cJSON_CreateString(pf_sender_kind_name((pf_sender_kind)k)));
+        }
+        cJSON_AddStringToObject(ro, "note", r->note ? r->note : "");
+        cJSON_AddItemToArray(regs, ro);
+    }
+    add_str_or_null(o, "sender_id_rules", c->sender_id_rules);
+    if (c->quiet == PF_QUIET_UNKNOWN) {
+        cJSON_AddStringToObject(o, "quiet_hours", "unknown");
+    } else if (c->quiet == PF_QUIET_NONE) {
+        cJSON_AddNullToObject(o, "quiet_hours");
+    } else {
+        cJSON *q = cJSON_AddArrayToObject(o, "quiet_hours");
+        for (size_t i = 0; q && i < c->quiet_window_count; i++) {
+            const pf_quiet_window *w = &c->quiet_windows[i];
+            char from[6], to[6];
+            hhmm(w->from_minute, from);
+            hhmm(w->to_minute, to);
+            cJSON *wo = cJSON_CreateObject();
+            cJSON_AddStringToObject(wo, "from", from);
+            cJSON_AddStringToObject(wo, "to", to);
+            cJSON *d = cJSON_AddArrayToObject(wo, "days");
+            for (int k = 0; d && k < 7; k++) {
+                if (w->days & (1u << k))
+                    cJSON_AddItemToArray(d, cJSON_CreateString(days[k]));
+            }
+            cJSON_AddStringToObject(wo, "traffic", w->promotional_only ? "promotional" : "all");
+            cJSON_AddItemToArray(q, wo);
+        }
+    }
+    cJSON *ct = cJSON_AddObjectToObject(o, "content");
+    if (ct) {
+        cJSON_AddStringToObject(ct, "url_shorteners_banned", pf_tri_name(c->url_shorteners_banned));
+        cJSON_AddStringToObject(ct, "urls_banned", pf_tri_name(c->urls_banned));
+        cJSON_AddStringToObject(ct, "phone_numbers_banned", pf_tri_name(c->phone_numbers_banned));
+        cJSON_AddStringToObject(ct, "chat_app_links_banned", pf_tri_name(c->chat_app_links_banned));
+        cJSON_AddItemToObject(ct, "banned_categories",
+                              string_list(c->banned_categories, c->banned_category_count,
+                                          c->banned_categories_known));
+    }
+    cJSON *oo = cJSON_AddObjectToObject(o, "opt_out");
+    if (oo) {
+        cJSON_AddStringToObject(oo, "required", pf_tri_name(c->opt_out_required));
+        cJSON_AddItemToObject(oo, "keywords",
+                              string_list(c->opt_out_keywords, c->opt_out_keyword_count,
+                                          c->opt_out_keywords_known));
+    }
+    cJSON_AddStringToObject(o, "notes", c->notes ? c->notes : "");
+    cJSON *srcs = cJSON_AddArrayToObject(o, "sources");
+    for (size_t i = 0; srcs && i < c->source_count; i++) {
+        cJSON *so = cJSON_CreateObject();
+        cJSON_AddStringToObject(so, "url", c->sources[i].url);
+        cJSON_AddItemToObject(so, "facts",
+                              string_list(c->sources[i].facts, c->sources[i].fact_count, true));
+        cJSON_AddItemToArray(srcs, so);
+    }
+    if (c->reviewed[0])
+        cJSON_AddStringToObject(o, "reviewed", c->reviewed);
+    else
+        cJSON_AddNullToObject(o, "reviewed");
     return o;
 }

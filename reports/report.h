@@ -30,4 +30,14 @@ bool pf_report_json_print(FILE *f, const cJSON *doc);
 /* One number's result as one line of text. */
 void pf_report_text_number(FILE *f, const pf_number *n, const char *error, bool color);
 
+/* A country entry as JSON, in the data file's own schema plus "code". */
+cJSON *pf_report_json_country(const pf_country *c);
+
+/* The country table header and one compact row per entry. */
+void pf_report_text_country_header(FILE *f);
+void pf_report_text_country_row(FILE *f, const pf_country *c);
+
+/* A full entry, every fact with the source that backs it. */
+void pf_report_text_country(FILE *f, const pf_country *c, bool color);
+
 #endif

@@ -9,6 +9,7 @@
 #   stdout        optional: expected standard output, byte for byte
 #   stderr        optional: expected standard error, byte for byte
 #   stderr.grep   optional: lines that must each appear in standard error
+#   stdout.grep   optional: lines that must each appear in standard output
 # The program runs in the case directory, so relative paths in args work.
 set -u
 bin=$1
@@ -50,6 +51,13 @@ if [ -f "$dir/stderr.grep" ]; then
       echo "stderr lacks: $pat"; fail=1
     fi
   done < "$dir/stderr.grep"
+fi
+if [ -f "$dir/stdout.grep" ]; then
+  while IFS= read -r pat || [ -n "$pat" ]; do
+    if ! grep -qF -- "$pat" "$tmp/out"; then
+      echo "stdout lacks: $pat"; fail=1
+    fi
+  done < "$dir/stdout.grep"
 fi
 if [ $fail -ne 0 ]; then
   echo "--- stderr was:"; head -40 "$tmp/err"

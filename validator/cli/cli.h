@@ -130,6 +130,14 @@ void cli_print_help(FILE *f, const char *usage, const struct cli_opt *opts);
 /* The installed or source-tree directory holding "rules" or "data". */
 const char *cli_default_dir(const char *what, char *buf, size_t cap);
 
+/*
+ * Load the country table: the shipped data/countries.json (or the one in
+ * $PREFLIGHT_DATA_DIR), then each --data DIR's countries.json in order.
+ * Reports errors; false on failure.
+ */
+bool cli_load_countries(const struct cli_common *c, pf_countries **out);
+
 int cli_number(int argc, char **argv);
+int cli_countries(int argc, char **argv);
 
 #endif

@@ -253,3 +253,34 @@ const char *cli_default_dir(const char *what, char *buf, size_t cap)
     snprintf(buf, cap, "%s/%s", PF_SOURCE_DIR, what);
     return buf;
 }
+
+/* The default directory for rules or data: $env, else installed/source. */
+static const char *base_dir(const char *what, const char *env, char *buf, size_t cap)
+{
+    const char *e = getenv(env);
+    if (e && *e)
+        return e;
+    return cli_default_dir(what, buf, cap);
+}
+
+bool cli_load_countries(const struct cli_common *c, pf_countries **out)
+{
+    char base[PATH_MAX], paths[CLI_MAX_DIRS + 1][PATH_MAX];
+    const char *files[CLI_MAX_DIRS + 1];
+    size_t n = 0;
+    pf_diag d;
+
+    snprintf(paths[n], sizeof paths[n], "%s/countries.json",
+             base_dir("data", "PREFLIGHT_DATA_DIR", base, sizeof base));
+    files[n] = paths[n];
+    n++;
+    for (int i = 0; i < c->ndata; i++, n++) {
+        snprintf(paths[n], sizeof paths[n], "%s/countries.json", c->data[i]);
+        files[n] = paths[n];
+    }
+    if (pf_countries_load(files, n, out, &d) != PF_OK) {
+        cli_error_diag(c->command, &d);
+        return false;
+    }
+    return true;
+}

@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
     {"number", cli_number, "parse and classify phone numbers"},
+    {"countries", cli_countries, "the country SMS table, with sources"},
 };
 
 static void usage(FILE *f)

@@ -8,6 +8,7 @@
 #ifndef PREFLIGHT_PREFLIGHT_H
 #define PREFLIGHT_PREFLIGHT_H
 
+#include "preflight/countries.h"
 #include "preflight/number.h"
 #include "preflight/segments.h"
 #include "preflight/status.h"

@@ -1,0 +1,228 @@
+/*
+ * test_countries.c — the shipped country table loads, covers exactly the
+ * regions libphonenumber supports, backs every known fact with a source;
+ * overlays merge per field; and each kind of broken file is rejected with
+ * the right message at the right line:column.
+ */
+#include <stdlib.h>
+
+#include "../test_util.h"
+#include "preflight/countries.h"
+#include "preflight/number.h"
+#include "preflight/util.h"
+
+static const char *table_path = PF_SOURCE_DIR "/data/countries.json";
+
+static pf_countries *load_shipped(void)
+{
+    pf_countries *t = NULL;
+    pf_diag d;
+    pf_status st = pf_countries_load(&table_path, 1, &t, &d);
+    if (st != PF_OK)
+        print_error("%s:%u:%u: %s: %s\n", d.file, d.line, d.column, d.path, d.message);
+    assert_int_equal(st, PF_OK);
+    return t;
+}
+
+static void test_region_set_matches_libphonenumber(void **state)
+{
+    (void)state;
+    pf_countries *t = load_shipped();
+    char regions[300][3];
+    size_t count;
+    assert_int_equal(pf_region_list(regions, 300, &count), PF_OK);
+    assert_int_equal(pf_countries_count(t), count);
+    for (size_t i = 0; i < count; i++) {
+        const pf_country *c = pf_countries_get(t, regions[i]);
+        pf_check(regions[i], c != NULL);
+        pf_check_str(regions[i], c->code, regions[i]);
+        pf_check_int(regions[i], c->calling_code, pf_region_calling_code(regions[i]));
+        pf_check_str(regions[i], pf_countries_at(t, i)->code, regions[i]);
+    }
+    assert_null(pf_countries_get(t, "ZZ"));
+    assert_null(pf_countries_get(t, "us"));
+    assert_null(pf_countries_get(t, "USA"));
+    pf_countries_destroy(t);
+}
+
+static void test_every_fact_sourced(void **state)
+{
+    (void)state;
+    pf_countries *t = load_shipped();
+    size_t reviewed = 0;
+    for (size_t i = 0; i < pf_countries_count(t); i++) {
+        const pf_country *c = pf_countries_at(t, i);
+        const char *fields[32];
+        size_t n = pf_country_unsourced(c, fields, 32);
+        if (n)
+            print_error("%s: %s has no source\n", c->code, fields[0]);
+        pf_check_int(c->code, n, 0);
+        /* An entry nobody reviewed may not claim any fact. */
+        if (!c->reviewed[0]) {
+            pf_check_int(c->code, c->source_count, 0);
+            pf_check(c->code, c->sms == PF_TRI_UNKNOWN && c->quiet == PF_QUIET_UNKNOWN);
+        } else {
+            reviewed++;
+            pf_check(c->code, c->source_count > 0);
+        }
+    }
+    print_message("%zu of %zu entries reviewed\n", reviewed, pf_countries_count(t));
+    pf_countries_destroy(t);
+}
+
+/* The 49 regions the country-table issue requires to be fully reviewed. */
+static void test_core_regions_reviewed(void **state)
+{
+    (void)state;
+    static const char *const core[] = {
+        "US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE",
+        "NO", "DK", "FI", "PL", "PT", "CZ", "GR", "RO", "HU", "IN", "BR", "MX", "AR",
+        "CO", "CL", "PE", "AU", "NZ", "JP", "KR", "CN", "HK", "TW", "SG", "MY", "PH",
+        "ID", "TH", "VN", "AE", "SA", "IL", "ZA", "NG", "EG", "TR"};
+    pf_countries *t = load_shipped();
+    for (size_t i = 0; i < PF_ARRAY_LEN(core); i++) {
+        const pf_country *c = pf_countries_get(t, core[i]);
+        pf_check(core[i], c && c->reviewed[0] && c->source_count > 0);
+        pf_check(core[i], c->sms != PF_TRI_UNKNOWN);
+    }
+    pf_countries_destroy(t);
+}
+
+static void test_known_facts(void **state)
+{
+    (void)state;
+    pf_countries *t = load_shipped();
+    const pf_country *us = pf_countries_get(t, "US");
+    assert_int_equal(us->sms, PF_TRI_YES);
+    assert_int_equal(us->senders[PF_SK_LONG_CODE_DOMESTIC], PF_SS_REGISTRATION_REQUIRED);
+    assert_int_equal(us->senders[PF_SK_TOLL_FREE], PF_SS_REGISTRATION_REQUIRED);
+    assert_int_equal(us->quiet, PF_QUIET_WINDOWS);
+    /* TCPA: no solicitation before 08:00 or after 21:00 local time. */
+    bool tcpa = false;
+    for (size_t i = 0; i < us->quiet_window_count; i++) {
+        const pf_quiet_window *w = &us->quiet_windows[i];
+        tcpa |= w->from_minute == 21 * 60 && w->to_minute == 8 * 60 && w->days == 0x7F;
+    }
+    assert_true(tcpa);
+    const pf_source *s = pf_country_source_for(us, "senders.long_code_domestic");
+    assert_non_null(s);
+    assert_true(strncmp(s->url, "https://", 8) == 0);
+    pf_countries_destroy(t);
+}
+
+static void test_overlay(void **state)
+{
+    (void)state;
+    char *base = NULL;
+    size_t blen = 0;
+    pf_diag d;
+    assert_int_equal(pf_read_file(table_path, 1 << 26, &base, &blen, &d), PF_OK);
+    const char *over = "{\"schema\": 1, \"overlay\": true, \"countries\": {\"DE\": {"
+                       "\"senders\": {\"alphanumeric\": \"not_supported\"}, \"two_way\": \"no\","
+                       "\"quiet_hours\": [{\"from\": \"22:00\", \"to\": \"07:00\", \"days\": "
+                       "[\"sat\", \"sun\"], \"traffic\": \"all\"}],"
+                       "\"sources\": [{\"url\": \"https://example.org/mine\", \"facts\": "
+                       "[\"senders\", \"two_way\", \"quiet_hours\"]}]}}}";
+    const char *texts[] = {base, over};
+    size_t lens[] = {blen, strlen(over)};
+    const char *names[] = {"countries.json", "mine.json"};
+    pf_countries *t = NULL;
+    assert_int_equal(pf_countries_load_buffers(texts, lens, names, 2, &t, &d), PF_OK);
+    const pf_country *de = pf_countries_get(t, "DE");
+    assert_int_equal(de->senders[PF_SK_ALPHANUMERIC], PF_SS_NOT_SUPPORTED);
+    assert_int_equal(de->two_way, PF_TRI_NO);
+    assert_int_equal(de->quiet_window_count, 1);
+    assert_int_equal(de->quiet_windows[0].days, 0x60);
+    assert_int_equal(de->quiet_windows[0].from_minute, 22 * 60);
+    /* Fields the overlay did not name keep the shipped values. */
+    pf_countries *plain = load_shipped();
+    const pf_country *de0 = pf_countries_get(plain, "DE");
+    assert_int_equal(de->senders[PF_SK_SHORT_CODE], de0->senders[PF_SK_SHORT_CODE]);
+    assert_string_equal(de->name, de0->name);
+    assert_int_equal(de->sms, de0->sms);
+    pf_countries_destroy(plain);
+    pf_countries_destroy(t);
+
+    /* An overlay alone, without a full table before it, is an error. */
+    assert_int_equal(pf_countries_load_buffers(&over, &lens[1], &names[1], 1, &t, &d),
+                     PF_E_SCHEMA);
+    assert_non_null(strstr(d.message, "overlay needs a full table"));
+    free(base);
+}
+
+struct bad_file {
+    const char *file;
+    pf_status status;
+    unsigned line, column;
+    const char *path;
+    const char *message;
+};
+
+static void test_broken_files(void **state)
+{
+    (void)state;
+    static const struct bad_file rows[] = {
+        {"syntax.json", PF_E_SYNTAX, 4, 33, "", "JSON syntax error"},
+        {"truncated.json", PF_E_SYNTAX, 4, 1, "", "unexpected end of file"},
+        {"unknown-top-key.json", PF_E_SCHEMA, 3, 3, "version", "unknown key 'version'"},
+        {"bad-schema-version.json", PF_E_SCHEMA, 1, 12, "schema", "from 1 to 1"},
+        {"bad-region.json", PF_E_SCHEMA, 5, 5, "countries.QQ", "not a region code"},
+        {"bad-enum.json", PF_E_SCHEMA, 7, 25, "countries.DE.senders.alphanumeric",
+         "'maybe' is not one of"},
+        {"unknown-entry-key.json", PF_E_SCHEMA, 7, 7, "countries.FR.smss",
+         "unknown key 'smss'"},
+        {"wrong-type.json", PF_E_SCHEMA, 6, 23, "countries.JP.calling_code",
+         "expected an integer, found a string"},
+        {"wrong-calling-code.json", PF_E_SCHEMA, 5, 28, "countries.JP.calling_code",
+         "JP has calling code 81, not 82"},
+        {"duplicate-region.json", PF_E_SCHEMA, 6, 5, "countries.US", "duplicate region 'US'"},
+        {"duplicate-key.json", PF_E_SCHEMA, 6, 12, "countries.US.sms", "duplicate key 'sms'"},
+        {"bad-window.json", PF_E_SCHEMA, 7, 33, "countries.US.quiet_hours[0].to",
+         "'8am' is not a time HH:MM"},
+        {"bad-day.json", PF_E_SCHEMA, 7, 58, "countries.US.quiet_hours[0].days[1]",
+         "unknown category 'funday'"},
+        {"bad-category.json", PF_E_SCHEMA, 5, 58, "countries.AE.content.banned_categories[1]",
+         "unknown category 'knitting'"},
+        {"bad-fact-path.json", PF_E_SCHEMA, 5, 75, "countries.AE.sources[0].facts[1]",
+         "not a field path"},
+        {"bad-date.json", PF_E_SCHEMA, 5, 24, "countries.AE.reviewed", "expected a date"},
+        {"missing-key.json", PF_E_SCHEMA, 4, 11, "countries.DE", "missing key 'sms'"},
+        {"invalid-utf8.json", PF_E_UTF8, 1, 49, "", "invalid UTF-8"},
+    };
+    int failed = 0;
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        const struct bad_file *r = &rows[i];
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/unit/countries_bad/%s", PF_SOURCE_DIR, r->file);
+        /* Overlays are loaded over the shipped table, full tables alone. */
+        const char *files[] = {table_path, path};
+        pf_countries *t = NULL;
+        pf_diag d;
+        pf_status st = pf_countries_load(files, 2, &t, &d);
+        /* Report every failing row before failing, not just the first. */
+        if (st != r->status || d.line != r->line || d.column != r->column ||
+            strcmp(d.path, r->path) != 0 || !strstr(d.message, r->message) ||
+            !strstr(d.file, r->file) || t != NULL) {
+            print_error("row '%s': got status %d at %u:%u path '%s' message '%s'; want %d at "
+                        "%u:%u path '%s' message with '%s'\n",
+                        r->file, st, d.line, d.column, d.path, d.message, r->status, r->line,
+                        r->column, r->path, r->message);
+            failed++;
+        }
+        pf_countries_destroy(t);
+    }
+    assert_int_equal(failed, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_region_set_matches_libphonenumber),
+        cmocka_unit_test(test_every_fact_sourced),
+        cmocka_unit_test(test_core_regions_reviewed),
+        cmocka_unit_test(test_known_facts),
+        cmocka_unit_test(test_overlay),
+        cmocka_unit_test(test_broken_files),
+    };
+    return cmocka_run_group_tests_name("countries", tests, NULL, NULL);
+}

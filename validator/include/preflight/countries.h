@@ -1,0 +1,147 @@
+/*
+ * countries.h — the country SMS table (data/countries.json, documented in
+ * data/README.md): per region, whether SMS is delivered, replies, allowed
+ * sender kinds, registrations, quiet hours, content bans and opt-out rules,
+ * each fact with its source.
+ *
+ * The table is loaded once into an immutable object that any number of
+ * threads may read at once. Structs point into the table; they live until
+ * pf_countries_destroy.
+ */
+#ifndef PREFLIGHT_COUNTRIES_H
+#define PREFLIGHT_COUNTRIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A fact that a source may or may not state. */
+typedef enum pf_tri { PF_TRI_UNKNOWN = 0, PF_TRI_YES, PF_TRI_NO } pf_tri;
+
+typedef enum pf_sender_kind {
+    PF_SK_LONG_CODE_DOMESTIC = 0,
+    PF_SK_LONG_CODE_INTERNATIONAL,
+    PF_SK_TOLL_FREE,
+    PF_SK_SHORT_CODE,
+    PF_SK_ALPHANUMERIC,
+    PF_SK_COUNT
+} pf_sender_kind;
+
+typedef enum pf_sender_status {
+    PF_SS_UNKNOWN = 0,
+    PF_SS_SUPPORTED,
+    PF_SS_REGISTRATION_REQUIRED,
+    PF_SS_NOT_SUPPORTED
+} pf_sender_status;
+
+typedef struct pf_registration {
+    const char *name;
+    unsigned senders; /* bit (1u << pf_sender_kind) per kind it applies to */
+    const char *note;
+} pf_registration;
+
+/* Local-time window in which traffic is barred; wraps midnight when
+ * from > to. A send at `from` is inside, at `to` outside. */
+typedef struct pf_quiet_window {
+    unsigned from_minute;   /* minutes after local midnight, 0..1439 */
+    unsigned to_minute;
+    unsigned days;          /* bit 0 Monday .. bit 6 Sunday: the day the window starts */
+    bool promotional_only;  /* applies to marketing traffic only */
+} pf_quiet_window;
+
+typedef enum pf_quiet_state {
+    PF_QUIET_UNKNOWN = 0,   /* no source says */
+    PF_QUIET_NONE,          /* a source states there is no time restriction */
+    PF_QUIET_WINDOWS        /* see quiet_windows */
+} pf_quiet_state;
+
+typedef struct pf_source {
+    const char *url;
+    const char *const *facts; /* field paths this source backs */
+    size_t fact_count;
+} pf_source;
+
+typedef struct pf_country {
+    char code[3];
+    const char *name;
+    int calling_code;
+    pf_tri sms;
+    pf_tri two_way;
+    pf_tri concatenation;
+    const char *length_note;        /* NULL when none */
+    pf_tri landline_sms;
+    pf_sender_status senders[PF_SK_COUNT];
+    const pf_registration *registrations;
+    size_t registration_count;
+    const char *sender_id_rules;    /* NULL when none */
+    pf_quiet_state quiet;
+    const pf_quiet_window *quiet_windows;
+    size_t quiet_window_count;
+    pf_tri url_shorteners_banned;
+    pf_tri urls_banned;
+    pf_tri phone_numbers_banned;
+    pf_tri chat_app_links_banned;
+    bool banned_categories_known;
+    const char *const *banned_categories;
+    size_t banned_category_count;
+    pf_tri opt_out_required;
+    bool opt_out_keywords_known;
+    const char *const *opt_out_keywords;
+    size_t opt_out_keyword_count;
+    const char *notes;
+    const pf_source *sources;
+    size_t source_count;
+    char reviewed[11];              /* "YYYY-MM-DD", or "" when not reviewed */
+} pf_country;
+
+typedef struct pf_countries pf_countries;
+
+/*
+ * Load the table from files, in order. A file whose top level says
+ * "overlay": true is merged into what came before, field by field (later
+ * wins); any other file is a full table and replaces what came before.
+ * Every file is validated strictly; the first error is reported in diag
+ * (file, line:column, key path) and nothing is returned.
+ */
+pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
+                            pf_diag *diag);
+
+/* The same from in-memory documents (names are used in messages). */
+pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens,
+                                    const char *const *names, size_t n, pf_countries **out,
+                                    pf_diag *diag);
+
+void pf_countries_destroy(pf_countries *table);
+
+/* O(1) lookup by region code (upper case); NULL when the table has none. */
+const pf_country *pf_countries_get(const pf_countries *table, const char *code);
+
+/* Entries sorted by code. */
+size_t pf_countries_count(const pf_countries *table);
+const pf_country *pf_countries_at(const pf_countries *table, size_t i);
+
+/* The first source that backs a field path ("senders.alphanumeric"): a
+ * source's fact names the field or an enclosing object. NULL when none. */
+const pf_source *pf_country_source_for(const pf_country *c, const char *field);
+
+/*
+ * Field paths of c whose value is known (not unknown) but that no source
+ * backs; up to cap are stored. Returns how many there are in all.
+ */
+size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
+
+/* Names: "yes"/"no"/"unknown", "supported"/..., "long_code_domestic"/... */
+const char *pf_tri_name(pf_tri t);
+const char *pf_sender_status_name(pf_sender_status s);
+const char *pf_sender_kind_name(pf_sender_kind k);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,814 @@
+/*
+ * countries.c — load, validate and look up the country SMS table.
+ *
+ * Loading works on cJSON trees: every file is validated on its own (so an
+ * error names the file that has it), overlays are merged into the tree
+ * field by field, and the merged tree is then turned into pf_country
+ * structs whose strings point into it. The tree is kept for the table's
+ * lifetime; nothing is mutated after loading, so threads share it freely.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json_int.h"
+#include "preflight/countries.h"
+#include "preflight/number.h"
+#include "preflight/util.h"
+
+/* The table is a few hundred KiB; anything far larger is not a table. */
+#define COUNTRIES_FILE_MAX (64u << 20)
+
+struct pf_countries {
+    cJSON *doc;               /* the merged document; strings point into it */
+    pf_country *entries;      /* sorted by code */
+    size_t count;
+    short index[26 * 26];     /* code -> entry index + 1; 0 = none */
+    void **blocks;            /* per-entry arrays to free */
+    size_t nblocks;
+    size_t capblocks;
+};
+
+static const char *const tri_names[] = {"unknown", "yes", "no", NULL};
+static const char *const status_names[] = {"unknown", "supported", "registration_required",
+                                           "not_supported", NULL};
+static const char *const kind_names[] = {"long_code_domestic", "long_code_international",
+                                         "toll_free", "short_code", "alphanumeric", NULL};
+static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
+static const char *const traffic_names[] = {"all", "promotional", NULL};
+
+static const char *const entry_keys[] = {
+    "name",     "calling_code", "sms",           "two_way",         "concatenation",
+    "length_note", "landline_sms", "senders",    "registrations",   "sender_id_rules",
+    "quiet_hours", "content",   "opt_out",       "notes",           "sources",
+    "reviewed", NULL};
+static const char *const content_keys[] = {"url_shorteners_banned", "urls_banned",
+                                           "phone_numbers_banned", "chat_app_links_banned",
+                                           "banned_categories", NULL};
+static const char *const opt_out_keys[] = {"required", "keywords", NULL};
+static const char *const registration_keys[] = {"name", "senders", "note", NULL};
+static const char *const window_keys[] = {"from", "to", "days", "traffic", NULL};
+static const char *const source_keys[] = {"url", "facts", NULL};
+static const char *const top_keys[] = {"schema", "overlay", "countries", NULL};
+
+/* Every field path a source may name as backed. */
+static const char *const fact_paths[] = {
+    "sms", "two_way", "concatenation", "length_note", "landline_sms", "senders",
+    "senders.long_code_domestic", "senders.long_code_international", "senders.toll_free",
+    "senders.short_code", "senders.alphanumeric", "registrations", "sender_id_rules",
+    "quiet_hours", "content", "content.url_shorteners_banned", "content.urls_banned",
+    "content.phone_numbers_banned", "content.chat_app_links_banned",
+    "content.banned_categories", "opt_out", "opt_out.required", "opt_out.keywords", NULL};
+
+/* Category names shared with the rule packs (rules/README.md). */
+static const char *const category_names[] = {
+    "url-shortener", "url", "phone-number", "sex", "hate", "alcohol", "firearms", "tobacco",
+    "cannabis", "gambling", "high-risk-financial", "debt-collection", "lead-generation",
+    "political", "religious", "crypto", "phishing", "sensitive-data", "opt-out-missing",
+    "brand-missing", "help", "filter-evasion", "chat-app", NULL};
+
+const char *pf_tri_name(pf_tri t)
+{
+    return (unsigned)t < 3 ? tri_names[t] : "unknown";
+}
+
+const char *pf_sender_status_name(pf_sender_status s)
+{
+    return (unsigned)s < 4 ? status_names[s] : "unknown";
+}
+
+const char *pf_sender_kind_name(pf_sender_kind k)
+{
+    return (unsigned)k < PF_SK_COUNT ? kind_names[k] : "unknown";
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++) {
+        if (strcmp(*list, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- validation of one file (partial = overlay: keys may be absent) ---- */
+
+static pf_status check_string_or_null(struct pfi_json *j, const cJSON *obj, const char *key,
+                                      bool partial)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return partial ? PF_OK : pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key '%s'", key);
+    if (!cJSON_IsString(v) && !cJSON_IsNull(v))
+        return pfi_json_error(j, key, PF_E_SCHEMA, "expected a string or null");
+    return PF_OK;
+}
+
+static pf_status check_enum(struct pfi_json *j, const cJSON *obj, const char *key,
+                            const char *const *names, bool partial)
+{
+    int dummy;
+    bool present;
+    pf_status st = pfi_json_get_enum(j, obj, key, names, &dummy, partial ? &present : NULL);
+    return st;
+}
+
+/* "unknown" or an array of strings (each, when names is set, from names). */
+static pf_status check_unknown_or_list(struct pfi_json *j, const cJSON *obj, const char *key,
+                                       const char *const *names, bool partial)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return partial ? PF_OK : pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key '%s'", key);
+    if (cJSON_IsString(v)) {
+        if (strcmp(v->valuestring, "unknown") != 0)
+            return pfi_json_error(j, key, PF_E_SCHEMA,
+                                  "expected \"unknown\" or an array, found \"%s\"",
+                                  v->valuestring);
+        return PF_OK;
+    }
+    if (!cJSON_IsArray(v))
+        return pfi_json_error(j, key, PF_E_SCHEMA, "expected \"unknown\" or an array");
+    pf_status st = PF_OK;
+    size_t i = 0;
+    pfi_json_push_key(j, key);
+    for (const cJSON *e = v->child; e && st == PF_OK; e = e->next, i++) {
+        pfi_json_push_index(j, i);
+        if (!cJSON_IsString(e) || !e->valuestring[0])
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "expected a non-empty string");
+        else if (names && !in_list(e->valuestring, names))
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "unknown category '%s'", e->valuestring);
+        pfi_json_pop(j);
+    }
+    pfi_json_pop(j);
+    return st;
+}
+
+/* "HH:MM" -> minutes; false when it does not parse. */
+static bool parse_hhmm(const char *s, unsigned *minutes)
+{
+    if (strlen(s) != 5 || s[2] != ':')
+        return false;
+    for (int i = 0; i < 5; i++) {
+        if (i != 2 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    }
+    unsigned h = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
+    unsigned m = (unsigned)(s[3] - '0') * 10 + (unsigned)(s[4] - '0');
+    if (h > 23 || m > 59)
+        return false;
+    *minutes = h * 60 + m;
+    return true;
+}
+
+static bool valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    }
+    int mo = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+}
+
+static pf_status check_window(struct pfi_json *j, const cJSON *w)
+{
+    pf_status st = pfi_json_object(j, w, window_keys);
+    const char *from, *to;
+    const cJSON *days;
+    unsigned m;
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, w, "from", &from, NULL);
+    if (st == PF_OK && !parse_hhmm(from, &m))
+        st = pfi_json_error(j, "from", PF_E_SCHEMA, "'%s' is not a time HH:MM", from);
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, w, "to", &to, NULL);
+    if (st == PF_OK && !parse_hhmm(to, &m))
+        st = pfi_json_error(j, "to", PF_E_SCHEMA, "'%s' is not a time HH:MM", to);
+    if (st == PF_OK && strcmp(from, to) == 0)
+        st = pfi_json_error(j, "to", PF_E_SCHEMA, "an empty window (from equals to)");
+    if (st == PF_OK)
+        st = pfi_json_get_array(j, w, "days", &days, NULL);
+    if (st == PF_OK && !days->child)
+        st = pfi_json_error(j, "days", PF_E_SCHEMA, "a window needs at least one day");
+    if (st == PF_OK)
+        st = check_unknown_or_list(j, w, "days", day_names, false);
+    if (st == PF_OK)
+        st = check_enum(j, w, "traffic", traffic_names, false);
+    return st;
+}
+
+static pf_status check_quiet(struct pfi_json *j, const cJSON *entry, bool partial)
+{
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(entry, "quiet_hours");
+    if (!q)
+        return partial ? PF_OK
+                       : pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'quiet_hours'");
+    if (cJSON_IsNull(q) || (cJSON_IsString(q) && strcmp(q->valuestring, "unknown") == 0))
+        return PF_OK;
+    if (!cJSON_IsArray(q))
+        return pfi_json_error(j, "quiet_hours", PF_E_SCHEMA,
+                              "expected \"unknown\", null or an array of windows");
+    pf_status st = PF_OK;
+    size_t i = 0;
+    pfi_json_push_key(j, "quiet_hours");
+    for (const cJSON *w = q->child; w && st == PF_OK; w = w->next, i++) {
+        pfi_json_push_index(j, i);
+        st = check_window(j, w);
+        pfi_json_pop(j);
+    }
+    pfi_json_pop(j);
+    return st;
+}
+
+static pf_status check_object_enums(struct pfi_json *j, const cJSON *entry, const char *key,
+                                    const char *const *keys, const char *const *names,
+                                    bool partial)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(entry, key);
+    if (!o)
+        return partial ? PF_OK : pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key '%s'", key);
+    pfi_json_push_key(j, key);
+    pf_status st = pfi_json_object(j, o, keys);
+    for (const char *const *k = keys; *k && st == PF_OK; k++) {
+        if (names)
+            st = check_enum(j, o, *k, names, partial);
+    }
+    pfi_json_pop(j);
+    return st;
+}
+
+static pf_status check_registrations(struct pfi_json *j, const cJSON *entry, bool partial)
+{
+    const cJSON *arr;
+    bool present;
+    pf_status st = pfi_json_get_array(j, entry, "registrations", &arr, partial ? &present : NULL);
+    if (st != PF_OK || !arr)
+        return st;
+    size_t i = 0;
+    pfi_json_push_key(j, "registrations");
+    for (const cJSON *r = arr->child; r && st == PF_OK; r = r->next, i++) {
+        const char *s;
+        const cJSON *kinds;
+        pfi_json_push_index(j, i);
+        st = pfi_json_object(j, r, registration_keys);
+        if (st == PF_OK)
+            st = pfi_json_get_string(j, r, "name", &s, NULL);
+        if (st == PF_OK)
+            st = pfi_json_get_string(j, r, "note", &s, NULL);
+        if (st == PF_OK)
+            st = pfi_json_get_array(j, r, "senders", &kinds, NULL);
+        if (st == PF_OK)
+            st = check_unknown_or_list(j, r, "senders", kind_names, false);
+        pfi_json_pop(j);
+    }
+    pfi_json_pop(j);
+    return st;
+}
+
+static pf_status check_sources(struct pfi_json *j, const cJSON *entry, bool partial)
+{
+    const cJSON *arr;
+    bool present;
+    pf_status st = pfi_json_get_array(j, entry, "sources", &arr, partial ? &present : NULL);
+    if (st != PF_OK || !arr)
+        return st;
+    size_t i = 0;
+    pfi_json_push_key(j, "sources");
+    for (const cJSON *s = arr->child; s && st == PF_OK; s = s->next, i++) {
+        const char *url;
+        const cJSON *facts;
+        pfi_json_push_index(j, i);
+        st = pfi_json_object(j, s, source_keys);
+        if (st == PF_OK)
+            st = pfi_json_get_string(j, s, "url", &url, NULL);
+        if (st == PF_OK && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+            st = pfi_json_error(j, "url", PF_E_SCHEMA, "a source must be an http(s) address");
+        if (st == PF_OK)
+            st = pfi_json_get_array(j, s, "facts", &facts, NULL);
+        if (st == PF_OK) {
+            size_t k = 0;
+            pfi_json_push_key(j, "facts");
+            for (const cJSON *f = facts->child; f && st == PF_OK; f = f->next, k++) {
+                pfi_json_push_index(j, k);
+                if (!cJSON_IsString(f) || !in_list(f->valuestring, fact_paths))
+                    st = pfi_json_error(j, NULL, PF_E_SCHEMA, "not a field path of an entry");
+                pfi_json_pop(j);
+            }
+            pfi_json_pop(j);
+        }
+        pfi_json_pop(j);
+    }
+    pfi_json_pop(j);
+    return st;
+}
+
+static pf_status check_entry(struct pfi_json *j, const char *code, const cJSON *e, bool partial)
+{
+    pf_status st = pfi_json_object(j, e, entry_keys);
+    const char *s;
+    bool present;
+    long cc;
+
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, e, "name", &s, partial ? &present : NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_int(j, e, "calling_code", 1, 999, &cc, partial ? &present : NULL);
+    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(e, "calling_code") &&
+        cc != pf_region_calling_code(code))
+        st = pfi_json_error(j, "calling_code", PF_E_SCHEMA,
+                            "%s has calling code %d, not %ld", code,
+                            pf_region_calling_code(code), cc);
+    static const char *const tris[] = {"sms", "two_way", "concatenation", "landline_sms", NULL};
+    for (const char *const *t = tris; *t && st == PF_OK; t++)
+        st = check_enum(j, e, *t, tri_names, partial);
+    if (st == PF_OK)
+        st = check_string_or_null(j, e, "length_note", partial);
+    if (st == PF_OK)
+        st = check_string_or_null(j, e, "sender_id_rules", partial);
+    if (st == PF_OK)
+        st = check_object_enums(j, e, "senders", kind_names, status_names, partial);
+    if (st == PF_OK)
+        st = check_registrations(j, e, partial);
+    if (st == PF_OK)
+        st = check_quiet(j, e, partial);
+    if (st == PF_OK) {
+        static const char *const flags[] = {"url_shorteners_banned", "urls_banned",
+                                            "phone_numbers_banned", "chat_app_links_banned",
+                                            NULL};
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "content");
+        if (c) {
+            pfi_json_push_key(j, "content");
+            st = pfi_json_object(j, c, content_keys);
+            for (const char *const *f = flags; *f && st == PF_OK; f++)
+                st = check_enum(j, c, *f, tri_names, partial);
+            if (st == PF_OK)
+                st = check_unknown_or_list(j, c, "banned_categories", category_names, partial);
+            pfi_json_pop(j);
+        } else if (!partial) {
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'content'");
+        }
+    }
+    if (st == PF_OK) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "opt_out");
+        if (o) {
+            pfi_json_push_key(j, "opt_out");
+            st = pfi_json_object(j, o, opt_out_keys);
+            if (st == PF_OK)
+                st = check_enum(j, o, "required", tri_names, partial);
+            if (st == PF_OK)
+                st = check_unknown_or_list(j, o, "keywords", NULL, partial);
+            pfi_json_pop(j);
+        } else if (!partial) {
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'opt_out'");
+        }
+    }
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, e, "notes", &s, partial ? &present : NULL);
+    if (st == PF_OK)
+        st = check_sources(j, e, partial);
+    if (st == PF_OK) {
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "reviewed");
+        if (!r && !partial)
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'reviewed'");
+        else if (r && !cJSON_IsNull(r) && !(cJSON_IsString(r) && valid_date(r->valuestring)))
+            st = pfi_json_error(j, "reviewed", PF_E_SCHEMA,
+                                "expected a date YYYY-MM-DD or null");
+    }
+    return st;
+}
+
+static pf_status check_file(struct pfi_json *j, const cJSON *root, bool *overlay)
+{
+    pf_status st = pfi_json_object(j, root, top_keys);
+    long schema;
+    const cJSON *countries;
+    bool present;
+
+    *overlay = false;
+    if (st == PF_OK)
+        st = pfi_json_get_int(j, root, "schema", 1, 1, &schema, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_bool(j, root, "overlay", overlay, &present);
+    if (st != PF_OK)
+        return st;
+    countries = cJSON_GetObjectItemCaseSensitive(root, "countries");
+    if (!countries)
+        return pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'countries'");
+    pfi_json_push_key(j, "countries");
+    if (!cJSON_IsObject(countries))
+        st = pfi_json_error(j, NULL, PF_E_SCHEMA, "expected an object of regions");
+    for (const cJSON *e = countries->child; e && st == PF_OK; e = e->next) {
+        if (!pf_region_is_supported(e->string)) {
+            st = pfi_json_error_key(j, e->string, 0, PF_E_SCHEMA,
+                                    "'%s' is not a region code libphonenumber supports",
+                                    e->string);
+            break;
+        }
+        for (const cJSON *p = countries->child; p != e; p = p->next) {
+            if (strcmp(p->string, e->string) == 0) {
+                st = pfi_json_error_key(j, e->string, 1, PF_E_SCHEMA, "duplicate region '%s'",
+                                        e->string);
+                break;
+            }
+        }
+        if (st != PF_OK)
+            break;
+        pfi_json_push_key(j, e->string);
+        st = check_entry(j, e->string, e, *overlay);
+        pfi_json_pop(j);
+    }
+    pfi_json_pop(j);
+    return st;
+}
+
+/* ---- merging and building ---- */
+
+/* Replace or merge obj[key] with the overlay's value; objects merge per key. */
+static pf_status merge_into(cJSON *base, const cJSON *over)
+{
+    for (const cJSON *o = over->child; o; o = o->next) {
+        cJSON *b = cJSON_GetObjectItemCaseSensitive(base, o->string);
+        if (b && cJSON_IsObject(b) && cJSON_IsObject(o)) {
+            pf_status st = merge_into(b, o);
+            if (st != PF_OK)
+                return st;
+            continue;
+        }
+        cJSON *copy = cJSON_Duplicate(o, 1);
+        if (!copy)
+            return PF_E_NOMEM;
+        if (b) {
+            if (!cJSON_ReplaceItemInObjectCaseSensitive(base, o->string, copy)) {
+                cJSON_Delete(copy);
+                return PF_E_NOMEM;
+            }
+        } else if (!cJSON_AddItemToObject(base, o->string, copy)) {
+            cJSON_Delete(copy);
+            return PF_E_NOMEM;
+        }
+    }
+    return PF_OK;
+}
+
+static void *keep(pf_countries *t, size_t size)
+{
+    if (t->nblocks == t->capblocks) {
+        size_t ncap = t->capblocks ? t->capblocks * 2 : 256;
+        void **nb = realloc(t->blocks, ncap * sizeof *nb);
+        if (!nb)
+            return NULL;
+        t->blocks = nb;
+        t->capblocks = ncap;
+    }
+    void *p = calloc(1, size ? size : 1);
+    if (p)
+        t->blocks[t->nblocks++] = p;
+    return p;
+}
+
+static int enum_index(const char *s, const char *const *names)
+{
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(names[i], s) == 0)
+            return i;
+    }
+    return 0;
+}
+
+static pf_tri tri_of(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? (pf_tri)enum_index(v->valuestring, tri_names) : PF_TRI_UNKNOWN;
+}
+
+static const char *str_of(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A list field: false when it is "unknown" (or absent). */
+static bool list_of(pf_countries *t, const cJSON *v, const char *const **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (!cJSON_IsArray(v))
+        return false;
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    const char **arr = keep(t, n * sizeof *arr);
+    if (!arr)
+        return false;
+    size_t i = 0;
+    for (const cJSON *e = v->child; e; e = e->next)
+        arr[i++] = e->valuestring;
+    *out = arr;
+    *count = n;
+    return true;
+}
+
+static pf_status build_entry(pf_countries *t, const cJSON *e, pf_country *c)
+{
+    memcpy(c->code, e->string, 2);
+    c->name = str_of(e, "name");
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(e, "calling_code");
+    c->calling_code = cJSON_IsNumber(cc) ? cc->valueint : 0;
+    c->sms = tri_of(e, "sms");
+    c->two_way = tri_of(e, "two_way");
+    c->concatenation = tri_of(e, "concatenation");
+    c->landline_sms = tri_of(e, "landline_sms");
+    c->length_note = str_of(e, "length_note");
+    c->sender_id_rules = str_of(e, "sender_id_rules");
+    c->notes = str_of(e, "notes");
+
+    const cJSON *senders = cJSON_GetObjectItemCaseSensitive(e, "senders");
+    for (int k = 0; k < PF_SK_COUNT; k++) {
+        const char *s = str_of(senders, kind_names[k]);
+        c->senders[k] = s ? (pf_sender_status)enum_index(s, status_names) : PF_SS_UNKNOWN;
+    }
+
+    const cJSON *regs = cJSON_GetObjectItemCaseSensitive(e, "registrations");
+    size_t nreg = (size_t)cJSON_GetArraySize(regs);
+    pf_registration *reg = keep(t, nreg * sizeof *reg);
+    if (!reg)
+        return PF_E_NOMEM;
+    size_t i = 0;
+    for (const cJSON *r = regs ? regs->child : NULL; r; r = r->next, i++) {
+        reg[i].name = str_of(r, "name");
+        reg[i].note = str_of(r, "note");
+        const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(r, "senders");
+        for (const cJSON *k = kinds ? kinds->child : NULL; k; k = k->next)
+            reg[i].senders |= 1u << enum_index(k->valuestring, kind_names);
+    }
+    c->registrations = reg;
+    c->registration_count = nreg;
+
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(e, "quiet_hours");
+    if (cJSON_IsNull(q)) {
+        c->quiet = PF_QUIET_NONE;
+    } else if (cJSON_IsArray(q)) {
+        size_t nw = (size_t)cJSON_GetArraySize(q);
+        pf_quiet_window *w = keep(t, nw * sizeof *w);
+        if (!w)
+            return PF_E_NOMEM;
+        i = 0;
+        for (const cJSON *x = q->child; x; x = x->next, i++) {
+            parse_hhmm(str_of(x, "from"), &w[i].from_minute);
+            parse_hhmm(str_of(x, "to"), &w[i].to_minute);
+            const cJSON *days = cJSON_GetObjectItemCaseSensitive(x, "days");
+            for (const cJSON *d = days->child; d; d = d->next)
+                w[i].days |= 1u << enum_index(d->valuestring, day_names);
+            w[i].promotional_only = strcmp(str_of(x, "traffic"), "promotional") == 0;
+        }
+        c->quiet = PF_QUIET_WINDOWS;
+        c->quiet_windows = w;
+        c->quiet_window_count = nw;
+    }
+
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(e, "content");
+    c->url_shorteners_banned = tri_of(content, "url_shorteners_banned");
+    c->urls_banned = tri_of(content, "urls_banned");
+    c->phone_numbers_banned = tri_of(content, "phone_numbers_banned");
+    c->chat_app_links_banned = tri_of(content, "chat_app_links_banned");
+    c->banned_categories_known =
+        list_of(t, cJSON_GetObjectItemCaseSensitive(content, "banned_categories"),
+                &c->banned_categories, &c->banned_category_count);
+
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(e, "opt_out");
+    c->opt_out_required = tri_of(opt, "required");
+    c->opt_out_keywords_known = list_of(t, cJSON_GetObjectItemCaseSensitive(opt, "keywords"),
+                                        &c->opt_out_keywords, &c->opt_out_keyword_count);
+
+    const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(e, "sources");
+    size_t ns = (size_t)cJSON_GetArraySize(srcs);
+    pf_source *src = keep(t, ns * sizeof *src);
+    if (!src)
+        return PF_E_NOMEM;
+    i = 0;
+    for (const cJSON *s = srcs ? srcs->child : NULL; s; s = s->next, i++) {
+        src[i].url = str_of(s, "url");
+        list_of(t, cJSON_GetObjectItemCaseSensitive(s, "facts"), &src[i].facts,
+                &src[i].fact_count);
+    }
+    c->sources = src;
+    c->source_count = ns;
+
+    const char *rev = str_of(e, "reviewed");
+    if (rev)
+        memcpy(c->reviewed, rev, 10);
+    return PF_OK;
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+    return strcmp(((const pf_country *)a)->code, ((const pf_country *)b)->code);
+}
+
+static pf_status build(pf_countries *t)
+{
+    const cJSON *countries = cJSON_GetObjectItemCaseSensitive(t->doc, "countries");
+    size_t n = (size_t)cJSON_GetArraySize(countries);
+    t->entries = calloc(n ? n : 1, sizeof *t->entries);
+    if (!t->entries)
+        return PF_E_NOMEM;
+    for (const cJSON *e = countries->child; e; e = e->next) {
+        pf_status st = build_entry(t, e, &t->entries[t->count]);
+        if (st != PF_OK)
+            return st;
+        t->count++;
+    }
+    qsort(t->entries, t->count, sizeof *t->entries, cmp_code);
+    for (size_t i = 0; i < t->count; i++) {
+        const char *c = t->entries[i].code;
+        t->index[(c[0] - 'A') * 26 + (c[1] - 'A')] = (short)(i + 1);
+    }
+    return PF_OK;
+}
+
+void pf_countries_destroy(pf_countries *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nblocks; i++)
+        free(t->blocks[i]);
+    free(t->blocks);
+    free(t->entries);
+    cJSON_Delete(t->doc);
+    free(t);
+}
+
+pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens,
+                                    const char *const *names, size_t n, pf_countries **out,
+                                    pf_diag *diag)
+{
+    pf_status st = PF_OK;
+    pf_countries *t = calloc(1, sizeof *t);
+    cJSON *root = NULL;
+
+    *out = NULL;
+    pf_diag_clear(diag);
+    if (!t)
+        return PF_E_NOMEM;
+    if (n == 0) {
+        pfi_diag_set(diag, PF_E_INVALID, "no country table given");
+        st = PF_E_INVALID;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pfi_json j;
+        bool overlay = false;
+        st = pfi_json_parse(&j, texts[i], lens[i], names[i], diag, &root);
+        if (st == PF_OK)
+            st = check_file(&j, root, &overlay);
+        if (st != PF_OK)
+            goto out;
+        if (!overlay) {
+            cJSON_Delete(t->doc);
+            t->doc = root;
+            root = NULL;
+            continue;
+        }
+        if (!t->doc) {
+            pfi_diag_file(diag, names[i]);
+            pfi_diag_set(diag, PF_E_SCHEMA, "an overlay needs a full table loaded before it");
+            st = PF_E_SCHEMA;
+            goto out;
+        }
+        /* Overlay entries for regions the base lacks must then be complete. */
+        cJSON *bc = cJSON_GetObjectItemCaseSensitive(t->doc, "countries");
+        const cJSON *oc = cJSON_GetObjectItemCaseSensitive(root, "countries");
+        for (const cJSON *e = oc ? oc->child : NULL; e; e = e->next) {
+            cJSON *be = cJSON_GetObjectItemCaseSensitive(bc, e->string);
+            if (be) {
+                st = merge_into(be, e);
+            } else {
+                j.depth = 0;
+                pfi_json_push_key(&j, "countries");
+                pfi_json_push_key(&j, e->string);
+                st = check_entry(&j, e->string, e, false);
+                if (st == PF_OK) {
+                    cJSON *copy = cJSON_Duplicate(e, 1);
+                    st = copy && cJSON_AddItemToObject(bc, e->string, copy) ? PF_OK
+                                                                            : PF_E_NOMEM;
+                    if (st != PF_OK)
+                        cJSON_Delete(copy);
+                }
+            }
+            if (st != PF_OK)
+                goto out;
+        }
+        cJSON_Delete(root);
+        root = NULL;
+    }
+    st = build(t);
+out:
+    cJSON_Delete(root);
+    if (st != PF_OK) {
+        if (st == PF_E_NOMEM)
+            pfi_diag_set(diag, st, "out of memory");
+        pf_countries_destroy(t);
+        return st;
+    }
+    *out = t;
+    return PF_OK;
+}
+
+pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
+                            pf_diag *diag)
+{
+    pf_status st = PF_OK;
+    char **texts = calloc(nfiles ? nfiles : 1, sizeof *texts);
+    size_t *lens = calloc(nfiles ? nfiles : 1, sizeof *lens);
+
+    *out = NULL;
+    if (!texts || !lens) {
+        st = PF_E_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < nfiles && st == PF_OK; i++)
+        st = pf_read_file(files[i], COUNTRIES_FILE_MAX, &texts[i], &lens[i], diag);
+    if (st == PF_OK)
+        st = pf_countries_load_buffers((const char *const *)texts, lens, files, nfiles, out,
+                                       diag);
+out:
+    for (size_t i = 0; texts && i < nfiles; i++)
+        free(texts[i]);
+    free(texts);
+    free(lens);
+    return st;
+}
+
+const pf_country *pf_countries_get(const pf_countries *t, const char *code)
+{
+    if (!t || !code || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' ||
+        code[2] != '\0')
+        return NULL;
+    short i = t->index[(code[0] - 'A') * 26 + (code[1] - 'A')];
+    return i ? &t->entries[i - 1] : NULL;
+}
+
+size_t pf_countries_count(const pf_countries *t)
+{
+    return t ? t->count : 0;
+}
+
+const pf_country *pf_countries_at(const pf_countries *t, size_t i)
+{
+    return t && i < t->count ? &t->entries[i] : NULL;
+}
+
+const pf_source *pf_country_source_for(const pf_country *c, const char *field)
+{
+    size_t flen = strlen(field);
+    for (size_t s = 0; s < c->source_count; s++) {
+        for (size_t f = 0; f < c->sources[s].fact_count; f++) {
+            const char *fact = c->sources[s].facts[f];
+            size_t n = strlen(fact);
+            /* "senders" backs "senders.alphanumeric"; "sms" does not back "sms_x". */
+            if (strcmp(fact, field) == 0 ||
+                (n < flen && strncmp(fact, field, n) == 0 && field[n] == '.'))
+                return &c->sources[s];
+        }
+    }
+    return NULL;
+}
+
+size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap)
+{
+    struct {
+        const char *path;
+        bool known;
+    } facts[] = {
+        {"sms", c->sms != PF_TRI_UNKNOWN},
+        {"two_way", c->two_way != PF_TRI_UNKNOWN},
+        {"concatenation", c->concatenation != PF_TRI_UNKNOWN},
+        {"length_note", c->length_note != NULL},
+        {"landline_sms", c->landline_sms != PF_TRI_UNKNOWN},
+        {"senders.long_code_domestic", c->senders[0] != PF_SS_UNKNOWN},
+        {"senders.long_code_international", c->senders[1] != PF_SS_UNKNOWN},
+        {"senders.toll_free", c->senders[2] != PF_SS_UNKNOWN},
+        {"senders.short_code", c->senders[3] != PF_SS_UNKNOWN},
+        {"senders.alphanumeric", c->senders[4] != PF_SS_UNKNOWN},
+        {"registrations", c->registration_count > 0},
+        {"sender_id_rules", c->sender_id_rules != NULL},
+        {"quiet_hours", c->quiet != PF_QUIET_UNKNOWN},
+        {"content.url_shorteners_banned", c->url_shorteners_banned != PF_TRI_UNKNOWN},
+        {"content.urls_banned", c->urls_banned != PF_TRI_UNKNOWN},
+        {"content.phone_numbers_banned", c->phone_numbers_banned != PF_TRI_UNKNOWN},
+        {"content.chat_app_links_banned", c->chat_app_links_banned != PF_TRI_UNKNOWN},
+        {"content.banned_categories", c->banned_categories_known},
+        {"opt_out.required", c->opt_out_required != PF_TRI_UNKNOWN},
+        {"opt_out.keywords", c->opt_out_keywords_known},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        if (!facts[i].known || pf_country_source_for(c, facts[i].path))
+            continue;
+        if (n < cap)
+            fields[n] = facts[i].path;
+        n++;
+    }
+    return n;
+}
