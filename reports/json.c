@@ -2,6 +2,7 @@
  * json.c — the JSON renderer (SPEC §3 field names).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -141,5 +142,97 @@ cJSON *pf_report_json_country(const pf_country *c)
         cJSON_AddStringToObject(o, "reviewed", c->reviewed);
     else
         cJSON_AddNullToObject(o, "reviewed");
+    return o;
+}
+
+const char *pf_report_verdict_name(const pf_finding_list *findings)
+{
+    int max = pf_finding_list_max(findings);
+    return max == PF_SEV_BLOCK ? "block" : max == PF_SEV_WARN ? "warn" : "pass";
+}
+
+cJSON *pf_report_json_finding(const pf_finding *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", f->id);
+    cJSON_AddStringToObject(o, "severity", pf_severity_name(f->severity));
+    cJSON_AddStringToObject(o, "message", f->message ? f->message : "");
+    cJSON_AddStringToObject(o, "fix", f->fix ? f->fix : "");
+    cJSON_AddStringToObject(o, "source", f->source ? f->source : "heuristic");
+    if (f->has_span) {
+        cJSON *span = cJSON_AddArrayToObject(o, "span");
+        if (span) {
+            cJSON_AddItemToArray(span, cJSON_CreateNumber((double)f->span_start));
+            cJSON_AddItemToArray(span, cJSON_CreateNumber((double)f->span_end));
+        }
+    }
+    return o;
+}
+
+cJSON *pf_report_json_message(const pf_segments *seg)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "encoding", pf_encoding_name(seg->encoding));
+    cJSON_AddNumberToObject(o, "characters", (double)seg->characters);
+    cJSON_AddNumberToObject(o, "segments", (double)seg->segment_count);
+    return o;
+}
+
+/* A slice of the message as a JSON string (valid UTF-8 guaranteed). */
+static cJSON *slice(const char *msg, size_t start, size_t end)
+{
+    size_t n = end - start;
+    char *buf = malloc(n * 3 + 1);
+    if (!buf)
+        return NULL;
+    pf_report_clean_utf8(msg + start, n, buf, n * 3 + 1);
+    cJSON *s = cJSON_CreateString(buf);
+    free(buf);
+    return s;
+}
+
+cJSON *pf_report_json_segments(const char *msg, size_t len, const pf_segments *seg)
+{
+    (void)len;
+    cJSON *o = pf_report_json_message(seg);
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "units", (double)seg->units);
+    cJSON_AddStringToObject(o, "unit",
+                            seg->encoding == PF_ENC_GSM7 ? "septets" : "utf16_code_units");
+    cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+    for (size_t i = 0; parts && i < seg->segment_count; i++) {
+        const pf_segment *s = &seg->segments[i];
+        cJSON *p = cJSON_CreateObject();
+        if (!p)
+            break;
+        cJSON *span = cJSON_AddArrayToObject(p, "span");
+        cJSON_AddItemToArray(span, cJSON_CreateNumber((double)s->byte_start));
+        cJSON_AddItemToArray(span, cJSON_CreateNumber((double)s->byte_end));
+        cJSON_AddNumberToObject(p, "units", s->units);
+        cJSON_AddItemToObject(p, "text", slice(msg, s->byte_start, s->byte_end));
+        cJSON_AddItemToArray(parts, p);
+    }
+    cJSON *cul = cJSON_AddArrayToObject(o, "ucs2_characters");
+    for (size_t i = 0; cul && i < seg->culprit_count; i++) {
+        const pf_ucs2_char *c = &seg->culprits[i];
+        cJSON *p = cJSON_CreateObject();
+        if (!p)
+            break;
+        char cp[16];
+        snprintf(cp, sizeof cp, "U+%04X", (unsigned)c->codepoint);
+        cJSON_AddNumberToObject(p, "offset", (double)c->offset);
+        cJSON_AddItemToObject(p, "character", slice(msg, c->offset, c->offset + c->length));
+        cJSON_AddStringToObject(p, "codepoint", cp);
+        if (c->replacement)
+            cJSON_AddStringToObject(p, "replacement", c->replacement);
+        else
+            cJSON_AddNullToObject(p, "replacement");
+        cJSON_AddItemToArray(cul, p);
+    }
     return o;
 }

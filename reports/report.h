@@ -40,4 +40,24 @@ void pf_report_text_country_row(FILE *f, const pf_country *c);
 /* A full entry, every fact with the source that backs it. */
 void pf_report_text_country(FILE *f, const pf_country *c, bool color);
 
+/* "pass", "warn" or "block" for a list of findings (info never counts). */
+const char *pf_report_verdict_name(const pf_finding_list *findings);
+
+/* One finding as SPEC §3 JSON. */
+cJSON *pf_report_json_finding(const pf_finding *f);
+
+/* {"encoding", "characters", "segments"}: SPEC §3 "message". */
+cJSON *pf_report_json_message(const pf_segments *seg);
+
+/* Full segment detail: units, per-segment split and the UCS-2 culprits. */
+cJSON *pf_report_json_segments(const char *msg, size_t len, const pf_segments *seg);
+
+/* Findings for a person: severity, id, message, the matched text, fix, source. */
+void pf_report_text_findings(FILE *f, const char *msg, size_t len,
+                             const pf_finding_list *findings, bool color);
+
+/* Encoding, counts, the split and the culprits, for a person. */
+void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segments *seg,
+                             bool color);
+
 #endif

@@ -178,3 +178,72 @@ void pf_report_text_country(FILE *f, const pf_country *c, bool color)
     for (size_t i = 0; i < c->source_count; i++)
         fprintf(f, "    [%zu] %s\n", i + 1, c->sources[i].url);
 }
+
+static const char *sev_color(pf_severity s)
+{
+    return s == PF_SEV_BLOCK ? C_RED : s == PF_SEV_WARN ? "\033[33m" : "\033[36m";
+}
+
+/* Print at most 60 bytes of the message around a span, on one line. */
+static void excerpt(FILE *f, const char *msg, size_t len, size_t start, size_t end)
+{
+    char buf[256];
+    size_t n = end - start;
+    bool cut = n > 60;
+    if (cut)
+        n = 60;
+    /* Never cut inside a UTF-8 sequence. */
+    while (cut && n > 0 && ((unsigned char)msg[start + n] & 0xC0) == 0x80)
+        n--;
+    (void)len;
+    pf_report_clean_utf8(msg + start, n, buf, sizeof buf);
+    for (char *p = buf; *p; p++) {
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    }
+    fprintf(f, "      \"%s%s\" (bytes %zu-%zu)\n", buf, cut ? "..." : "", start, end);
+}
+
+void pf_report_text_findings(FILE *f, const char *msg, size_t len,
+                             const pf_finding_list *findings, bool color)
+{
+    for (size_t i = 0; i < findings->count; i++) {
+        const pf_finding *x = &findings->items[i];
+        fprintf(f, "  %s%-5s%s %s\n", color ? sev_color(x->severity) : "",
+                pf_severity_name(x->severity), color ? C_OFF : "", x->id);
+        fprintf(f, "      %s\n", x->message ? x->message : "");
+        if (x->has_span && msg)
+            excerpt(f, msg, len, x->span_start, x->span_end);
+        if (x->fix && x->fix[0])
+            fprintf(f, "      fix: %s\n", x->fix);
+        fprintf(f, "      source: %s\n", x->source ? x->source : "heuristic");
+    }
+}
+
+void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segments *seg,
+                             bool color)
+{
+    (void)len;
+    fprintf(f, "%sencoding%s    %s\n", color ? "\033[1m" : "", color ? C_OFF : "",
+            pf_encoding_name(seg->encoding));
+    fprintf(f, "characters  %zu\n", seg->characters);
+    fprintf(f, "%-11s %zu\n", seg->encoding == PF_ENC_GSM7 ? "septets" : "code units",
+            seg->units);
+    fprintf(f, "segments    %zu\n", seg->segment_count);
+    for (size_t i = 0; i < seg->segment_count; i++) {
+        const pf_segment *s = &seg->segments[i];
+        fprintf(f, "  [%zu] %u units, bytes %zu-%zu\n", i + 1, s->units, s->byte_start,
+                s->byte_end);
+    }
+    if (seg->culprit_count)
+        fprintf(f, "characters that force UCS-2:\n");
+    for (size_t i = 0; i < seg->culprit_count; i++) {
+        const pf_ucs2_char *c = &seg->culprits[i];
+        char ch[32];
+        pf_report_clean_utf8(msg + c->offset, c->length, ch, sizeof ch);
+        fprintf(f, "  U+%04X %s at byte %zu", (unsigned)c->codepoint, ch, c->offset);
+        if (c->replacement)
+            fprintf(f, "  (GSM-7: \"%s\")", c->replacement);
+        fputc('\n', f);
+    }
+}

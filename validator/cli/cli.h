@@ -137,7 +137,27 @@ const char *cli_default_dir(const char *what, char *buf, size_t cap);
  */
 bool cli_load_countries(const struct cli_common *c, pf_countries **out);
 
+/*
+ * Load the rule packs: the shipped rules/ (or $PREFLIGHT_RULES_DIR), then
+ * each --rules DIR. Reports errors; false on failure.
+ */
+bool cli_load_rules(const struct cli_common *c, pf_ruleset **out);
+
+/*
+ * The message from --message TEXT or --message-file FILE (exactly one):
+ * into *buf (heap, the caller frees) and *len. Checks the size limit and
+ * UTF-8. Returns 0, or the exit code after reporting the error.
+ */
+int cli_read_message(const char *command, const char *text, const char *file, char **buf,
+                     size_t *len);
+
+/* Exit code for a verdict's highest severity (-1 for none) under --fail-on. */
+int cli_exit_for(const struct cli_common *c, int max_severity);
+
 int cli_number(int argc, char **argv);
 int cli_countries(int argc, char **argv);
+int cli_segments(int argc, char **argv);
+int cli_scan(int argc, char **argv);
+int cli_rules(int argc, char **argv);
 
 #endif

@@ -284,3 +284,65 @@ bool cli_load_countries(const struct cli_common *c, pf_countries **out)
     }
     return true;
 }
+
+bool cli_load_rules(const struct cli_common *c, pf_ruleset **out)
+{
+    char base[PATH_MAX];
+    const char *dirs[CLI_MAX_DIRS + 1];
+    size_t n = 0;
+    pf_diag d;
+
+    dirs[n++] = base_dir("rules", "PREFLIGHT_RULES_DIR", base, sizeof base);
+    for (int i = 0; i < c->nrules; i++)
+        dirs[n++] = c->rules[i];
+    if (pf_rules_load(dirs, n, out, &d) != PF_OK) {
+        cli_error_diag(c->command, &d);
+        return false;
+    }
+    return true;
+}
+
+int cli_read_message(const char *command, const char *text, const char *file, char **buf,
+                     size_t *len)
+{
+    pf_diag d;
+    size_t bad;
+    if ((text != NULL) == (file != NULL)) {
+        cli_error(command, "give the message with exactly one of --message TEXT or "
+                           "--message-file FILE");
+        return CLI_EXIT_USAGE;
+    }
+    if (text) {
+        *len = strlen(text);
+        if (*len > PF_MESSAGE_MAX) {
+            cli_error(command, "--message: %zu bytes; the limit is %u", *len, PF_MESSAGE_MAX);
+            return CLI_EXIT_USAGE;
+        }
+        *buf = malloc(*len + 1);
+        if (!*buf) {
+            cli_error(command, "out of memory");
+            return CLI_EXIT_USAGE;
+        }
+        memcpy(*buf, text, *len + 1);
+    } else if (pf_read_file(file, PF_MESSAGE_MAX, buf, len, &d) != PF_OK) {
+        if (d.status == PF_E_TOO_LARGE)
+            cli_error(command, "%s: the message is larger than the limit of %u bytes", file,
+                      PF_MESSAGE_MAX);
+        else
+            cli_error_diag(command, &d);
+        return CLI_EXIT_USAGE;
+    }
+    if (pf_utf8_validate(*buf, *len, &bad) != PF_OK) {
+        cli_error(command, "%s: invalid UTF-8 at byte %zu", file ? file : "--message", bad);
+        free(*buf);
+        *buf = NULL;
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_exit_for(const struct cli_common *c, int max_severity)
+{
+    int threshold = c->fail_on == CLI_FAIL_WARN ? PF_SEV_WARN : PF_SEV_BLOCK;
+    return max_severity >= threshold ? CLI_EXIT_FINDING : CLI_EXIT_OK;
+}

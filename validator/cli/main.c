@@ -13,7 +13,10 @@ struct command {
 
 static const struct command commands[] = {
     {"number", cli_number, "parse and classify phone numbers"},
+    {"scan", cli_scan, "content rules and segments of a message"},
+    {"segments", cli_segments, "encoding and segment count of a message"},
     {"countries", cli_countries, "the country SMS table, with sources"},
+    {"rules", cli_rules, "the loaded content rules"},
 };
 
 static void usage(FILE *f)

@@ -9,7 +9,10 @@
 #define PREFLIGHT_PREFLIGHT_H
 
 #include "preflight/countries.h"
+#include "preflight/findings.h"
+#include "preflight/message.h"
 #include "preflight/number.h"
+#include "preflight/scan.h"
 #include "preflight/segments.h"
 #include "preflight/status.h"
 #include "preflight/util.h"

@@ -65,6 +65,14 @@ pf_status pf_segments_compute(const char *msg, size_t len, pf_segments **out,
 
 void pf_segments_destroy(pf_segments *seg);
 
+/* The longest message the tool accepts (bytes). Far above any real SMS
+ * (the API's own limit is a few thousand characters); it bounds the work
+ * one hostile input can cause. */
+#define PF_MESSAGE_MAX (64u * 1024u)
+
+/* The default limit on segments before message.too-long (SPEC §3). */
+#define PF_SEGMENTS_MAX_DEFAULT 10
+
 /* Check that buf is valid UTF-8; on failure *bad_offset is the first bad byte. */
 pf_status pf_utf8_validate(const char *buf, size_t len, size_t *bad_offset);
 

@@ -1,0 +1,655 @@
+/*
+ * rules.c — load content rule packs (rules/README.md) and compile them to
+ * PCRE2 with JIT, once, into an immutable rule set.
+ *
+ * Word lists become one pattern each, tolerant of the usual evasions
+ * (separators between letters, repeated letters, l33t digits) so that the
+ * scanner never loops over words by hand.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json_int.h"
+#include "preflight/number.h"
+#include "preflight/util.h"
+#include "rules_int.h"
+
+#define PACK_FILE_MAX (8u << 20)
+#define MAX_PACKS 256
+
+static const char *const rule_keys[] = {
+    "id",       "category", "severity",  "message",           "fix",
+    "source",   "pattern",  "words",     "domains",           "require",
+    "builtin",  "caseless", "countries", "exclude_countries", "senders",
+    "first_message", "escalate", "escalate_with_url", NULL};
+static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
+static const char *const matcher_keys[] = {"pattern", "words", "domains", "require", "builtin",
+                                           NULL};
+static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
+static const char *const sender_names[] = {"long_code", "toll_free", "short_code",
+                                           "alphanumeric", NULL};
+static const char *const escalate_names[] = {"", "url_shorteners_banned", "urls_banned",
+                                             "phone_numbers_banned", "chat_app_links_banned",
+                                             "category", NULL};
+static const char *const severity_names[] = {"info", "warn", "block", NULL};
+
+/*
+ * URLs: with a scheme or "www." any host; a bare host only when its last
+ * label is a two-letter country domain or a common generic one, so that
+ * "e.g." or "Mr.Smith" are not links. The look-behind keeps e-mail
+ * addresses and the middle of words out.
+ */
+static const char url_pattern[] =
+    "(?<![\\p{L}\\p{N}@.\\-/_])"
+    "(?:"
+    "(?:https?://|www\\.)(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]{0,61}[\\p{L}\\p{N}])?\\.)+"
+    "\\p{L}{2,63}"
+    "|"
+    "(?:[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?\\.)+"
+    "(?:[a-z]{2}|com|net|org|info|biz|app|dev|page|link|site|online|shop|store|xyz|top|"
+    "club|live|click|tech|news|help|support|email|today|world|life|one|pro|mobi|asia|gov|edu)"
+    "(?![\\p{L}\\p{N}\\-])"
+    ")"
+    "(?::\\d{2,5})?(?:[/?#][^\\s<>\"]*)?";
+
+/* ---- word lists to one pattern ---- */
+
+struct strbuf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+
+static void sb_add(struct strbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 256;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        char *ns = realloc(b->s, ncap);
+        if (!ns) {
+            b->failed = true;
+            return;
+        }
+        b->s = ns;
+        b->cap = ncap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_str(struct strbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+/* The class a letter may be written as: itself plus its l33t stand-ins. */
+static const char *leet_class(char c)
+{
+    switch (c) {
+    case 'a': return "[a4@]";
+    case 'b': return "[b8]";
+    case 'e': return "[e3]";
+    case 'g': return "[g9]";
+    case 'i': return "[i1!|]";
+    case 'l': return "[l1|]";
+    case 'o': return "[o0]";
+    case 's': return "[s5$]";
+    case 't': return "[t7+]";
+    case 'z': return "[z2]";
+    default: return NULL;
+    }
+}
+
+/*
+ * One word or phrase as a pattern alternative. In a single word each letter
+ * may repeat and letters may be split by one separator, the same one all
+ * through ("f.r.e.e", "f r e e" but not "fr ee": that would match across
+ * ordinary word breaks). A phrase's words are joined by any white space or
+ * punctuation run.
+ */
+static void word_alternative(struct strbuf *b, const char *w)
+{
+    bool phrase = strchr(w, ' ') != NULL;
+    size_t letter = 0; /* index of the letter within the current word */
+    sb_str(b, "(?:");
+    for (const unsigned char *p = (const unsigned char *)w; *p; p++) {
+        if (*p == ' ') {
+            while (p[1] == ' ')
+                p++;
+            sb_str(b, "[\\s\\-_.]+");
+            letter = 0;
+            continue;
+        }
+        /* L1+ (sep) L2+ \g{-1} L3+ \g{-1} L4+ ...: one separator, reused. */
+        if (!phrase && letter >= 2)
+            sb_str(b, "\\g{-1}");
+        char lower = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        const char *cls = leet_class(lower);
+        if (cls) {
+            sb_str(b, cls);
+        } else if (*p < 0x80 && !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+            char esc[3] = {'\\', (char)*p, 0};
+            sb_str(b, esc);
+        } else {
+            /* Multi-byte UTF-8 letters are copied whole. */
+            size_t n = 1;
+            while ((p[n] & 0xC0) == 0x80)
+                n++;
+            sb_add(b, (const char *)p, n);
+            p += n - 1;
+        }
+        sb_str(b, "+");
+        if (!phrase && letter == 0)
+            sb_str(b, "([\\s.\\-_*]?)");
+        letter++;
+    }
+    sb_str(b, ")");
+}
+
+/* ---- loading ---- */
+
+static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const char *re,
+                         bool caseless, pcre2_code **out)
+{
+    int err;
+    PCRE2_SIZE off;
+    uint32_t flags = PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off,
+                                     NULL);
+    if (!code) {
+        char msg[256];
+        pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
+        pfi_json_push_key(j, key);
+        if (idx != (size_t)-1)
+            pfi_json_push_index(j, idx);
+        pf_status st = pfi_json_error(j, NULL, PF_E_SYNTAX,
+                                      "regular expression does not compile: %s (at offset %zu)",
+                                      msg, (size_t)off);
+        if (idx != (size_t)-1)
+            pfi_json_pop(j);
+        pfi_json_pop(j);
+        return st;
+    }
+    /* JIT is an optimisation: where it is unavailable the interpreter runs. */
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    *out = code;
+    return PF_OK;
+}
+
+/* A string or an array of strings, as an array of (borrowed) pointers. */
+static pf_status string_or_list(struct pfi_json *j, const cJSON *rule, const char *key,
+                                const char ***out, size_t *n)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rule, key);
+    *out = NULL;
+    *n = 0;
+    if (cJSON_IsString(v)) {
+        const char **a = malloc(sizeof *a);
+        if (!a)
+            return PF_E_NOMEM;
+        a[0] = v->valuestring;
+        *out = a;
+        *n = 1;
+        return PF_OK;
+    }
+    if (!cJSON_IsArray(v) || !v->child)
+        return pfi_json_error(j, key, PF_E_SCHEMA, "expected a string or a non-empty array");
+    size_t count = (size_t)cJSON_GetArraySize(v), i = 0;
+    const char **a = calloc(count, sizeof *a);
+    if (!a)
+        return PF_E_NOMEM;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        if (!cJSON_IsString(e) || !e->valuestring[0]) {
+            free(a);
+            pfi_json_push_key(j, key);
+            pfi_json_push_index(j, i);
+            pf_status st = pfi_json_error(j, NULL, PF_E_SCHEMA, "expected a non-empty string");
+            pfi_json_pop(j);
+            pfi_json_pop(j);
+            return st;
+        }
+        a[i] = e->valuestring;
+    }
+    *out = a;
+    *n = count;
+    return PF_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool valid_id(const char *id)
+{
+    if (strncmp(id, "content.", 8) != 0 || !id[8])
+        return false;
+    for (const char *p = id + 8; *p; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                  (*p == '.' && p[1] && p[1] != '.' && p[-1] != '.');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static void rule_free(struct pfi_rule *r)
+{
+    for (size_t i = 0; i < r->ncodes; i++)
+        pcre2_code_free(r->codes[i]);
+    free(r->codes);
+    free(r->domains);
+    free((void *)r->countries);
+    free((void *)r->excluded);
+    memset(r, 0, sizeof *r);
+}
+
+static pf_status region_list(struct pfi_json *j, const cJSON *rule, const char *key,
+                             const char *const **out, size_t *n)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rule, key);
+    if (!v)
+        return PF_OK;
+    const char **list = NULL;
+    pf_status st = string_or_list(j, rule, key, &list, n);
+    if (st != PF_OK)
+        return st;
+    for (size_t i = 0; i < *n; i++) {
+        if (!pf_region_is_supported(list[i])) {
+            free(list);
+            pfi_json_push_key(j, key);
+            pfi_json_push_index(j, i);
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a region code", list[i]);
+            pfi_json_pop(j);
+            pfi_json_pop(j);
+            return st;
+        }
+    }
+    *out = list;
+    return PF_OK;
+}
+
+static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
+                           struct pfi_rule *r)
+{
+    pf_status st = pfi_json_object(j, rule, rule_keys);
+    pf_rule_info *in = &r->info;
+    bool present, caseless = true;
+    int sev = 0, esc = 0, builtin = 0;
+    const char *kind = NULL;
+
+    memset(r, 0, sizeof *r);
+    in->file = file;
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, rule, "id", &in->id, NULL);
+    if (st == PF_OK && !valid_id(in->id))
+        st = pfi_json_error(j, "id", PF_E_SCHEMA,
+                            "'%s' is not an id of the form content.<category>[.<name>]",
+                            in->id);
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, rule, "category", &in->category, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_enum(j, rule, "severity", severity_names, &sev, NULL);
+    in->severity = (pf_severity)sev;
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, rule, "message", &in->message, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, rule, "fix", &in->fix, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, rule, "source", &in->source, NULL);
+    if (st == PF_OK && strcmp(in->source, "heuristic") != 0 &&
+        strncmp(in->source, "https://", 8) != 0 && strncmp(in->source, "http://", 7) != 0)
+        st = pfi_json_error(j, "source", PF_E_SCHEMA,
+                            "a source is an http(s) address or \"heuristic\"");
+    if (st == PF_OK)
+        st = pfi_json_get_bool(j, rule, "caseless", &caseless, &present);
+    if (st == PF_OK)
+        st = pfi_json_get_bool(j, rule, "first_message", &in->first_message, &present);
+    if (st == PF_OK)
+        st = pfi_json_get_bool(j, rule, "escalate_with_url", &r->escalate_with_url, &present);
+    if (st == PF_OK)
+        st = pfi_json_get_enum(j, rule, "escalate", escalate_names + 1, &esc, &present);
+    if (st == PF_OK && present) {
+        r->escalate = (enum pfi_escalate)(esc + 1);
+        in->escalate = escalate_names[esc + 1];
+    }
+    if (st == PF_OK)
+        st = region_list(j, rule, "countries", &r->countries, &r->ncountries);
+    if (st == PF_OK)
+        st = region_list(j, rule, "exclude_countries", &r->excluded, &r->nexcluded);
+    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "senders")) {
+        const char **names = NULL;
+        size_t n = 0;
+        st = string_or_list(j, rule, "senders", &names, &n);
+        for (size_t i = 0; st == PF_OK && i < n; i++) {
+            int k = -1;
+            for (int s = 0; sender_names[s]; s++) {
+                if (strcmp(sender_names[s], names[i]) == 0)
+                    k = s;
+            }
+            if (k < 0) {
+                pfi_json_push_key(j, "senders");
+                pfi_json_push_index(j, i);
+                st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                                    "'%s' is not one of: long_code, toll_free, short_code, "
+                                    "alphanumeric",
+                                    names[i]);
+                pfi_json_pop(j);
+                pfi_json_pop(j);
+            } else {
+                r->senders |= 1u << k;
+            }
+        }
+        free(names);
+    }
+    /* Exactly one matcher. */
+    for (const char *const *m = matcher_keys; st == PF_OK && *m; m++) {
+        if (!cJSON_GetObjectItemCaseSensitive(rule, *m))
+            continue;
+        if (kind)
+            st = pfi_json_error(j, *m, PF_E_SCHEMA,
+                                "a rule has exactly one matcher; it already has '%s'", kind);
+        kind = *m;
+    }
+    if (st == PF_OK && !kind)
+        st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                            "missing matcher: one of pattern, words, domains, require, builtin");
+    if (st != PF_OK)
+        return st;
+
+    const char **items = NULL;
+    size_t n = 0;
+    if (strcmp(kind, "builtin") == 0) {
+        in->matcher = PF_MATCH_BUILTIN;
+        st = pfi_json_get_enum(j, rule, "builtin", builtin_names, &builtin, NULL);
+        r->builtin = (enum pfi_builtin)builtin;
+        return st;
+    }
+    st = string_or_list(j, rule, kind, &items, &n);
+    if (st != PF_OK)
+        return st;
+    if (strcmp(kind, "domains") == 0) {
+        in->matcher = PF_MATCH_DOMAINS;
+        for (size_t i = 0; i < n && st == PF_OK; i++) {
+            for (const char *p = items[i]; *p && st == PF_OK; p++) {
+                if ((*p >= 'A' && *p <= 'Z') || *p == '/' || *p == ' ' || *p == ':') {
+                    pfi_json_push_key(j, "domains");
+                    pfi_json_push_index(j, i);
+                    st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                                        "'%s' is not a lower-case host name", items[i]);
+                    pfi_json_pop(j);
+                    pfi_json_pop(j);
+                }
+            }
+        }
+        if (st != PF_OK) {
+            free(items);
+            return st;
+        }
+        qsort(items, n, sizeof *items, cmp_str);
+        r->domains = items;
+        r->ndomains = n;
+        return PF_OK;
+    }
+    if (strcmp(kind, "words") == 0) {
+        in->matcher = PF_MATCH_WORDS;
+        struct strbuf b = {0};
+        sb_str(&b, "(?<![\\p{L}\\p{N}])(?:");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                sb_str(&b, "|");
+            word_alternative(&b, items[i]);
+        }
+        sb_str(&b, ")(?![\\p{L}\\p{N}])");
+        free(items);
+        if (b.failed) {
+            free(b.s);
+            return PF_E_NOMEM;
+        }
+        r->codes = calloc(1, sizeof *r->codes);
+        st = r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0])
+                      : PF_E_NOMEM;
+        r->ncodes = st == PF_OK ? 1 : 0;
+        free(b.s);
+        return st;
+    }
+    in->matcher = strcmp(kind, "pattern") == 0 ? PF_MATCH_PATTERN : PF_MATCH_REQUIRE;
+    r->codes = calloc(n, sizeof *r->codes);
+    if (!r->codes) {
+        free(items);
+        return PF_E_NOMEM;
+    }
+    bool one = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rule, kind));
+    for (size_t i = 0; i < n && st == PF_OK; i++) {
+        st = compile(j, kind, one ? (size_t)-1 : i, items[i], caseless, &r->codes[i]);
+        if (st == PF_OK)
+            r->ncodes++;
+    }
+    free(items);
+    return st;
+}
+
+static pf_status add_rule(pf_ruleset *set, size_t *cap, struct pfi_rule *r)
+{
+    /* A later pack's rule with the same id replaces the earlier one. */
+    for (size_t i = 0; i < set->count; i++) {
+        if (strcmp(set->rules[i].info.id, r->info.id) == 0) {
+            rule_free(&set->rules[i]);
+            set->rules[i] = *r;
+            return PF_OK;
+        }
+    }
+    if (set->count == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 32;
+        struct pfi_rule *nr = realloc(set->rules, ncap * sizeof *nr);
+        if (!nr)
+            return PF_E_NOMEM;
+        set->rules = nr;
+        *cap = ncap;
+    }
+    set->rules[set->count++] = *r;
+    return PF_OK;
+}
+
+static pf_status load_pack(pf_ruleset *set, size_t *cap, const char *text, size_t len,
+                           const char *name, pf_diag *diag)
+{
+    struct pfi_json j;
+    cJSON *doc = NULL;
+    const char *s;
+    const cJSON *rules;
+    size_t first = set->count;
+    pf_status st = pfi_json_parse(&j, text, len, name, diag, &doc);
+    if (st != PF_OK)
+        return st;
+    set->docs[set->ndocs++] = doc;
+    st = pfi_json_object(&j, doc, pack_keys);
+    if (st == PF_OK)
+        st = pfi_json_get_string(&j, doc, "pack", &s, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_string(&j, doc, "description", &s, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_array(&j, doc, "rules", &rules, NULL);
+    if (st != PF_OK)
+        return st;
+    size_t i = 0;
+    pfi_json_push_key(&j, "rules");
+    for (const cJSON *rule = rules->child; rule && st == PF_OK; rule = rule->next, i++) {
+        struct pfi_rule r;
+        pfi_json_push_index(&j, i);
+        st = load_rule(&j, rule, name, &r);
+        if (st == PF_OK) {
+            /* Duplicate ids inside one pack are a mistake, across packs an override. */
+            for (size_t k = first; k < set->count; k++) {
+                if (strcmp(set->rules[k].info.id, r.info.id) == 0 &&
+                    strcmp(set->rules[k].info.file, name) == 0)
+                    st = pfi_json_error(&j, "id", PF_E_SCHEMA, "duplicate rule id '%s'",
+                                        r.info.id);
+            }
+        }
+        if (st == PF_OK)
+            st = add_rule(set, cap, &r);
+        if (st != PF_OK)
+            rule_free(&r);
+        pfi_json_pop(&j);
+    }
+    pfi_json_pop(&j);
+    if (st == PF_E_NOMEM)
+        pfi_diag_set(diag, st, "out of memory");
+    return st;
+}
+
+void pf_rules_destroy(pf_ruleset *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->count; i++)
+        rule_free(&set->rules[i]);
+    free(set->rules);
+    for (size_t i = 0; i < set->ndocs; i++)
+        cJSON_Delete(set->docs[i]);
+    free(set->docs);
+    for (size_t i = 0; i < set->nfiles; i++)
+        free(set->files[i]);
+    free(set->files);
+    pcre2_code_free(set->url);
+    free(set);
+}
+
+static pf_status new_set(size_t npacks, pf_ruleset **out)
+{
+    pf_ruleset *set = calloc(1, sizeof *set);
+    if (!set)
+        return PF_E_NOMEM;
+    set->docs = calloc(npacks ? npacks : 1, sizeof *set->docs);
+    set->files = calloc(npacks ? npacks : 1, sizeof *set->files);
+    int err;
+    PCRE2_SIZE off;
+    set->url = pcre2_compile((PCRE2_SPTR)url_pattern, PCRE2_ZERO_TERMINATED,
+                             PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &off, NULL);
+    if (!set->docs || !set->files || !set->url) {
+        pf_rules_destroy(set);
+        return set->url ? PF_E_NOMEM : PF_E_INTERNAL;
+    }
+    (void)pcre2_jit_compile(set->url, PCRE2_JIT_COMPLETE);
+    *out = set;
+    return PF_OK;
+}
+
+pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
+                                const char *const *names, size_t n, pf_ruleset **out,
+                                pf_diag *diag)
+{
+    pf_ruleset *set = NULL;
+    size_t cap = 0;
+    pf_status st;
+
+    *out = NULL;
+    pf_diag_clear(diag);
+    st = new_set(n, &set);
+    for (size_t i = 0; st == PF_OK && i < n; i++) {
+        /* Rule infos name their pack: the set keeps its own copy. */
+        size_t l = strlen(names[i]) + 1;
+        set->files[i] = malloc(l);
+        if (!set->files[i]) {
+            st = PF_E_NOMEM;
+            break;
+        }
+        memcpy(set->files[i], names[i], l);
+        set->nfiles++;
+        st = load_pack(set, &cap, texts[i], lens[i], set->files[i], diag);
+    }
+    if (st != PF_OK) {
+        pf_rules_destroy(set);
+        return st;
+    }
+    *out = set;
+    return PF_OK;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out, pf_diag *diag)
+{
+    char *paths[MAX_PACKS];
+    char *texts[MAX_PACKS];
+    size_t lens[MAX_PACKS];
+    size_t n = 0;
+    pf_status st = PF_OK;
+
+    *out = NULL;
+    pf_diag_clear(diag);
+    for (size_t d = 0; d < ndirs && st == PF_OK; d++) {
+        DIR *dir = opendir(dirs[d]);
+        size_t start = n;
+        if (!dir) {
+            pfi_diag_file(diag, dirs[d]);
+            pfi_diag_set(diag, PF_E_IO, "cannot open rules directory");
+            st = PF_E_IO;
+            break;
+        }
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            size_t l = strlen(e->d_name);
+            if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0 || e->d_name[0] == '.')
+                continue;
+            if (n == MAX_PACKS) {
+                pfi_diag_file(diag, dirs[d]);
+                pfi_diag_set(diag, PF_E_TOO_LARGE, "more than %d rule packs", MAX_PACKS);
+                st = PF_E_TOO_LARGE;
+                break;
+            }
+            size_t plen = strlen(dirs[d]) + l + 2;
+            paths[n] = malloc(plen);
+            if (!paths[n]) {
+                st = PF_E_NOMEM;
+                break;
+            }
+            snprintf(paths[n], plen, "%s/%s", dirs[d], e->d_name);
+            n++;
+        }
+        closedir(dir);
+        /* Directory order is arbitrary; name order is reproducible. */
+        qsort(paths + start, n - start, sizeof *paths, cmp_name);
+    }
+    size_t loaded = 0;
+    for (; st == PF_OK && loaded < n; loaded++)
+        st = pf_read_file(paths[loaded], PACK_FILE_MAX, &texts[loaded], &lens[loaded], diag);
+    if (st == PF_OK)
+        st = pf_rules_load_buffers((const char *const *)texts, lens, (const char *const *)paths,
+                                   n, out, diag);
+    for (size_t i = 0; i < loaded; i++)
+        free(texts[i]);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    return st;
+}
+
+size_t pf_rules_count(const pf_ruleset *set)
+{
+    return set ? set->count : 0;
+}
+
+const pf_rule_info *pf_rules_at(const pf_ruleset *set, size_t i)
+{
+    return set && i < set->count ? &set->rules[i].info : NULL;
+}
+
+const pf_rule_info *pf_rules_find(const pf_ruleset *set, const char *id)
+{
+    for (size_t i = 0; set && i < set->count; i++) {
+        if (strcmp(set->rules[i].info.id, id) == 0)
+            return &set->rules[i].info;
+    }
+    return NULL;
+}

@@ -1,0 +1,55 @@
+/*
+ * rules_int.h — the compiled rule set, shared by rules.c (loading and
+ * compiling) and scan.c (matching).
+ */
+#ifndef PREFLIGHT_RULES_INT_H
+#define PREFLIGHT_RULES_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <cjson/cJSON.h>
+
+#include "preflight/scan.h"
+
+enum pfi_builtin { PFI_BUILTIN_URL = 0, PFI_BUILTIN_PHONE, PFI_BUILTIN_BRAND };
+
+enum pfi_escalate {
+    PFI_ESC_NONE = 0,
+    PFI_ESC_URL_SHORTENERS,
+    PFI_ESC_URLS,
+    PFI_ESC_PHONE_NUMBERS,
+    PFI_ESC_CHAT_APPS,
+    PFI_ESC_CATEGORY
+};
+
+struct pfi_rule {
+    pf_rule_info info;        /* strings point into the pack's cJSON tree */
+    pcre2_code **codes;       /* pattern, words (one code) or require */
+    size_t ncodes;
+    const char **domains;     /* sorted, lower case */
+    size_t ndomains;
+    enum pfi_builtin builtin;
+    const char *const *countries;   /* NULL: every country */
+    size_t ncountries;
+    const char *const *excluded;
+    size_t nexcluded;
+    unsigned senders;         /* bit per pf_rule_sender; 0 = every sender */
+    enum pfi_escalate escalate;
+    bool escalate_with_url;
+};
+
+struct pf_ruleset {
+    cJSON **docs;             /* one per pack, kept for the strings */
+    size_t ndocs;
+    char **files;             /* pack names, one per pack */
+    size_t nfiles;
+    struct pfi_rule *rules;   /* in load order, overridden ids replaced */
+    size_t count;
+    pcre2_code *url;          /* the one URL pattern */
+};
+
+/* Is rule r in effect for these options (scope, disabled list)? */
+bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * scan.c — run a compiled rule set over one message.
+ *
+ * A scanner is the per-thread half of "compile once, scan many": it owns
+ * the PCRE2 match data, match context (with match and depth limits, so no
+ * rule can hang a scan) and JIT stack; the rule set it reads is shared.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "preflight/number.h"
+#include "preflight/segments.h"
+#include "rules_int.h"
+
+/* A rule that needs more than this many backtracking steps on one message
+ * is treated as broken: it reports the limit instead of hanging. */
+#define MATCH_LIMIT 2000000u
+#define DEPTH_LIMIT 20000u
+#define MAX_URLS 64
+#define MAX_PHONES 64
+
+struct pf_scanner {
+    const pf_ruleset *set;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+};
+
+struct url {
+    size_t start, end;         /* span, trailing punctuation trimmed */
+    char host[256];            /* lower case */
+};
+
+struct scan {
+    pf_scanner *s;
+    const char *msg;
+    size_t len;
+    const pf_scan_options *o;
+    pf_finding_list *out;
+    struct url urls[MAX_URLS];
+    size_t nurls;
+};
+
+pf_scan_options pf_scan_options_default(void)
+{
+    pf_scan_options o;
+    memset(&o, 0, sizeof o);
+    o.sender = -1;
+    return o;
+}
+
+pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
+{
+    pf_scanner *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return PF_E_NOMEM;
+    s->set = set;
+    s->md = pcre2_match_data_create(32, NULL);
+    s->mctx = pcre2_match_context_create(NULL);
+    s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (!s->md || !s->mctx) {
+        pf_scanner_destroy(s);
+        return PF_E_NOMEM;
+    }
+    pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
+    pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
+    if (s->jit)
+        pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+    *out = s;
+    return PF_OK;
+}
+
+void pf_scanner_destroy(pf_scanner *s)
+{
+    if (!s)
+        return;
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    pcre2_jit_stack_free(s->jit);
+    free(s);
+}
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i], s) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o)
+{
+    if (in_list(r->info.id, o->disabled, o->disabled_count))
+        return false;
+    /* A country-scoped rule needs a known country; without one it is not run. */
+    if (r->countries && (!o->country || !in_list(o->country, r->countries, r->ncountries)))
+        return false;
+    if (r->excluded && o->country && in_list(o->country, r->excluded, r->nexcluded))
+        return false;
+    if (r->senders && o->sender >= 0 && !(r->senders & (1u << o->sender)))
+        return false;
+    return true;
+}
+
+/*
+ * Next match of code at or after *from. Returns 1 and the span, 0 when
+ * there is none, or a negative PCRE2 error (match or depth limit).
+ */
+static int next_match(struct scan *sc, const pcre2_code *code, size_t *from, size_t *start,
+                      size_t *end)
+{
+    while (*from <= sc->len) {
+        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, 0, sc->s->md,
+                             sc->s->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc < 0)
+            return rc;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->s->md);
+        *start = ov[0];
+        *end = ov[1];
+        if (*end > *start) {
+            *from = *end;
+            return 1;
+        }
+        /* An empty match: step over one whole UTF-8 character and go on. */
+        size_t next = *start + 1;
+        while (next < sc->len && ((unsigned char)sc->msg[next] & 0xC0) == 0x80)
+            next++;
+        *from = next;
+    }
+    return 0;
+}
+
+static pf_status add(struct scan *sc, const struct pfi_rule *r, pf_severity sev, bool span,
+                     size_t start, size_t end)
+{
+    pf_finding f = {.id = r->info.id,
+                    .severity = sev,
+                    .message = r->info.message,
+                    .fix = r->info.fix,
+                    .source = r->info.source,
+                    .has_span = span,
+                    .span_start = start,
+                    .span_end = end};
+    return pf_finding_list_add(sc->out, &f);
+}
+
+static pf_status limit_hit(struct scan *sc, const struct pfi_rule *r, int rc)
+{
+    char why[128];
+    pcre2_get_error_message(rc, (PCRE2_UCHAR *)why, sizeof why);
+    return pf_finding_list_addf(sc->out, "rules.match-limit", PF_SEV_WARN,
+                                "Simplify the rule's pattern (avoid nested quantifiers).",
+                                "heuristic",
+                                "Rule %s was stopped on this message (%s); its result is "
+                                "unknown.",
+                                r->info.id, why);
+}
+
+/* Every match of every code of r; overlapping matches of one rule count once. */
+static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
+{
+    for (size_t c = 0; c < r->ncodes; c++) {
+        size_t from = 0, start, end;
+        int rc;
+        while ((rc = next_match(sc, r->codes[c], &from, &start, &end)) == 1) {
+            bool overlaps = false;
+            for (size_t i = 0; i < sc->out->count; i++) {
+                const pf_finding *f = &sc->out->items[i];
+                if (f->has_span && strcmp(f->id, r->info.id) == 0 && start < f->span_end &&
+                    end > f->span_start)
+                    overlaps = true;
+            }
+            if (overlaps)
+                continue;
+            pf_status st = add(sc, r, sev, true, start, end);
+            if (st != PF_OK)
+                return st;
+        }
+        if (rc < 0)
+            return limit_hit(sc, r, rc);
+    }
+    return PF_OK;
+}
+
+static pf_status run_require(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
+{
+    for (size_t c = 0; c < r->ncodes; c++) {
+        size_t from = 0, start, end;
+        int rc = next_match(sc, r->codes[c], &from, &start, &end);
+        if (rc == 1)
+            return PF_OK;
+        if (rc < 0)
+            return limit_hit(sc, r, rc);
+    }
+    return add(sc, r, sev, false, 0, 0);
+}
+
+static int cmp_host(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+/* Is host a listed domain, or a subdomain of one? */
+static bool host_listed(const struct pfi_rule *r, const char *host)
+{
+    for (const char *h = host; h; h = strchr(h, '.')) {
+        if (*h == '.')
+            h++;
+        if (bsearch(h, r->domains, r->ndomains, sizeof *r->domains, cmp_host))
+            return true;
+        if (!strchr(h, '.'))
+            break;
+    }
+    return false;
+}
+
+static void find_urls(struct scan *sc)
+{
+    size_t from = 0, start, end;
+    sc->nurls = 0;
+    while (sc->nurls < MAX_URLS &&
+           next_match(sc, sc->s->set->url, &from, &start, &end) == 1) {
+        /* Sentence punctuation after a link is not part of it. */
+        while (end > start && strchr(".,;:!?)]}'\"", sc->msg[end - 1]))
+            end--;
+        struct url *u = &sc->urls[sc->nurls++];
+        u->start = start;
+        u->end = end;
+        size_t h = start;
+        const char *scheme = "://";
+        for (size_t i = start; i + 3 <= end && i < start + 8; i++) {
+            if (memcmp(sc->msg + i, scheme, 3) == 0)
+                h = i + 3;
+        }
+        size_t n = 0;
+        while (h < end && n + 1 < sizeof u->host && !strchr(":/?#", sc->msg[h])) {
+            char c = sc->msg[h++];
+            u->host[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        u->host[n] = '\0';
+    }
+}
+
+static bool ci_contains(const char *hay, size_t hlen, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0 || n > hlen)
+        return n == 0;
+    for (size_t i = 0; i + n <= hlen; i++) {
+        size_t k = 0;
+        while (k < n) {
+            char a = hay[i + k], b = needle[k];
+            if (a >= 'A' && a <= 'Z')
+                a = (char)(a + 32);
+            if (b >= 'A' && b <= 'Z')
+                b = (char)(b + 32);
+            if (a != b)
+                break;
+            k++;
+        }
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+static pf_status run_builtin(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
+{
+    pf_status st = PF_OK;
+    switch (r->builtin) {
+    case PFI_BUILTIN_URL:
+        for (size_t i = 0; i < sc->nurls && st == PF_OK; i++)
+            st = add(sc, r, sev, true, sc->urls[i].start, sc->urls[i].end);
+        return st;
+    case PFI_BUILTIN_PHONE: {
+        pf_number_span spans[MAX_PHONES];
+        size_t n = 0;
+        st = pf_number_find_in_text(sc->msg, sc->len, sc->o->country, spans, MAX_PHONES, &n);
+        for (size_t i = 0; i < n && i < MAX_PHONES && st == PF_OK; i++)
+            st = add(sc, r, sev, true, spans[i].start, spans[i].end);
+        return st;
+    }
+    case PFI_BUILTIN_BRAND:
+        /* Never guessed: without a configured brand there is nothing to check. */
+        if (sc->o->brand && sc->o->brand[0] && !ci_contains(sc->msg, sc->len, sc->o->brand))
+            st = add(sc, r, sev, false, 0, 0);
+        return st;
+    }
+    return st;
+}
+
+static bool category_banned(const pf_country *c, const char *category)
+{
+    for (size_t i = 0; c->banned_categories_known && i < c->banned_category_count; i++) {
+        if (strcmp(c->banned_categories[i], category) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The rule's severity for this message and destination; -1: do not run. */
+static int effective_severity(const struct scan *sc, const struct pfi_rule *r)
+{
+    int sev = (int)r->info.severity;
+    const pf_country *c = sc->o->country_entry;
+    if (c) {
+        bool esc = false;
+        switch (r->escalate) {
+        case PFI_ESC_NONE: break;
+        case PFI_ESC_URL_SHORTENERS: esc = c->url_shorteners_banned == PF_TRI_YES; break;
+        case PFI_ESC_URLS: esc = c->urls_banned == PF_TRI_YES; break;
+        case PFI_ESC_PHONE_NUMBERS: esc = c->phone_numbers_banned == PF_TRI_YES; break;
+        case PFI_ESC_CHAT_APPS: esc = c->chat_app_links_banned == PF_TRI_YES; break;
+        case PFI_ESC_CATEGORY: esc = category_banned(c, r->info.category); break;
+        }
+        if (esc)
+            sev = PF_SEV_BLOCK;
+    }
+    if (r->escalate_with_url && sc->nurls > 0 && sev < PF_SEV_BLOCK)
+        sev++;
+    /* SPEC §3: first-message rules block on a first message, warn when
+     * that is unknown, and are silent otherwise. */
+    if (r->info.first_message) {
+        if (sc->o->first_message == PF_FIRST_NO)
+            return -1;
+        if (sc->o->first_message == PF_FIRST_UNKNOWN && sev > PF_SEV_WARN)
+            sev = PF_SEV_WARN;
+    }
+    return sev;
+}
+
+pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len,
+                          const pf_scan_options *opts, pf_finding_list *out, pf_diag *diag)
+{
+    pf_scan_options def = pf_scan_options_default();
+    struct scan *sc;
+    size_t bad = 0;
+    pf_status st = PF_OK;
+
+    pf_diag_clear(diag);
+    if (pf_utf8_validate(msg, len, &bad) != PF_OK) {
+        pfi_diag_set(diag, PF_E_UTF8, "invalid UTF-8 at byte %zu", bad);
+        if (diag)
+            diag->offset = bad;
+        return PF_E_UTF8;
+    }
+    sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return PF_E_NOMEM;
+    sc->s = s;
+    sc->msg = msg;
+    sc->len = len;
+    sc->o = opts ? opts : &def;
+    sc->out = out;
+    find_urls(sc);
+    for (size_t i = 0; i < s->set->count && st == PF_OK; i++) {
+        const struct pfi_rule *r = &s->set->rules[i];
+        if (!pfi_rule_applies(r, sc->o))
+            continue;
+        int sev = effective_severity(sc, r);
+        if (sev < 0)
+            continue;
+        switch (r->info.matcher) {
+        case PF_MATCH_PATTERN:
+        case PF_MATCH_WORDS: st = run_patterns(sc, r, (pf_severity)sev); break;
+        case PF_MATCH_REQUIRE: st = run_require(sc, r, (pf_severity)sev); break;
+        case PF_MATCH_DOMAINS:
+            for (size_t u = 0; u < sc->nurls && st == PF_OK; u++) {
+                if (host_listed(r, sc->urls[u].host))
+                    st = add(sc, r, (pf_severity)sev, true, sc->urls[u].start, sc->urls[u].end);
+            }
+            break;
+        case PF_MATCH_BUILTIN: st = run_builtin(sc, r, (pf_severity)sev); break;
+        }
+    }
+    free(sc);
+    if (st == PF_E_NOMEM)
+        pfi_diag_set(diag, st, "out of memory");
+    return st;
+}
