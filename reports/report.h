@@ -60,4 +60,11 @@ void pf_report_text_findings(FILE *f, const char *msg, size_t len,
 void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segments *seg,
                              bool color);
 
+/* A verdict as SPEC §3 JSON. */
+cJSON *pf_report_json_verdict(const pf_verdict *v);
+
+/* A verdict for a person: the verdict first, then each finding. */
+void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len,
+                            bool color);
+
 #endif

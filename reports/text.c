@@ -247,3 +247,33 @@ void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segm
         fputc('\n', f);
     }
 }
+
+void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len,
+                            bool color)
+{
+    static const char *const col[] = {C_GREEN, "\033[33m", C_RED};
+    char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
+    fprintf(f, "%s%s%s\n", color ? col[v->verdict] : "", v->verdict == PF_VERDICT_BLOCK ? "BLOCK"
+                                                         : v->verdict == PF_VERDICT_WARN ? "WARN"
+                                                                                         : "PASS",
+            color ? C_OFF : "");
+    pf_report_clean_utf8(v->user.input, strlen(v->user.input), clean, sizeof clean);
+    if (v->user_parsed)
+        fprintf(f, "  to       %s -> %s (%s, %s%s)\n", clean, v->user.e164,
+                v->user.region[0] ? v->user.region : "--", pf_number_type_name(v->user.type),
+                v->user.valid ? "" : ", invalid");
+    else
+        fprintf(f, "  to       %s (cannot be parsed)\n", clean);
+    if (v->has_agent)
+        fprintf(f, "  from     %s (%s, %s%s%s)\n", v->agent_e164, v->agent_kind,
+                v->agent_auto ? "selected automatically" : "given",
+                v->agent_region[0] ? ", " : "", v->agent_region);
+    else
+        fprintf(f, "  from     (not checked: no sender given or selected)\n");
+    if (v->has_message)
+        fprintf(f, "  message  %s, %zu characters, %zu segment%s\n", pf_encoding_name(v->encoding),
+                v->characters, v->segments, v->segments == 1 ? "" : "s");
+    if (v->findings.count)
+        fprintf(f, "findings:\n");
+    pf_report_text_findings(f, msg, len, &v->findings, color);
+}

@@ -154,7 +154,63 @@ int cli_read_message(const char *command, const char *text, const char *file, ch
 /* Exit code for a verdict's highest severity (-1 for none) under --fail-on. */
 int cli_exit_for(const struct cli_common *c, int max_severity);
 
+/* ---- check and send share their options and their first half ---- */
+
+enum {
+    OPT_CK_TO = 1500,
+    OPT_CK_MESSAGE,
+    OPT_CK_MESSAGE_FILE,
+    OPT_CK_AGENT,
+    OPT_CK_CONFIG,
+    OPT_CK_ENV,
+    OPT_CK_AT,
+    OPT_CK_FIRST,
+    OPT_CK_NOT_FIRST,
+    OPT_CK_PURPOSE,
+    OPT_CK_REGION,
+    OPT_CK_DISABLE
+};
+
+#define CLI_CHECK_OPTS                                                                       \
+    {"to", CLI_ARG, OPT_CK_TO, "NUMBER", "recipient (E.164)"},                                  \
+        {"message", CLI_ARG, OPT_CK_MESSAGE, "TEXT", "the message text"},                       \
+        {"message-file", CLI_ARG, OPT_CK_MESSAGE_FILE, "FILE", "read the message from FILE"},   \
+        {"agent-number", CLI_ARG, OPT_CK_AGENT, "NUMBER", "sender (default: select one)"},      \
+        {"config", CLI_ARG, OPT_CK_CONFIG, "FILE", "project config (preflight.json)"},          \
+        {"env", CLI_ARG, OPT_CK_ENV, "ENV", "dev, sandbox or live (default: the config's)"},    \
+        {"at", CLI_ARG, OPT_CK_AT, "TIME", "send time, ISO 8601 with offset (default: now)"},   \
+        {"first-message", CLI_NO_ARG, OPT_CK_FIRST, NULL, "first message to this contact"},     \
+        {"not-first", CLI_NO_ARG, OPT_CK_NOT_FIRST, NULL, "the contact has had messages"},      \
+        {"purpose", CLI_ARG, OPT_CK_PURPOSE, "P", "transactional or promotional"},              \
+        {"region", CLI_ARG, OPT_CK_REGION, "CC", "region for a recipient without '+'"},         \
+        {"disable", CLI_ARG, OPT_CK_DISABLE, "ID", "do not run rule ID (repeatable)"}
+
+#define CLI_MAX_DISABLED 64
+
+struct cli_check {
+    struct cli_common c;
+    const char *to, *text, *file, *at, *config_file;
+    const char *disabled[CLI_MAX_DISABLED];
+    int ndisabled;
+    pf_check_input in;
+    char *msg;
+    size_t len;
+    pf_ruleset *rules;
+    pf_countries *table;
+    pf_config *config;
+    pf_verdict verdict;
+};
+
+void cli_check_init(struct cli_check *k, const char *command);
+/* 1 handled, 0 not a check option, -1 bad value (reported). */
+int cli_check_option(struct cli_check *k, int id, const char *val);
+/* Read, load and check; 0 or the exit code after reporting. */
+int cli_check_prepare(struct cli_check *k);
+bool cli_check_print(struct cli_check *k, FILE *out);
+void cli_check_free(struct cli_check *k);
+
 int cli_number(int argc, char **argv);
+int cli_check(int argc, char **argv);
 int cli_countries(int argc, char **argv);
 int cli_segments(int argc, char **argv);
 int cli_scan(int argc, char **argv);

@@ -8,7 +8,9 @@
 #ifndef PREFLIGHT_PREFLIGHT_H
 #define PREFLIGHT_PREFLIGHT_H
 
+#include "preflight/config.h"
 #include "preflight/countries.h"
+#include "preflight/engine.h"
 #include "preflight/findings.h"
 #include "preflight/message.h"
 #include "preflight/number.h"

@@ -1,0 +1,111 @@
+/*
+ * engine.h — the decision engine: one call answers "may this message go to
+ * this number, from this sender, now?" with a verdict and every reason
+ * (SPEC §3).
+ *
+ * The country table, rule set and config are loaded once and shared,
+ * read-only, by any number of checkers; a checker is per thread (it owns a
+ * scanner and time-zone calendars).
+ */
+#ifndef PREFLIGHT_ENGINE_H
+#define PREFLIGHT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "countries.h"
+#include "findings.h"
+#include "number.h"
+#include "scan.h"
+#include "segments.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pf_verdict_kind {
+    PF_VERDICT_PASS = 0,
+    PF_VERDICT_WARN,
+    PF_VERDICT_BLOCK
+} pf_verdict_kind;
+
+/* "pass", "warn", "block". */
+const char *pf_verdict_name(pf_verdict_kind v);
+
+/* What the message is for; decides promotional-only quiet hours. */
+typedef enum pf_purpose {
+    PF_PURPOSE_UNKNOWN = 0,  /* promotional-only windows warn */
+    PF_PURPOSE_TRANSACTIONAL,/* promotional-only windows do not apply */
+    PF_PURPOSE_PROMOTIONAL   /* promotional-only windows block */
+} pf_purpose;
+
+typedef struct pf_check_input {
+    const char *to;               /* recipient as given */
+    size_t to_len;
+    const char *message;          /* UTF-8 */
+    size_t message_len;
+    const char *agent_number;     /* sender (E.164), or NULL to select one */
+    pf_first_message first_message;
+    pf_purpose purpose;
+    int64_t send_time;            /* Unix time, seconds */
+    const char *region;           /* region for a recipient without '+' (else the config's) */
+    int environment;              /* pf_environment, or -1 for the config's */
+    const char *const *disabled;  /* extra rule ids to skip */
+    size_t disabled_count;
+} pf_check_input;
+
+/* Defaults: no sender, first message unknown, purpose unknown, time 0. */
+pf_check_input pf_check_input_default(void);
+
+typedef struct pf_verdict {
+    pf_verdict_kind verdict;
+    /* SPEC §3 user_number */
+    pf_number user;
+    bool user_parsed;
+    /* SPEC §3 agent_number; has_agent false when no sender is known */
+    bool has_agent;
+    bool agent_auto;              /* selected: auto (else explicit) */
+    char agent_e164[24];
+    const char *agent_kind;       /* "long_code", "toll_free", "short_code", "unknown" (static) */
+    char agent_region[4];
+    /* SPEC §3 message */
+    bool has_message;             /* false when the text could not be segmented */
+    pf_encoding encoding;
+    size_t characters;
+    size_t segments;
+    pf_finding_list findings;     /* sorted: block first */
+} pf_verdict;
+
+void pf_verdict_init(pf_verdict *v);
+void pf_verdict_clear(pf_verdict *v);
+
+typedef struct pf_checker pf_checker;
+
+/* config may be NULL (no sender checks); table and rules are required. */
+pf_status pf_checker_create(const pf_countries *table, const pf_ruleset *rules,
+                            const pf_config *config, pf_checker **out);
+void pf_checker_destroy(pf_checker *c);
+
+/*
+ * Check one send. PF_OK whenever a verdict was produced, however bad the
+ * input (a malformed number or invalid UTF-8 are findings or an error
+ * status in diag); other statuses mean the check itself failed (memory).
+ * The caller clears *out with pf_verdict_clear.
+ */
+pf_status pf_checker_check(pf_checker *c, const pf_check_input *in, pf_verdict *out,
+                           pf_diag *diag);
+
+/*
+ * Parse an ISO 8601 date-time with a UTC offset ("2026-11-26T14:30:00Z",
+ * "2026-11-26T09:30-05:00", fractional seconds allowed) into Unix seconds.
+ * PF_E_SYNTAX when it does not parse or has no offset.
+ */
+pf_status pf_time_parse(const char *text, int64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * tz_int.h — local time of a region's time zones (ICU calendars), cached
+ * per checker so a batch does not reopen calendars for every row.
+ */
+#ifndef PREFLIGHT_TZ_INT_H
+#define PREFLIGHT_TZ_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "preflight/status.h"
+
+struct pfi_tz_cache;
+
+struct pfi_local_time {
+    const char *zone;     /* IANA id, e.g. "America/New_York" (owned by the cache) */
+    unsigned minute;      /* minutes after local midnight */
+    unsigned weekday;     /* 0 Monday .. 6 Sunday */
+};
+
+pf_status pfi_tz_cache_create(struct pfi_tz_cache **out);
+void pfi_tz_cache_destroy(struct pfi_tz_cache *c);
+
+/*
+ * The local time at Unix time t in every canonical zone of region (ISO
+ * alpha-2). Stores up to cap entries; returns how many zones the region
+ * has (0 when ICU knows none), or -1 on failure.
+ */
+long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
+                        struct pfi_local_time *out, size_t cap);
+
+#endif
