@@ -319,14 +319,12 @@ static int sender_findings(struct check *k, const pf_config_number *n, pf_findin
  */
 static int preference(const struct check *k, const pf_config_number *n)
 {
-    switch (n->kind) {
-    case PF_KIND_TOLL_FREE: return 1;
-    case PF_KIND_SHORT_CODE: return 2;
-    case PF_KIND_LONG_CODE:
-        return table_kind(n->kind, n->region, k->v->user.region) == PF_SK_LONG_CODE_DOMESTIC ? 0
-                                                                                          : 3;
+    switch (table_kind(n->kind, n->region, k->v->user.region)) {
+    case PF_SK_LONG_CODE_DOMESTIC: return 0;
+    case PF_SK_TOLL_FREE: return 1;
+    case PF_SK_SHORT_CODE: return 2;
+    default: return 3;
     }
-    return 4;
 }
 
 static void set_agent(struct check *k, const char *e164, const pf_config_number *n, bool autosel)
