@@ -496,8 +496,16 @@ static pf_status load_pack(pf_ruleset *set, size_t *cap, const char *text, size_
         }
         if (st == PF_OK)
             st = add_rule(set, cap, &r);
-        if (st != PF_OK)
+        if (st != PF_OK) {
             rule_free(&r);
+            /* Name the rule too: "rules[12]" alone is hard to find in a pack. */
+            const cJSON *rid = cJSON_GetObjectItemCaseSensitive(rule, "id");
+            if (diag && cJSON_IsString(rid) && st != PF_E_NOMEM) {
+                size_t used = strlen(diag->message);
+                snprintf(diag->message + used, sizeof diag->message - used, " [rule %s]",
+                         rid->valuestring);
+            }
+        }
         pfi_json_pop(&j);
     }
     pfi_json_pop(&j);
