@@ -130,6 +130,30 @@ size_t pfi_json_locate(const char *t, size_t len, const struct pfi_json_step *pa
     return i;
 }
 
+/* Does the text end inside an object, array or string? (cJSON reports such
+ * an error on the last byte, where "end of file" is the honest answer.) */
+static bool unclosed(const char *t, size_t len)
+{
+    long depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_string || depth > 0;
+}
+
 pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const char *file,
                          pf_diag *diag, cJSON **root)
 {
@@ -163,7 +187,7 @@ pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const
     if (!doc) {
         /* cJSON puts an error at the end on the last byte; say "end of file"
          * when nothing but white space follows the position it gives. */
-        if (skip_ws(text, len, at) >= len)
+        if (skip_ws(text, len, at) >= len || (len && at >= len - 1 && unclosed(text, len)))
             at = len;
         if (diag) {
             diag->offset = at;

@@ -1,0 +1,221 @@
+/*
+ * test_rules.c — the rule-pack loader and the scanner's matchers: a table
+ * of broken packs with the expected error and position, and a table of
+ * small packs run over messages (words with evasions, domains with
+ * subdomains, require, first-message and country escalation, match limits).
+ */
+#include <stdlib.h>
+
+#include "../test_util.h"
+#include "preflight/countries.h"
+#include "preflight/scan.h"
+
+/* A rule body with everything but the matcher; %s is the matcher part. */
+#define RULE(extra) \
+    "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n" \
+    "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\",\n" \
+    " \"fix\": \"f\", \"source\": \"heuristic\", " extra "}\n]}\n"
+
+struct bad_pack {
+    const char *name;
+    const char *text;
+    pf_status status;
+    unsigned line, column;
+    const char *path;
+    const char *message;
+};
+
+static void test_broken_packs(void **state)
+{
+    (void)state;
+    static const struct bad_pack rows[] = {
+        {"not json", "{\"pack\": \"t\",", PF_E_SYNTAX, 1, 14, "", "end of file"},
+        {"unknown pack key", "{\"pack\": \"t\", \"description\": \"d\", \"rulez\": []}", PF_E_SCHEMA,
+         1, 35, "rulez", "unknown key 'rulez'"},
+        {"rules not array", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": {}}", PF_E_SCHEMA,
+         1, 44, "rules", "expected an array"},
+        {"bad regex", RULE("\"pattern\": \"a(b\""), PF_E_SYNTAX, 3, 48, "rules[0].pattern",
+         "missing closing parenthesis (at offset 3) [rule content.t]"},
+        {"bad regex in list", RULE("\"pattern\": [\"ok\", \"[z-a]\"]"), PF_E_SYNTAX, 3, 55,
+         "rules[0].pattern[1]", "range out of order"},
+        {"duplicate severity", RULE("\"pattern\": \"x\", \"severity\": \"fatal\""), PF_E_SCHEMA, 3, 53,
+         "rules[0].severity", "duplicate key"},
+        {"two matchers", RULE("\"pattern\": \"x\", \"words\": [\"y\"]"), PF_E_SCHEMA, 3, 62,
+         "rules[0].words", "exactly one matcher"},
+        {"no matcher", RULE("\"caseless\": true"), PF_E_SCHEMA, 2, 1, "rules[0]",
+         "missing matcher"},
+        {"unknown rule key", RULE("\"pattern\": \"x\", \"weight\": 3"), PF_E_SCHEMA, 3, 53,
+         "rules[0].weight", "unknown key 'weight'"},
+        {"bad builtin", RULE("\"builtin\": \"emails\""), PF_E_SCHEMA, 3, 48, "rules[0].builtin",
+         "'emails' is not one of: url, phone_number, brand_missing"},
+        {"bad country", RULE("\"pattern\": \"x\", \"countries\": [\"US\", \"XX\"]"), PF_E_SCHEMA,
+         3, 73, "rules[0].countries[1]", "'XX' is not a region code"},
+        {"bad sender", RULE("\"pattern\": \"x\", \"senders\": [\"fax\"]"), PF_E_SCHEMA, 3, 65,
+         "rules[0].senders[0]", "'fax' is not one of"},
+        {"bad escalate", RULE("\"pattern\": \"x\", \"escalate\": \"sometimes\""), PF_E_SCHEMA, 3,
+         65, "rules[0].escalate", "'sometimes' is not one of"},
+        {"upper-case domain", RULE("\"domains\": [\"bit.ly\", \"Goo.gl\"]"), PF_E_SCHEMA, 3, 59,
+         "rules[0].domains[1]", "not a lower-case host name"},
+        {"empty words", RULE("\"words\": []"), PF_E_SCHEMA, 3, 46, "rules[0].words",
+         "non-empty array"},
+        {"caseless not bool", RULE("\"pattern\": \"x\", \"caseless\": \"no\""), PF_E_SCHEMA, 3, 65,
+         "rules[0].caseless", "expected true or false"},
+        {"source not an address", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
+         "\"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", \"fix\": "
+         "\"f\", \"source\": \"a blog\", \"pattern\": \"x\"}]}",
+         PF_E_SCHEMA, 1, 140, "rules[0].source", "http(s) address"},
+        {"id not content.", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
+         "\"spam\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", \"fix\": \"f\", "
+         "\"source\": \"heuristic\", \"pattern\": \"x\"}]}",
+         PF_E_SCHEMA, 1, 52, "rules[0].id", "content.<category>"},
+        {"duplicate id", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n"
+         "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
+         "\"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"x\"},\n"
+         "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
+         "\"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"y\"}]}",
+         PF_E_SCHEMA, 3, 8, "rules[1].id", "duplicate rule id 'content.t'"},
+        {"invalid utf8", "{\"pack\": \"t\xff\"}", PF_E_UTF8, 1, 12, "", "invalid UTF-8"},
+    };
+    int failed = 0;
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        const struct bad_pack *r = &rows[i];
+        const char *names[] = {r->name};
+        size_t len = strlen(r->text);
+        pf_ruleset *set = NULL;
+        pf_diag d;
+        pf_status st = pf_rules_load_buffers(&r->text, &len, names, 1, &set, &d);
+        if (st != r->status || d.line != r->line || d.column != r->column ||
+            strcmp(d.path, r->path) != 0 || !strstr(d.message, r->message) || set) {
+            print_error("row '%s': got %d at %u:%u '%s' '%s'; want %d at %u:%u '%s' '%s'\n",
+                        r->name, st, d.line, d.column, d.path, d.message, r->status, r->line,
+                        r->column, r->path, r->message);
+            failed++;
+        }
+        pf_rules_destroy(set);
+    }
+    assert_int_equal(failed, 0);
+}
+
+struct scan_row {
+    const char *name;
+    const char *rule;        /* the rule's extra fields: matcher and scope */
+    const char *msg;
+    const char *country;
+    pf_first_message first;
+    int want_count;          /* findings of content.t */
+    int want_severity;       /* of the first, when any */
+    size_t span_start, span_end;
+};
+
+static void test_matchers(void **state)
+{
+    (void)state;
+    static const struct scan_row rows[] = {
+        {"word plain", "\"words\": [\"casino\"]", "Visit our casino tonight", NULL, 0, 1, 1, 10, 16},
+        {"word caps", "\"words\": [\"casino\"]", "CASINO night", NULL, 0, 1, 1, 0, 6},
+        {"word leet", "\"words\": [\"casino\"]", "c4s1n0 night", NULL, 0, 1, 1, 0, 6},
+        {"word dotted", "\"words\": [\"casino\"]", "c.a.s.i.n.o night", NULL, 0, 1, 1, 0, 11},
+        {"word spaced", "\"words\": [\"casino\"]", "c a s i n o night", NULL, 0, 1, 1, 0, 11},
+        {"word repeated letters", "\"words\": [\"free\"]", "freeeee money", NULL, 0, 1, 1, 0, 7},
+        {"word mixed separators", "\"words\": [\"casino\"]", "ca sino", NULL, 0, 0, 0, 0, 0},
+        {"word inside word", "\"words\": [\"sex\"]", "Essex and Sussex", NULL, 0, 0, 0, 0, 0},
+        {"phrase", "\"words\": [\"cash advance\"]", "Get a cash   advance now", NULL, 0, 1, 1, 6,
+         20},
+        {"two hits", "\"words\": [\"bet\"]", "bet now, bet big", NULL, 0, 2, 1, 0, 3},
+        {"domain exact", "\"domains\": [\"bit.ly\"]", "see https://bit.ly/x.", NULL, 0, 1, 1, 4,
+         20},
+        {"domain subdomain", "\"domains\": [\"goo.gl\"]", "maps.app.goo.gl/abc", NULL, 0, 1, 1,
+         0, 19},
+        {"domain lookalike", "\"domains\": [\"bit.ly\"]", "see orbit.ly/x", NULL, 0, 0, 0, 0, 0},
+        {"domain in email", "\"domains\": [\"bit.ly\"]", "mail me at sam@bit.ly", NULL, 0, 0, 0,
+         0, 0},
+        {"require met", "\"require\": \"\\\\bSTOP\\\\b\"", "Reply STOP to end", NULL, 0, 0, 0, 0,
+         0},
+        {"require unmet", "\"require\": \"\\\\bSTOP\\\\b\"", "Hello", NULL, 0, 1, 1, 0, 0},
+        {"first yes blocks", "\"require\": \"STOP\", \"severity\": \"block\"", "Hi", NULL,
+         PF_FIRST_YES, 1, 2, 0, 0},
+        {"country scope skips", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", "GB", 0, 0, 0,
+         0, 0},
+        {"country scope runs", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", "US", 0, 1, 1,
+         0, 1},
+        {"no country skips scoped", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", NULL, 0, 0,
+         0, 0, 0},
+        {"excluded country", "\"pattern\": \"x\", \"exclude_countries\": [\"GB\"]", "x", "GB", 0,
+         0, 0, 0, 0},
+        {"escalate with url", "\"pattern\": \"verify\", \"escalate_with_url\": true",
+         "verify at https://acme.example.com/v", NULL, 0, 1, 2, 0, 6},
+        {"case sensitive", "\"pattern\": \"STOP\", \"caseless\": false", "stop", NULL, 0, 0, 0, 0,
+         0},
+        {"catastrophic pattern is stopped", "\"pattern\": \"(a+)+$\"",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL, 0,
+         -1, 0, 0, 0},
+    };
+    static const char head[] = "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
+                               "\"content.t\", \"category\": \"t\", \"message\": \"m\", \"fix\": "
+                               "\"f\", \"source\": \"heuristic\", ";
+    int failed = 0;
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        const struct scan_row *r = &rows[i];
+        char text[1024];
+        bool has_sev = strstr(r->rule, "\"severity\"") != NULL;
+        snprintf(text, sizeof text, "%s%s%s}]}", head, has_sev ? "" : "\"severity\": \"warn\", ",
+                 r->rule);
+        const char *t = text;
+        size_t len = strlen(text);
+        const char *name = r->name;
+        pf_ruleset *set = NULL;
+        pf_scanner *sc = NULL;
+        pf_diag d;
+        if (pf_rules_load_buffers(&t, &len, &name, 1, &set, &d) != PF_OK) {
+            print_error("row '%s': pack does not load: %s\n", r->name, d.message);
+            failed++;
+            continue;
+        }
+        assert_int_equal(pf_scanner_create(set, &sc), PF_OK);
+        pf_scan_options o = pf_scan_options_default();
+        o.country = r->country;
+        o.first_message = r->first;
+        pf_finding_list got;
+        pf_finding_list_init(&got);
+        assert_int_equal(pf_scanner_scan(sc, r->msg, strlen(r->msg), &o, &got, &d), PF_OK);
+        int n = 0, limit = 0;
+        const pf_finding *first = NULL;
+        for (size_t k = 0; k < got.count; k++) {
+            if (strcmp(got.items[k].id, "content.t") == 0) {
+                if (!first)
+                    first = &got.items[k];
+                n++;
+            }
+            limit += strcmp(got.items[k].id, "rules.match-limit") == 0;
+        }
+        bool ok;
+        if (r->want_count < 0)
+            ok = limit == 1 && n == 0;
+        else
+            ok = n == r->want_count &&
+                 (!first || ((int)first->severity == r->want_severity &&
+                             (!first->has_span || (first->span_start == r->span_start &&
+                                                   first->span_end == r->span_end))));
+        if (!ok) {
+            print_error("row '%s': %d findings (limit %d)", r->name, n, limit);
+            if (first)
+                print_error(", first severity %d span %zu-%zu", first->severity,
+                            first->span_start, first->span_end);
+            print_error("\n");
+            failed++;
+        }
+        pf_finding_list_clear(&got);
+        pf_scanner_destroy(sc);
+        pf_rules_destroy(set);
+    }
+    assert_int_equal(failed, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broken_packs),
+        cmocka_unit_test(test_matchers),
+    };
+    return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
+}
