@@ -1,0 +1,130 @@
+/*
+ * bench_scan.c — throughput of the content scanner with every shipped pack,
+ * on one core, over the labelled corpus's messages.
+ *
+ * Machines here are shared and noisy, so the figure that matters is the
+ * ratio against a baseline measured in the same process, interleaved:
+ * segment counting alone (which every check does anyway).
+ *
+ * usage: bench_scan [SECONDS_PER_ROUND]   (default 1)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "preflight/preflight.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct corpus {
+    char **text;
+    size_t *len;
+    char **country;
+    size_t n;
+};
+
+static int load(struct corpus *c)
+{
+    char *buf;
+    size_t len;
+    pf_diag d;
+    if (pf_read_file(PF_SOURCE_DIR "/tests/corpus/messages.jsonl", 1 << 24, &buf, &len, &d))
+        return -1;
+    c->text = calloc(4096, sizeof *c->text);
+    c->len = calloc(4096, sizeof *c->len);
+    c->country = calloc(4096, sizeof *c->country);
+    for (char *line = strtok(buf, "\n"); line && c->n < 4096; line = strtok(NULL, "\n")) {
+        cJSON *row = cJSON_Parse(line);
+        if (!row)
+            continue;
+        const cJSON *t = cJSON_GetObjectItem(row, "text");
+        const cJSON *cc = cJSON_GetObjectItem(row, "country");
+        c->text[c->n] = strdup(t->valuestring);
+        c->len[c->n] = strlen(t->valuestring);
+        c->country[c->n] = cJSON_IsString(cc) ? strdup(cc->valuestring) : NULL;
+        c->n++;
+        cJSON_Delete(row);
+    }
+    free(buf);
+    return 0;
+}
+
+/* Messages per second of one kind of work for about secs seconds. */
+static double run(int kind, const struct corpus *c, pf_scanner *sc, const pf_countries *t,
+                  double secs)
+{
+    size_t done = 0;
+    double start = now(), end;
+    do {
+        for (size_t i = 0; i < c->n; i++) {
+            if (kind == 0) {
+                pf_segments *seg = NULL;
+                pf_segments_compute(c->text[i], c->len[i], &seg, NULL);
+                pf_segments_destroy(seg);
+            } else {
+                pf_scan_options o = pf_scan_options_default();
+                o.country = c->country[i];
+                o.country_entry = c->country[i] ? pf_countries_get(t, c->country[i]) : NULL;
+                o.first_message = PF_FIRST_YES;
+                o.brand = "Acme";
+                pf_finding_list f;
+                pf_finding_list_init(&f);
+                pf_scanner_scan(sc, c->text[i], c->len[i], &o, &f, NULL);
+                pf_finding_list_clear(&f);
+            }
+        }
+        done += c->n;
+        end = now();
+    } while (end - start < secs);
+    return (double)done / (end - start);
+}
+
+int main(int argc, char **argv)
+{
+    double secs = argc > 1 ? atof(argv[1]) : 1.0;
+    const char *dir = PF_SOURCE_DIR "/rules";
+    const char *table_file = PF_SOURCE_DIR "/data/countries.json";
+    struct corpus c = {0};
+    pf_ruleset *rules;
+    pf_countries *table;
+    pf_scanner *sc;
+    pf_diag d;
+    if (load(&c) || pf_rules_load(&dir, 1, &rules, &d) ||
+        pf_countries_load(&table_file, 1, &table, &d) || pf_scanner_create(rules, &sc)) {
+        fprintf(stderr, "bench_scan: setup failed\n");
+        return 2;
+    }
+    /* Interleave the two measurements so drift in machine load hits both. */
+    double seg = 0, scan = 0;
+    const int rounds = 5;
+    for (int r = 0; r < rounds; r++) {
+        seg += run(0, &c, sc, table, secs);
+        scan += run(1, &c, sc, table, secs);
+    }
+    seg /= rounds;
+    scan /= rounds;
+    printf("corpus: %zu messages, %zu rules, %d rounds of %.1f s each\n", c.n,
+           pf_rules_count(rules), rounds, secs);
+    printf("segments only (baseline): %.0f messages/s\n", seg);
+    printf("scan, all packs:          %.0f messages/s\n", scan);
+    printf("scan costs %.1fx the baseline\n", seg / scan);
+    pf_scanner_destroy(sc);
+    pf_countries_destroy(table);
+    pf_rules_destroy(rules);
+    for (size_t i = 0; i < c.n; i++) {
+        free(c.text[i]);
+        free(c.country[i]);
+    }
+    free(c.text);
+    free(c.len);
+    free(c.country);
+    return 0;
+}
