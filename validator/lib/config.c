@@ -30,7 +30,7 @@
 #define SHORT_CODE_MAX 8
 
 struct pf_config {
-    cJSON *doc;                       /* strings below point into it */
+    cJSON *doc; /* strings below point into it */
     const char *cluster;
     pf_environment environment;
     const char *brand;
@@ -38,10 +38,10 @@ struct pf_config {
     unsigned max_segments;
     const char **disabled;
     size_t disabled_count;
-    pf_config_number *numbers;        /* file order */
+    pf_config_number *numbers; /* file order */
     size_t count;
-    const pf_config_number **sorted;  /* by number, for pf_config_find_number */
-    pf_sender_registration *regs;     /* every number's registrations, one block */
+    const pf_config_number **sorted; /* by number, for pf_config_find_number */
+    pf_sender_registration *regs;    /* every number's registrations, one block */
 };
 
 static const char *const env_names[] = {"dev", "sandbox", "live", NULL};
@@ -51,13 +51,17 @@ static const char *const kind_names[] = {"long_code", "toll_free", "short_code",
 static const char *const reg_names[] = {"approved", "pending", "rejected", NULL};
 static const char *const reg_status_names[] = {"none", "approved", "pending", "rejected"};
 
-static const char *const top_keys[] = {"cluster",      "environment",    "brand",
-                                       "default_region", "max_segments", "disabled_rules",
-                                       "numbers",      NULL};
-static const char *const number_keys[] = {"number",    "label",
-                                          "environment", "kind",
-                                          "a2p_10dlc", "toll_free_verification",
-                                          "sender_registrations", NULL};
+static const char *const top_keys[] = {
+    "cluster",      "environment",    "brand",   "default_region",
+    "max_segments", "disabled_rules", "numbers", NULL};
+static const char *const number_keys[] = {"number",
+                                          "label",
+                                          "environment",
+                                          "kind",
+                                          "a2p_10dlc",
+                                          "toll_free_verification",
+                                          "sender_registrations",
+                                          NULL};
 static const char *const a2p_keys[] = {"campaign_id", "brand_id", "status", NULL};
 static const char *const registration_keys[] = {"status", "reference", NULL};
 
@@ -93,66 +97,21 @@ const char *pf_number_kind_name(pf_number_kind k)
 
 /*
  * cJSON keeps no positions, and pfi_json_locate walks from the top of the
- * document, so using it per entry would be quadratic. The text has already
- * parsed, so a plain skip over strings and brackets is enough here.
+ * document, so using it per entry would be quadratic: one pass over the
+ * array instead.
  */
-static size_t skip_ws(const char *t, size_t len, size_t i)
-{
-    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* t[i] is '"': the index just past the closing quote. */
-static size_t skip_string(const char *t, size_t len, size_t i)
-{
-    for (i++; i < len; i++) {
-        if (t[i] == '\\')
-            i++;
-        else if (t[i] == '"')
-            return i + 1;
-    }
-    return len;
-}
-
-static size_t skip_value(const char *t, size_t len, size_t i)
-{
-    if (i < len && t[i] == '"')
-        return skip_string(t, len, i);
-    if (i < len && (t[i] == '{' || t[i] == '[')) {
-        int depth = 0;
-        while (i < len) {
-            if (t[i] == '"') {
-                i = skip_string(t, len, i);
-                continue;
-            }
-            if (t[i] == '{' || t[i] == '[')
-                depth++;
-            else if ((t[i] == '}' || t[i] == ']') && --depth == 0)
-                return i + 1;
-            i++;
-        }
-        return len;
-    }
-    while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' &&
-           t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
-        i++;
-    return i;
-}
-
 /* Set numbers[k].line for the n entries of the array that starts at t[at]. */
-static void entry_lines(const char *t, size_t len, size_t at, pf_config_number *numbers,
-                        size_t n)
+static void entry_lines(const char *t, size_t len, size_t at, pf_config_number *numbers, size_t n)
 {
     unsigned line = 1;
     size_t counted = 0; /* newlines in t[0..counted) are in line */
     size_t i = at + 1;
     for (size_t k = 0; k < n && i < len; k++) {
-        i = skip_ws(t, len, i);
+        i = pfi_json_skip_ws(t, len, i);
         for (; counted < i; counted++)
             line += t[counted] == '\n';
         numbers[k].line = line;
-        i = skip_ws(t, len, skip_value(t, len, i));
+        i = pfi_json_skip_ws(t, len, pfi_json_skip_value(t, len, i));
         if (i < len && t[i] == ',')
             i++;
     }
@@ -161,8 +120,8 @@ static void entry_lines(const char *t, size_t len, size_t at, pf_config_number *
 /* ---- validation and building ---- */
 
 /* An optional string that, when given, is not empty. */
-static pf_status get_text(struct pfi_json *j, const cJSON *obj, const char *key,
-                          const char **out, bool required)
+static pf_status get_text(struct pfi_json *j, const cJSON *obj, const char *key, const char **out,
+                          bool required)
 {
     bool present;
     pf_status st = pfi_json_get_string(j, obj, key, out, required ? NULL : &present);
@@ -172,8 +131,8 @@ static pf_status get_text(struct pfi_json *j, const cJSON *obj, const char *key,
 }
 
 /* An optional approved/pending/rejected value; PF_REG_NONE when absent. */
-static pf_status get_reg(struct pfi_json *j, const cJSON *obj, const char *key,
-                         pf_reg_status *out, bool required)
+static pf_status get_reg(struct pfi_json *j, const cJSON *obj, const char *key, pf_reg_status *out,
+                         bool required)
 {
     int idx = -1;
     bool present;
@@ -256,8 +215,8 @@ static pf_status check_a2p(struct pfi_json *j, const cJSON *entry, pf_config_num
 
 /* sender_registrations: an object keyed by destination region; the
  * entries go to regs (room reserved by the caller). */
-static pf_status check_registrations(struct pfi_json *j, const cJSON *entry,
-                                     pf_config_number *out, pf_sender_registration *regs)
+static pf_status check_registrations(struct pfi_json *j, const cJSON *entry, pf_config_number *out,
+                                     pf_sender_registration *regs)
 {
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(entry, "sender_registrations");
     if (!o)
@@ -327,8 +286,7 @@ static pf_status check_entry(struct pfi_json *j, const cJSON *e, pf_config_numbe
         st = check_a2p(j, e, out);
     if (st == PF_OK)
         st = get_reg(j, e, "toll_free_verification", &out->toll_free_verification, false);
-    if (st == PF_OK && out->toll_free_verification != PF_REG_NONE &&
-        out->kind != PF_KIND_TOLL_FREE)
+    if (st == PF_OK && out->toll_free_verification != PF_REG_NONE && out->kind != PF_KIND_TOLL_FREE)
         st = pfi_json_error(j, "toll_free_verification", PF_E_SCHEMA,
                             "toll-free verification applies to toll-free numbers only; %s is "
                             "a %s number",
@@ -375,8 +333,9 @@ static pf_status check_duplicates(struct pfi_json *j, pf_config *cfg)
         return PF_OK;
     pfi_json_push_key(j, "numbers");
     pfi_json_push_index(j, (size_t)(dup - cfg->numbers));
-    pfi_json_error(j, "number", PF_E_SCHEMA, "duplicate number '%s' (first at numbers[%zu], line %u)",
-                   dup->number, (size_t)(first - cfg->numbers), first->line);
+    pfi_json_error(j, "number", PF_E_SCHEMA,
+                   "duplicate number '%s' (first at numbers[%zu], line %u)", dup->number,
+                   (size_t)(first - cfg->numbers), first->line);
     pfi_json_pop(j);
     pfi_json_pop(j);
     return PF_E_SCHEMA;
@@ -397,8 +356,7 @@ static pf_status check_numbers(struct pfi_json *j, pf_config *cfg, const cJSON *
         return PF_E_NOMEM;
 
     struct pfi_json_step at = {.key = "numbers", .index = 0};
-    entry_lines(j->text, j->len, pfi_json_locate(j->text, j->len, &at, 1, false), cfg->numbers,
-                n);
+    entry_lines(j->text, j->len, pfi_json_locate(j->text, j->len, &at, 1, false), cfg->numbers, n);
 
     pf_status st = PF_OK;
     size_t used = 0;
@@ -487,8 +445,8 @@ void pf_config_destroy(pf_config *cfg)
     free(cfg);
 }
 
-pf_status pf_config_load_buffer(const char *text, size_t len, const char *name,
-                                pf_config **out, pf_diag *diag)
+pf_status pf_config_load_buffer(const char *text, size_t len, const char *name, pf_config **out,
+                                pf_diag *diag)
 {
     struct pfi_json j;
     pf_status st;

@@ -28,7 +28,7 @@ void pfi_text_position(const char *text, size_t len, size_t offset, unsigned *li
     *column = (unsigned)(offset - start + 1);
 }
 
-static size_t skip_ws(const char *t, size_t len, size_t i)
+size_t pfi_json_skip_ws(const char *t, size_t len, size_t i)
 {
     while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
         i++;
@@ -47,10 +47,9 @@ static size_t skip_string(const char *t, size_t len, size_t i)
     return len;
 }
 
-/* Skip one value starting at i (after whitespace). */
-static size_t skip_value(const char *t, size_t len, size_t i)
+size_t pfi_json_skip_value(const char *t, size_t len, size_t i)
 {
-    i = skip_ws(t, len, i);
+    i = pfi_json_skip_ws(t, len, i);
     if (i >= len)
         return len;
     if (t[i] == '"')
@@ -80,7 +79,7 @@ static size_t skip_value(const char *t, size_t len, size_t i)
 size_t pfi_json_locate(const char *t, size_t len, const struct pfi_json_step *path, int depth,
                        bool at_key)
 {
-    size_t i = skip_ws(t, len, 0);
+    size_t i = pfi_json_skip_ws(t, len, 0);
     for (int d = 0; d < depth; d++) {
         const struct pfi_json_step *s = &path[d];
         size_t here = i;
@@ -91,15 +90,15 @@ size_t pfi_json_locate(const char *t, size_t len, const struct pfi_json_step *pa
             bool found = false;
             i++;
             for (;;) {
-                i = skip_ws(t, len, i);
+                i = pfi_json_skip_ws(t, len, i);
                 if (i >= len || t[i] != '"')
                     return here;
                 size_t kstart = i + 1, kend = skip_string(t, len, i);
                 bool match = kend - 1 - kstart == klen && memcmp(t + kstart, s->key, klen) == 0;
-                i = skip_ws(t, len, kend);
+                i = pfi_json_skip_ws(t, len, kend);
                 if (i >= len || t[i] != ':')
                     return here;
-                i = skip_ws(t, len, i + 1);
+                i = pfi_json_skip_ws(t, len, i + 1);
                 if (match && seen++ == s->index) {
                     /* "unknown key" and "duplicate key" errors land on the
                      * key itself, every other error on the value. */
@@ -108,7 +107,7 @@ size_t pfi_json_locate(const char *t, size_t len, const struct pfi_json_step *pa
                     found = true;
                     break;
                 }
-                i = skip_ws(t, len, skip_value(t, len, i));
+                i = pfi_json_skip_ws(t, len, pfi_json_skip_value(t, len, i));
                 if (i >= len || t[i] != ',')
                     return here;
                 i++;
@@ -118,12 +117,12 @@ size_t pfi_json_locate(const char *t, size_t len, const struct pfi_json_step *pa
         } else {
             if (i >= len || t[i] != '[')
                 return here;
-            i = skip_ws(t, len, i + 1);
+            i = pfi_json_skip_ws(t, len, i + 1);
             for (size_t k = 0; k < s->index; k++) {
-                i = skip_ws(t, len, skip_value(t, len, i));
+                i = pfi_json_skip_ws(t, len, pfi_json_skip_value(t, len, i));
                 if (i >= len || t[i] != ',')
                     return here;
-                i = skip_ws(t, len, i + 1);
+                i = pfi_json_skip_ws(t, len, i + 1);
             }
         }
     }
@@ -178,7 +177,7 @@ pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const
     cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     size_t at = end ? (size_t)(end - text) : 0;
     if (doc) {
-        at = skip_ws(text, len, at);
+        at = pfi_json_skip_ws(text, len, at);
         if (at < len && text[at] != '\0') {
             cJSON_Delete(doc);
             doc = NULL;
@@ -187,7 +186,7 @@ pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const
     if (!doc) {
         /* cJSON puts an error at the end on the last byte; say "end of file"
          * when nothing but white space follows the position it gives. */
-        if (skip_ws(text, len, at) >= len || (len && at >= len - 1 && unclosed(text, len)))
+        if (pfi_json_skip_ws(text, len, at) >= len || (len && at >= len - 1 && unclosed(text, len)))
             at = len;
         if (diag) {
             diag->offset = at;

@@ -88,6 +88,12 @@ pf_status pfi_json_get_enum(struct pfi_json *j, const cJSON *obj, const char *ke
 size_t pfi_json_locate(const char *text, size_t len, const struct pfi_json_step *path,
                        int depth, bool at_key);
 
+/* Index of the first non-white-space byte at or after i. */
+size_t pfi_json_skip_ws(const char *text, size_t len, size_t i);
+/* Index just past the JSON value that starts at i (after white space);
+ * the text is assumed to have parsed already. */
+size_t pfi_json_skip_value(const char *text, size_t len, size_t i);
+
 /* 1-based line and column (in bytes) of offset in text. */
 void pfi_text_position(const char *text, size_t len, size_t offset, unsigned *line,
                        unsigned *column);

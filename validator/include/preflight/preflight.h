@@ -17,6 +17,7 @@
 #include "preflight/scan.h"
 #include "preflight/segments.h"
 #include "preflight/status.h"
+#include "preflight/template.h"
 #include "preflight/util.h"
 #include "preflight/version.h"
 
