@@ -263,12 +263,12 @@ static pf_status region_list(struct pfi_json *j, const cJSON *rule, const char *
         return st;
     for (size_t i = 0; i < *n; i++) {
         if (!pf_region_is_supported(list[i])) {
-            free(list);
             pfi_json_push_key(j, key);
             pfi_json_push_index(j, i);
             st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a region code", list[i]);
             pfi_json_pop(j);
             pfi_json_pop(j);
+            free(list);
             return st;
         }
     }
