@@ -236,6 +236,9 @@ static void format_path(const struct pfi_json *j, char *buf, size_t cap)
 }
 
 static pf_status verror(struct pfi_json *j, const char *key, size_t nth, bool at_key,
+                        pf_status status, const char *fmt, va_list ap) PF_PRINTF(6, 0);
+
+static pf_status verror(struct pfi_json *j, const char *key, size_t nth, bool at_key,
                         pf_status status, const char *fmt, va_list ap)
 {
     pf_diag *d = j->diag;
