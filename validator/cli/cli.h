@@ -212,6 +212,7 @@ void cli_check_free(struct cli_check *k);
 int cli_number(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_batch(int argc, char **argv);
+int cli_send(int argc, char **argv);
 int cli_countries(int argc, char **argv);
 int cli_segments(int argc, char **argv);
 int cli_scan(int argc, char **argv);

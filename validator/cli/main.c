@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
     {"number", cli_number, "parse and classify phone numbers"},
     {"check", cli_check, "full verdict for one send"},
+    {"send", cli_send, "check, then send through the API if not blocked"},
     {"batch", cli_batch, "verdict for every row of a recipient list (CSV)"},
     {"scan", cli_scan, "content rules and segments of a message"},
     {"segments", cli_segments, "encoding and segment count of a message"},

@@ -42,11 +42,11 @@ extern "C" {
 const char *pf_cluster_base_url(const char *cluster);
 
 typedef enum pf_send_status {
-    PF_SEND_ACCEPTED = 0,    /* 202 (any 2xx): the API took the message */
-    PF_SEND_REJECTED,        /* a 4xx other than 429 (or a 3xx): not sent, not retried */
-    PF_SEND_RATE_LIMITED,    /* 429 on the last attempt allowed */
-    PF_SEND_UNKNOWN,         /* 5xx, or no answer after the request went out */
-    PF_SEND_TRANSPORT_ERROR  /* the request never reached the server */
+    PF_SEND_ACCEPTED = 0,   /* 202 (any 2xx): the API took the message */
+    PF_SEND_REJECTED,       /* a 4xx other than 429 (or a 3xx): not sent, not retried */
+    PF_SEND_RATE_LIMITED,   /* 429 on the last attempt allowed */
+    PF_SEND_UNKNOWN,        /* 5xx, or no answer after the request went out */
+    PF_SEND_TRANSPORT_ERROR /* the request never reached the server */
 } pf_send_status;
 
 /* "accepted", "rejected", "rate_limited", "unknown", "transport_error". */
@@ -54,18 +54,18 @@ const char *pf_send_status_name(pf_send_status s);
 
 /* One step of a send, for the caller's --verbose tracing. */
 typedef enum pf_send_event_kind {
-    PF_SEND_EV_REQUEST = 0,  /* an attempt starts */
-    PF_SEND_EV_RESPONSE,     /* an HTTP response arrived */
-    PF_SEND_EV_ERROR,        /* the attempt failed without a response */
-    PF_SEND_EV_WAIT          /* sleeping before the next attempt */
+    PF_SEND_EV_REQUEST = 0, /* an attempt starts */
+    PF_SEND_EV_RESPONSE,    /* an HTTP response arrived */
+    PF_SEND_EV_ERROR,       /* the attempt failed without a response */
+    PF_SEND_EV_WAIT         /* sleeping before the next attempt */
 } pf_send_event_kind;
 
 typedef struct pf_send_event {
     pf_send_event_kind kind;
-    unsigned attempt;        /* 1-based */
-    long http_status;        /* RESPONSE: the status; else 0 */
-    int64_t wait_ms;         /* WAIT: how long */
-    const char *text;        /* one line for a person; never holds a credential */
+    unsigned attempt; /* 1-based */
+    long http_status; /* RESPONSE: the status; else 0 */
+    int64_t wait_ms;  /* WAIT: how long */
+    const char *text; /* one line for a person; never holds a credential */
 } pf_send_event;
 
 typedef void (*pf_send_trace_fn)(void *ctx, const pf_send_event *ev);
@@ -79,21 +79,21 @@ typedef struct pf_client_options {
      * only previews requests; pf_client_send then fails with PF_E_INVALID. */
     const char *auth_token;
     const char *token_id;
-    int64_t connect_timeout_ms;  /* default 10000 */
-    int64_t timeout_ms;          /* whole attempt, default 30000 */
-    unsigned max_attempts;       /* 429 and unreached attempts; default 5 */
-    int64_t backoff_base_ms;     /* first backoff ceiling, doubled per retry; default 1000 */
-    int64_t backoff_max_ms;      /* ceiling of one backoff wait; default 30000 */
-    int64_t max_total_wait_ms;   /* all waits of one send together; default 60000 */
-    bool retry_server_errors;    /* retry 5xx too (risks a second text); default false */
+    int64_t connect_timeout_ms; /* default 10000 */
+    int64_t timeout_ms;         /* whole attempt, default 30000 */
+    unsigned max_attempts;      /* 429 and unreached attempts; default 5 */
+    int64_t backoff_base_ms;    /* first backoff ceiling, doubled per retry; default 1000 */
+    int64_t backoff_max_ms;     /* ceiling of one backoff wait; default 30000 */
+    int64_t max_total_wait_ms;  /* all waits of one send together; default 60000 */
+    bool retry_server_errors;   /* retry 5xx too (risks a second text); default false */
     /* Injectable for tests; NULL means the real thing. now_ms is the wall
      * clock in Unix milliseconds (Retry-After dates are compared with it);
      * random returns uniformly distributed bits for the backoff jitter. */
     int64_t (*now_ms)(void *ctx);
     void (*sleep_ms)(void *ctx, int64_t ms);
     uint64_t (*random)(void *ctx);
-    void *ctx;                   /* handed to the three above */
-    pf_send_trace_fn trace;      /* NULL: no tracing */
+    void *ctx;              /* handed to the three above */
+    pf_send_trace_fn trace; /* NULL: no tracing */
     void *trace_ctx;
 } pf_client_options;
 
@@ -102,31 +102,36 @@ pf_client_options pf_client_options_default(void);
 typedef struct pf_client pf_client;
 
 /*
- * Create a client. PF_E_INVALID (with the reason in diag->message) for a
- * base URL that is not https:// or loopback http://, a timeout or attempt
- * count out of range; PF_E_NOMEM; PF_E_INTERNAL when libcurl fails.
- * The options' strings are copied.
+ * Create a client. PF_E_INVALID (with the reason in diag->message, never a
+ * credential) for a base URL that is not https:// or loopback http://, a
+ * credential that is not visible ASCII, a timeout or attempt count out of
+ * range; PF_E_NOMEM; PF_E_INTERNAL when libcurl fails. The options'
+ * strings are copied.
+ *
+ * libcurl initialises itself on first use; a program that creates clients
+ * on several threads at once should call curl_global_init() first (libcurl
+ * before 7.84 does not make that first use thread-safe).
  */
 pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_diag *diag);
 void pf_client_destroy(pf_client *client);
 
 typedef struct pf_send_request {
-    const char *user_number;   /* recipient, strict E.164 */
-    const char *message;       /* UTF-8, no NUL bytes */
+    const char *user_number; /* recipient, strict E.164 */
+    const char *message;     /* UTF-8, no NUL bytes */
     size_t message_len;
-    const char *agent_number;  /* sender, strict E.164; NULL lets the API choose */
+    const char *agent_number; /* sender, strict E.164; NULL lets the API choose */
 } pf_send_request;
 
 typedef struct pf_send_result {
     pf_send_status status;
-    long http_status;          /* of the last response; 0 when none came */
-    unsigned attempts;         /* requests started */
-    int64_t waited_ms;         /* slept between attempts, in all */
-    char *detail;              /* owned: the API's error (its "detail", or the
-                                * JSON object it sent), or what the transport
-                                * reported; NULL when none. Credentials are
-                                * replaced by "***". */
-    const char *hint;          /* static advice for the outcome, or NULL */
+    long http_status;  /* of the last response; 0 when none came */
+    unsigned attempts; /* requests started */
+    int64_t waited_ms; /* slept between attempts, in all */
+    char *detail;      /* owned: the API's error (its "detail", or the
+                        * JSON object it sent), or what the transport
+                        * reported; NULL when none. Credentials are
+                        * replaced by "***". */
+    const char *hint;  /* static advice for the outcome, or NULL */
 } pf_send_result;
 
 void pf_send_result_init(pf_send_result *r);
@@ -145,12 +150,12 @@ pf_status pf_client_send(pf_client *client, const pf_send_request *req, pf_send_
 #define PF_PREVIEW_HEADERS 8
 
 typedef struct pf_request_preview {
-    const char *method;                        /* "POST" */
-    char *url;                                 /* owned */
+    const char *method; /* "POST" */
+    char *url;          /* owned */
     const char *header_names[PF_PREVIEW_HEADERS];
-    char *header_values[PF_PREVIEW_HEADERS];   /* owned */
+    char *header_values[PF_PREVIEW_HEADERS]; /* owned */
     size_t header_count;
-    char *body;                                /* owned: the exact bytes sent */
+    char *body; /* owned: the exact bytes sent */
     size_t body_len;
 } pf_request_preview;
 

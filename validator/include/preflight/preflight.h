@@ -14,6 +14,7 @@
 #include "preflight/findings.h"
 #include "preflight/message.h"
 #include "preflight/number.h"
+#include "preflight/outbound.h"
 #include "preflight/scan.h"
 #include "preflight/segments.h"
 #include "preflight/status.h"

@@ -1,0 +1,364 @@
+#!/bin/sh
+# send_cases.sh PREFLIGHT FAKE_API_SERVER CASE — one `preflight send` case
+# against the fake Send SMS API (tests/fake_api/) on 127.0.0.1.
+#
+# Each case starts its own server on an ephemeral port with a script of
+# answers, runs `preflight send --base-url http://127.0.0.1:PORT`, and checks
+# the exit code, what the server received (method, path, headers, exact JSON
+# body, how many requests) and what was printed. In every case the
+# credentials must appear nowhere in standard output or standard error.
+# `send_cases.sh - - list` prints the case names (tests/CMakeLists.txt
+# registers each as cli.send.<case>).
+set -u
+bin=$1
+fake=$2
+case=$3
+
+cases="accepted accepted-json explicit-agent no-config-api-chooses dry-run dry-run-json
+dry-run-no-credentials blocked blocked-dry-run warn-sends warn-fail-on rejected-400
+rejected-401 rejected-403 rejected-404 rate-limited-then-accepted rate-limited-forever
+server-error-not-retried server-error-retry-opt-in timeout-after-send dropped-after-send
+connection-refused no-credentials credentials-json-file credentials-env-file
+credentials-file-bad credentials-on-argv http-not-loopback cluster-and-base-url verbose
+error-echoes-secret"
+if [ "$case" = list ]; then
+  echo $cases
+  exit 0
+fi
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+config=$src/data/examples/preflight.json
+msg="Acme Dental: your cleaning is tomorrow at 10:30."
+TOKEN=sk-test-SECRET-7f3a9
+TOKEN_ID=conn-SECRET-42b1
+export POLYAI_AUTH_TOKEN=$TOKEN POLYAI_TOKEN_ID=$TOKEN_ID NO_COLOR=1
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy 2>/dev/null || true
+
+tmp=$(mktemp -d)
+mkdir "$tmp/log"
+pid=""
+fails=0
+cleanup() {
+  # Only the server this script started, by its pid.
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL [$case]: $*"; fails=$((fails + 1)); }
+
+# start_api STEP... — the server answers with these steps (the last repeats).
+start_api() {
+  "$fake" --port-file "$tmp/port" --log-dir "$tmp/log" --max-requests 8 --max-seconds 20 "$@" &
+  pid=$!
+  i=0
+  while [ ! -s "$tmp/port" ]; do
+    i=$((i + 1))
+    if [ $i -gt 250 ]; then echo "FAIL [$case]: the fake API did not start"; exit 1; fi
+    sleep 0.02
+  done
+  base=http://127.0.0.1:$(cat "$tmp/port")
+}
+
+# run ARGS... — preflight send; sets $code, output in $tmp/out and $tmp/err.
+run() {
+  "$bin" send "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+  code=$?
+}
+
+# A send whose verdict passes (SPEC example: approved 10DLC sender).
+run_pass() {
+  run --config "$config" --to +14155552671 --message "$msg" --not-first \
+      --purpose transactional --at 2026-11-26T20:00:00Z "$@"
+}
+
+requests() { ls "$tmp/log" | grep -c '\.head$'; }
+# cJSON's formatted output without its layout (tabs, newlines), for grep -F.
+flat() { tr -d '\t\n' < "$1"; }
+
+expect_exit() { [ "$code" = "$1" ] || fail "exit code $code, want $1"; }
+expect_requests() {
+  n=$(requests)
+  [ "$n" = "$1" ] || fail "the server saw $n requests, want $1"
+}
+expect_out() { grep -qF -- "$1" "$tmp/out" || fail "stdout lacks: $1"; }
+expect_err() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks: $1"; }
+expect_no_err() { ! grep -qF -- "$1" "$tmp/err" || fail "stderr has: $1"; }
+expect_json() { flat "$tmp/out" | grep -qF -- "$1" || fail "JSON lacks: $1"; }
+# expect_header N "Name: value" — request N carried exactly this header line.
+expect_header() { grep -qxF -- "$2" "$tmp/log/req-$1.head" || fail "request $1 lacks header '$2'"; }
+expect_no_header() { ! grep -qi -- "^$2:" "$tmp/log/req-$1.head" || fail "request $1 has header $2"; }
+# expect_body N JSON — request N's body, byte for byte.
+expect_body() {
+  printf '%s' "$2" > "$tmp/want"
+  cmp -s "$tmp/want" "$tmp/log/req-$1.body" ||
+    fail "request $1 body: got '$(cat "$tmp/log/req-$1.body")', want '$2'"
+}
+# The request every passing send makes: what was checked is what is sent.
+expect_request() {
+  n=$1
+  from=${2-+14155550132}
+  head -n 1 "$tmp/log/req-$n.head" | grep -qx 'POST /v1/outbound-sms' ||
+    fail "request $n line: $(head -n 1 "$tmp/log/req-$n.head")"
+  expect_header "$n" "X-PolyAi-Auth-Token: $TOKEN"
+  expect_header "$n" "X-TOKEN-ID: $TOKEN_ID"
+  expect_header "$n" "Content-Type: application/json"
+  grep -qE '^User-Agent: sms-preflight/[0-9]+\.[0-9]+\.[0-9]+$' "$tmp/log/req-$n.head" ||
+    fail "request $n: no sms-preflight User-Agent"
+  if [ -n "$from" ]; then
+    expect_body "$n" "{\"user_number\":\"+14155552671\",\"message\":\"$msg\",\"agent_number\":\"$from\"}"
+  else
+    expect_body "$n" "{\"user_number\":\"+14155552671\",\"message\":\"$msg\"}"
+  fi
+}
+# A port where nothing listens: start a server, stop it, keep its port.
+refused_base() {
+  start_api 202
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  pid=""
+}
+write_creds() { # write_creds MODE CONTENT
+  printf '%s\n' "$2" > "$tmp/creds"
+  chmod "$1" "$tmp/creds"
+}
+
+case "$case" in
+accepted)
+  start_api 202
+  run_pass --base-url "$base"
+  expect_exit 0; expect_requests 1; expect_request 1
+  expect_out "PASS"; expect_out "sent: accepted (HTTP 202, 1 attempt)"
+  ;;
+accepted-json)
+  start_api 202
+  run_pass --base-url "$base" --format json
+  expect_exit 0; expect_requests 1; expect_request 1
+  expect_json '"verdict":"pass"'
+  expect_json '"send":{"status":"accepted","http_status":202,"attempts":1,"waited_ms":0,"detail":null,"hint":null}'
+  ;;
+explicit-agent)
+  start_api 202
+  run_pass --base-url "$base" --agent-number +18335550142
+  expect_exit 0; expect_requests 1; expect_request 1 +18335550142
+  ;;
+no-config-api-chooses)
+  # No config and no --agent-number: no sender is known, the API picks one.
+  start_api 202
+  run --to +14155552671 --message "$msg" --not-first --purpose transactional \
+      --at 2026-11-26T20:00:00Z --base-url "$base"
+  expect_exit 0; expect_requests 1; expect_request 1 ""
+  ;;
+dry-run)
+  start_api 202
+  run_pass --base-url "$base" --dry-run
+  expect_exit 0; expect_requests 0
+  expect_out "dry run: nothing sent"
+  expect_out "POST $base/v1/outbound-sms"
+  expect_out "X-PolyAi-Auth-Token: ***"
+  expect_out "X-TOKEN-ID: ***"
+  expect_out "Content-Type: application/json"
+  expect_out "{\"user_number\":\"+14155552671\",\"message\":\"$msg\",\"agent_number\":\"+14155550132\"}"
+  ;;
+dry-run-json)
+  start_api 202
+  run_pass --cluster euw-1 --dry-run --format json
+  expect_exit 0; expect_requests 0
+  expect_json '"send":{"status":"dry_run","attempts":0,"request":{"method":"POST","url":"https://api.euw-1.platform.polyai.app/v1/outbound-sms","headers":{"X-PolyAi-Auth-Token":"***","X-TOKEN-ID":"***","Content-Type":"application/json"'
+  ;;
+dry-run-no-credentials)
+  unset POLYAI_AUTH_TOKEN POLYAI_TOKEN_ID
+  run_pass --dry-run
+  expect_exit 0
+  expect_out "POST https://api.us-1.platform.polyai.app/v1/outbound-sms" # the config's cluster
+  expect_out "X-PolyAi-Auth-Token: ***"
+  expect_out "X-TOKEN-ID: ***"
+  ;;
+blocked)
+  # +16505550147's 10DLC campaign is pending: carriers would block it.
+  start_api 202
+  run_pass --base-url "$base" --agent-number +16505550147
+  expect_exit 1; expect_requests 0
+  expect_out "BLOCK"; expect_out "not sent: blocked by the verdict"
+  ;;
+blocked-dry-run)
+  start_api 202
+  run_pass --base-url "$base" --agent-number +16505550147 --dry-run --format json
+  expect_exit 1; expect_requests 0
+  expect_json '"send":{"status":"not_sent","attempts":0,"reason":"blocked by the verdict"}'
+  ;;
+warn-sends)
+  # First message unknown: the opt-out rule warns; warnings send by default.
+  start_api 202
+  run --config "$config" --to +14155552671 --message "$msg" --purpose transactional \
+      --at 2026-11-26T20:00:00Z --base-url "$base"
+  expect_exit 0; expect_requests 1; expect_request 1
+  expect_out "WARN"
+  ;;
+warn-fail-on)
+  start_api 202
+  run --config "$config" --to +14155552671 --message "$msg" --purpose transactional \
+      --at 2026-11-26T20:00:00Z --base-url "$base" --fail-on warn
+  expect_exit 1; expect_requests 0
+  expect_out "not sent: stopped by --fail-on warn"
+  ;;
+rejected-400)
+  start_api 400
+  run_pass --base-url "$base"
+  expect_exit 3; expect_requests 1
+  expect_out "not sent: rejected (HTTP 400, 1 attempt)"
+  expect_err "the API rejected the message"
+  expect_err "agent_number is not provisioned for this project"
+  expect_err "hint: The agent number is likely not provisioned for this project"
+  ;;
+rejected-401)
+  start_api 401
+  run_pass --base-url "$base" --format json
+  expect_exit 3; expect_requests 1
+  expect_json '"send":{"status":"rejected","http_status":401,"attempts":1'
+  expect_json '"detail":"Invalid or missing API key"'
+  expect_err "missing or invalid"
+  ;;
+rejected-403)
+  start_api 403
+  run_pass --base-url "$base"
+  expect_exit 3; expect_requests 1
+  expect_err "HTTP 403"; expect_err "belong to different accounts"
+  ;;
+rejected-404)
+  start_api 404
+  run_pass --base-url "$base"
+  expect_exit 3; expect_requests 1
+  expect_err "Connector not found"; expect_err "no numbers provisioned"
+  ;;
+rate-limited-then-accepted)
+  start_api "429;ra=1" 202
+  run_pass --base-url "$base" --format json
+  expect_exit 0; expect_requests 2; expect_request 1; expect_request 2
+  expect_json '"send":{"status":"accepted","http_status":202,"attempts":2,"waited_ms":1000,'
+  ;;
+rate-limited-forever)
+  start_api "429;ra=0"
+  run_pass --base-url "$base" --max-attempts 3 --format json
+  expect_exit 3; expect_requests 3
+  expect_json '"send":{"status":"rate_limited","http_status":429,"attempts":3,'
+  expect_err "rate limited on every attempt"
+  ;;
+server-error-not-retried)
+  start_api 500 202
+  run_pass --base-url "$base"
+  expect_exit 3; expect_requests 1
+  expect_out "outcome unknown: unknown (HTTP 500, 1 attempt)"
+  expect_err "outcome unknown: the message may or may not have been sent"
+  ;;
+server-error-retry-opt-in)
+  start_api "500;ra=0" 202
+  run_pass --base-url "$base" --retry-server-errors
+  expect_exit 0; expect_requests 2
+  expect_out "sent: accepted (HTTP 202, 2 attempts)"
+  ;;
+timeout-after-send)
+  start_api "202;delay=3000"
+  run_pass --base-url "$base" --timeout 1
+  expect_exit 3; expect_requests 1
+  expect_err "outcome unknown"; expect_err "after the request was sent"
+  ;;
+dropped-after-send)
+  start_api drop
+  run_pass --base-url "$base" --format json
+  expect_exit 3; expect_requests 1
+  expect_json '"send":{"status":"unknown","http_status":null,"attempts":1'
+  ;;
+connection-refused)
+  refused_base
+  run_pass --base-url "$base" --max-attempts 2 --format json
+  expect_exit 3
+  expect_json '"send":{"status":"transport_error","http_status":null,"attempts":2'
+  expect_err "could not be reached; nothing was sent"
+  ;;
+no-credentials)
+  start_api 202
+  unset POLYAI_TOKEN_ID
+  run_pass --base-url "$base"
+  expect_exit 2; expect_requests 0
+  expect_err "no credentials: POLYAI_TOKEN_ID not set"
+  ;;
+credentials-json-file)
+  start_api 202
+  unset POLYAI_AUTH_TOKEN POLYAI_TOKEN_ID
+  write_creds 600 "{\"auth_token\": \"$TOKEN\", \"token_id\": \"$TOKEN_ID\"}"
+  run_pass --base-url "$base" --credentials "$tmp/creds"
+  expect_exit 0; expect_requests 1; expect_request 1
+  expect_no_err "readable by group or others"
+  ;;
+credentials-env-file)
+  start_api 202
+  unset POLYAI_AUTH_TOKEN POLYAI_TOKEN_ID
+  write_creds 644 "# PolyAI send credentials
+export POLYAI_AUTH_TOKEN=\"$TOKEN\"
+POLYAI_TOKEN_ID = '$TOKEN_ID'"
+  run_pass --base-url "$base" --credentials "$tmp/creds"
+  expect_exit 0; expect_requests 1; expect_request 1
+  expect_err "is readable by group or others; chmod 600"
+  ;;
+credentials-file-bad)
+  start_api 202
+  write_creds 600 "POLYAI_AUTH_TOKEN=$TOKEN
+POLYAI_TOKEN=$TOKEN_ID"
+  run_pass --base-url "$base" --credentials "$tmp/creds"
+  expect_exit 2; expect_requests 0
+  expect_err ":2: unknown key 'POLYAI_TOKEN'"
+  ;;
+credentials-on-argv)
+  start_api 202
+  run_pass --base-url "$base" --auth-token "$TOKEN"
+  expect_exit 2; expect_requests 0
+  expect_err "credentials are never taken on the command line"
+  run_pass --base-url "$base" "--token-id=$TOKEN_ID"
+  expect_exit 2; expect_requests 0
+  ;;
+http-not-loopback)
+  run_pass --base-url http://api.us-1.platform.polyai.app
+  expect_exit 2
+  expect_err "must be https://"
+  ;;
+cluster-and-base-url)
+  run_pass --base-url https://api.us-1.platform.polyai.app --cluster us-1
+  expect_exit 2
+  expect_err "not both"
+  ;;
+verbose)
+  start_api "429;ra=0" 202
+  run_pass --base-url "$base" --verbose
+  expect_exit 0; expect_requests 2
+  expect_err "credentials from the environment"
+  expect_err "attempt 1 of at most 5: POST $base/v1/outbound-sms"
+  expect_err "attempt 1: HTTP 429"
+  expect_err "waiting 0 ms before attempt 2 (Retry-After)"
+  expect_err "attempt 2: HTTP 202"
+  ;;
+error-echoes-secret)
+  start_api "400;body={\"detail\":\"token $TOKEN is not valid for connector $TOKEN_ID\"}"
+  run_pass --base-url "$base" --verbose
+  expect_exit 3; expect_requests 1
+  expect_err "token *** is not valid for connector ***"
+  ;;
+*)
+  echo "unknown case '$case' (known: $cases)"
+  exit 2
+  ;;
+esac
+
+# Whatever happened, the credentials were never printed.
+for f in out err; do
+  for secret in "$TOKEN" "$TOKEN_ID"; do
+    if grep -qF -- "$secret" "$tmp/$f"; then fail "a credential appears in std$f"; fi
+  done
+done
+
+if [ $fails -ne 0 ]; then
+  echo "--- stdout:"; head -60 "$tmp/out"
+  echo "--- stderr:"; head -40 "$tmp/err"
+  exit 1
+fi
+exit 0
