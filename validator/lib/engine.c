@@ -582,6 +582,16 @@ pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict 
             diag->offset = bad;
         return PF_E_UTF8;
     }
+    /* A NUL is valid UTF-8 but no SMS character: the API's JSON would carry
+     * it, carriers would not. An input error, not a finding. */
+    const char *nul = in->message_len ? memchr(in->message, '\0', in->message_len) : NULL;
+    if (nul) {
+        pfi_diag_set(diag, PF_E_INVALID, "the message has a NUL byte at byte %zu",
+                     (size_t)(nul - in->message));
+        if (diag)
+            diag->offset = (size_t)(nul - in->message);
+        return PF_E_INVALID;
+    }
     k.env = in->environment >= 0 ? (pf_environment)in->environment
             : ck->config         ? pf_config_environment(ck->config)
                                  : PF_ENV_LIVE;

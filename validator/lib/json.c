@@ -129,8 +129,9 @@ size_t pfi_json_locate(const char *t, size_t len, const struct pfi_json_step *pa
     return i;
 }
 
-/* Does the text end inside an object, array or string? (cJSON reports such
- * an error on the last byte, where "end of file" is the honest answer.) */
+/* Does the text end inside an object, array or string? cJSON reports such
+ * an error on the last byte or at the start of the unfinished string, where
+ * "end of file" is the honest answer. */
 static bool unclosed(const char *t, size_t len)
 {
     long depth = 0;
@@ -173,6 +174,19 @@ pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const
         pfi_diag_set(diag, PF_E_UTF8, "invalid UTF-8");
         return PF_E_UTF8;
     }
+    /* cJSON skips every byte up to 0x20 as white space; JSON allows only
+     * space, tab, CR and LF there, and no raw control character in strings. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            if (diag) {
+                diag->offset = i;
+                pfi_text_position(text, len, i, &diag->line, &diag->column);
+            }
+            pfi_diag_set(diag, PF_E_SYNTAX, "JSON syntax error: control character 0x%02X", c);
+            return PF_E_SYNTAX;
+        }
+    }
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     size_t at = end ? (size_t)(end - text) : 0;
@@ -186,7 +200,8 @@ pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const
     if (!doc) {
         /* cJSON puts an error at the end on the last byte; say "end of file"
          * when nothing but white space follows the position it gives. */
-        if (pfi_json_skip_ws(text, len, at) >= len || (len && at >= len - 1 && unclosed(text, len)))
+        if (pfi_json_skip_ws(text, len, at) >= len || (at < len && unclosed(text, len) &&
+                                                       !memchr(text + at + 1, '"', len - at - 1)))
             at = len;
         if (diag) {
             diag->offset = at;
