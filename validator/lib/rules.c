@@ -155,6 +155,20 @@ static void word_alternative(struct strbuf *b, const char *w)
 
 /* ---- loading ---- */
 
+/*
+ * JIT is an optimisation: where it is unavailable the interpreter runs.
+ * PF_NO_JIT builds (for valgrind, which cannot see into JIT code and flags
+ * its wide reads near the end of a subject) always use the interpreter.
+ */
+static void jit(pcre2_code *code)
+{
+#ifdef PF_NO_JIT
+    (void)code;
+#else
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+#endif
+}
+
 static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const char *re,
                          bool caseless, pcre2_code **out)
 {
@@ -177,8 +191,7 @@ static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const 
         pfi_json_pop(j);
         return st;
     }
-    /* JIT is an optimisation: where it is unavailable the interpreter runs. */
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    jit(code);
     *out = code;
     return PF_OK;
 }
@@ -546,7 +559,7 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
         pf_rules_destroy(set);
         return set->url ? PF_E_NOMEM : PF_E_INTERNAL;
     }
-    (void)pcre2_jit_compile(set->url, PCRE2_JIT_COMPLETE);
+    jit(set->url);
     *out = set;
     return PF_OK;
 }

@@ -5,6 +5,8 @@
  * the PCRE2 match data, match context (with match and depth limits, so no
  * rule can hang a scan) and JIT stack; the rule set it reads is shared.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,11 +22,27 @@
 #define MAX_URLS 64
 #define MAX_PHONES 64
 
+/*
+ * libphonenumber's matcher is the slowest step of a scan, and a batch sends
+ * the same text to many people: remember the last few answers per scanner
+ * (so per thread), keyed by the exact text and region.
+ */
+#define PHONE_CACHE 16
+
+struct phone_memo {
+    char *text;              /* a copy of the text, NULL when the slot is empty */
+    size_t len;
+    char region[4];
+    size_t count;
+    pf_number_span spans[MAX_PHONES];
+};
+
 struct pf_scanner {
     const pf_ruleset *set;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
+    struct phone_memo memo[PHONE_CACHE];
 };
 
 struct url {
@@ -76,6 +94,8 @@ void pf_scanner_destroy(pf_scanner *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < PHONE_CACHE; i++)
+        free(s->memo[i].text);
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit);
@@ -269,6 +289,45 @@ static bool ci_contains(const char *hay, size_t hlen, const char *needle)
     return false;
 }
 
+/* FNV-1a over the text and region: picks the memo slot. */
+static size_t memo_slot(const char *text, size_t len, const char *region)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
+    for (const char *p = region; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return (size_t)(h % PHONE_CACHE);
+}
+
+/* The phone numbers in the message, from the memo or from libphonenumber. */
+static const struct phone_memo *phones(struct scan *sc, pf_status *st)
+{
+    const char *region = sc->o->country ? sc->o->country : "";
+    struct phone_memo *m = &sc->s->memo[memo_slot(sc->msg, sc->len, region)];
+    if (m->text && m->len == sc->len && strcmp(m->region, region) == 0 &&
+        memcmp(m->text, sc->msg, sc->len) == 0)
+        return m;
+    pf_number_span spans[MAX_PHONES];
+    size_t n = 0;
+    *st = pf_number_find_in_text(sc->msg, sc->len, sc->o->country, spans, MAX_PHONES, &n);
+    if (*st != PF_OK)
+        return NULL;
+    char *copy = malloc(sc->len + 1);
+    if (!copy) {
+        *st = PF_E_NOMEM;
+        return NULL;
+    }
+    memcpy(copy, sc->msg, sc->len);
+    free(m->text);
+    m->text = copy;
+    m->len = sc->len;
+    snprintf(m->region, sizeof m->region, "%s", region);
+    m->count = n < MAX_PHONES ? n : MAX_PHONES;
+    memcpy(m->spans, spans, m->count * sizeof *spans);
+    return m;
+}
+
 static pf_status run_builtin(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
 {
     pf_status st = PF_OK;
@@ -278,11 +337,9 @@ static pf_status run_builtin(struct scan *sc, const struct pfi_rule *r, pf_sever
             st = add(sc, r, sev, true, sc->urls[i].start, sc->urls[i].end);
         return st;
     case PFI_BUILTIN_PHONE: {
-        pf_number_span spans[MAX_PHONES];
-        size_t n = 0;
-        st = pf_number_find_in_text(sc->msg, sc->len, sc->o->country, spans, MAX_PHONES, &n);
-        for (size_t i = 0; i < n && i < MAX_PHONES && st == PF_OK; i++)
-            st = add(sc, r, sev, true, spans[i].start, spans[i].end);
+        const struct phone_memo *m = phones(sc, &st);
+        for (size_t i = 0; m && i < m->count && i < MAX_PHONES && st == PF_OK; i++)
+            st = add(sc, r, sev, true, m->spans[i].start, m->spans[i].end);
         return st;
     }
     case PFI_BUILTIN_BRAND:
