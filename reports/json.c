@@ -125,9 +125,9 @@ cJSON *pf_report_json_country(const pf_country *c)
     cJSON *oo = cJSON_AddObjectToObject(o, "opt_out");
     if (oo) {
         cJSON_AddStringToObject(oo, "required", pf_tri_name(c->opt_out_required));
-        cJSON_AddItemToObject(oo, "keywords",
-                              string_list(c->opt_out_keywords, c->opt_out_keyword_count,
-                                          c->opt_out_keywords_known));
+        cJSON_AddItemToObject(
+            oo, "keywords",
+            string_list(c->opt_out_keywords, c->opt_out_keyword_count, c->opt_out_keywords_known));
     }
     cJSON_AddStringToObject(o, "notes", c->notes ? c->notes : "");
     cJSON *srcs = cJSON_AddArrayToObject(o, "sources");

@@ -14,8 +14,8 @@ void pf_report_text_number(FILE *f, const pf_number *n, const char *error, bool 
     char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
     pf_report_clean_utf8(n->input, strlen(n->input), clean, sizeof clean);
     if (error) {
-        fprintf(f, "%-20s %sunparseable%s  %s\n", clean, color ? C_RED : "",
-                color ? C_OFF : "", error);
+        fprintf(f, "%-20s %sunparseable%s  %s\n", clean, color ? C_RED : "", color ? C_OFF : "",
+                error);
         return;
     }
     const char *state = n->valid ? "valid" : "invalid";
@@ -204,8 +204,8 @@ static void excerpt(FILE *f, const char *msg, size_t len, size_t start, size_t e
     fprintf(f, "      \"%s%s\" (bytes %zu-%zu)\n", buf, cut ? "..." : "", start, end);
 }
 
-void pf_report_text_findings(FILE *f, const char *msg, size_t len,
-                             const pf_finding_list *findings, bool color)
+void pf_report_text_findings(FILE *f, const char *msg, size_t len, const pf_finding_list *findings,
+                             bool color)
 {
     for (size_t i = 0; i < findings->count; i++) {
         const pf_finding *x = &findings->items[i];
@@ -227,8 +227,7 @@ void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segm
     fprintf(f, "%sencoding%s    %s\n", color ? "\033[1m" : "", color ? C_OFF : "",
             pf_encoding_name(seg->encoding));
     fprintf(f, "characters  %zu\n", seg->characters);
-    fprintf(f, "%-11s %zu\n", seg->encoding == PF_ENC_GSM7 ? "septets" : "code units",
-            seg->units);
+    fprintf(f, "%-11s %zu\n", seg->encoding == PF_ENC_GSM7 ? "septets" : "code units", seg->units);
     fprintf(f, "segments    %zu\n", seg->segment_count);
     for (size_t i = 0; i < seg->segment_count; i++) {
         const pf_segment *s = &seg->segments[i];
@@ -248,14 +247,14 @@ void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segm
     }
 }
 
-void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len,
-                            bool color)
+void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len, bool color)
 {
     static const char *const col[] = {C_GREEN, "\033[33m", C_RED};
     char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
-    fprintf(f, "%s%s%s\n", color ? col[v->verdict] : "", v->verdict == PF_VERDICT_BLOCK ? "BLOCK"
-                                                         : v->verdict == PF_VERDICT_WARN ? "WARN"
-                                                                                         : "PASS",
+    fprintf(f, "%s%s%s\n", color ? col[v->verdict] : "",
+            v->verdict == PF_VERDICT_BLOCK  ? "BLOCK"
+            : v->verdict == PF_VERDICT_WARN ? "WARN"
+                                            : "PASS",
             color ? C_OFF : "");
     pf_report_clean_utf8(v->user.input, strlen(v->user.input), clean, sizeof clean);
     if (v->user_parsed)
@@ -266,8 +265,8 @@ void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_
         fprintf(f, "  to       %s (cannot be parsed)\n", clean);
     if (v->has_agent)
         fprintf(f, "  from     %s (%s, %s%s%s)\n", v->agent_e164, v->agent_kind,
-                v->agent_auto ? "selected automatically" : "given",
-                v->agent_region[0] ? ", " : "", v->agent_region);
+                v->agent_auto ? "selected automatically" : "given", v->agent_region[0] ? ", " : "",
+                v->agent_region);
     else
         fprintf(f, "  from     (not checked: no sender given or selected)\n");
     if (v->has_message)

@@ -27,8 +27,8 @@ static inline void pf_check_at(const char *file, int line, const char *row, bool
     }
 }
 
-static inline void pf_check_str_at(const char *file, int line, const char *row,
-                                   const char *got, const char *want)
+static inline void pf_check_str_at(const char *file, int line, const char *row, const char *got,
+                                   const char *want)
 {
     if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0)) {
         print_error("%s:%d: row '%s': got \"%s\", want \"%s\"\n", file, line, row,
@@ -41,8 +41,7 @@ static inline void pf_check_int_at(const char *file, int line, const char *row, 
                                    long long want, const char *what)
 {
     if (got != want) {
-        print_error("%s:%d: row '%s': %s: got %lld, want %lld\n", file, line, row, what, got,
-                    want);
+        print_error("%s:%d: row '%s': %s: got %lld, want %lld\n", file, line, row, what, got, want);
         _fail(file, line);
     }
 }
@@ -52,7 +51,7 @@ static inline void pf_check_int_at(const char *file, int line, const char *row, 
 /* Compare two strings (NULL-safe) for a named row. */
 #define pf_check_str(row, got, want) pf_check_str_at(__FILE__, __LINE__, (row), (got), (want))
 /* Compare two integers for a named row. */
-#define pf_check_int(row, got, want) \
+#define pf_check_int(row, got, want)                                                               \
     pf_check_int_at(__FILE__, __LINE__, (row), (long long)(got), (long long)(want), #got)
 
 #define PF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -35,8 +35,8 @@ static void generate(const char *path, long rows)
         "Acme: 20% off whitening this week at bit.ly/acme-smile! Reply STOP to opt out.",
         "Acme: see you soon \xe2\x80\x94 call +1 415 555 0132 with questions.",
     };
-    static const char *const agent[] = {"", "", "", "+14155550132", "+18335550142",
-                                        "+447400123456"};
+    static const char *const agent[] = {
+        "", "", "", "+14155550132", "+18335550142", "+447400123456"};
     FILE *f = fopen(path, "w");
     fprintf(f, "user_number,message,agent_number,first_message\n");
     unsigned long long s = 42;
@@ -56,8 +56,8 @@ static int run(const char *bin, const char *in, int jobs, double *secs, long *rs
     if (pid == 0) {
         char j[8];
         snprintf(j, sizeof j, "%d", jobs);
-        execl(bin, bin, "batch", "--config", PF_SOURCE_DIR "/data/examples/preflight.json",
-              "--at", "2026-11-26T20:00:00Z", "--input", in, "--output", "/dev/null", "--jobs", j,
+        execl(bin, bin, "batch", "--config", PF_SOURCE_DIR "/data/examples/preflight.json", "--at",
+              "2026-11-26T20:00:00Z", "--input", in, "--output", "/dev/null", "--jobs", j,
               "--quiet", (char *)NULL);
         _exit(127);
     }

@@ -19,14 +19,14 @@
 static const char *bin, *fixtures;
 static int failures;
 
-#define CHECK(cond, ...)                                                                     \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                  \
-            fprintf(stderr, __VA_ARGS__);                                                    \
-            fputc('\n', stderr);                                                             \
-            failures++;                                                                      \
-        }                                                                                    \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 /* A deterministic mixed list: countries, bad rows, duplicates, quoting. */
@@ -35,11 +35,9 @@ static void write_input(const char *path, int rows)
     static const char *const to[] = {"+14155552671", "+447400123456", "+971501234567",
                                      "+4930123456",  "not a number",  "+1 415 555 0100",
                                      "+61412345678", "+81312345678"};
-    static const char *const msg[] = {"Acme: your order shipped.",
-                                      "\"Acme: hello, \"\"friend\"\"\"",
-                                      "Acme: 50% off at bit.ly/x",
-                                      "\"Acme: two\nlines\"",
-                                      "Acme: see you \xe2\x80\x94 soon"};
+    static const char *const msg[] = {
+        "Acme: your order shipped.", "\"Acme: hello, \"\"friend\"\"\"", "Acme: 50% off at bit.ly/x",
+        "\"Acme: two\nlines\"", "Acme: see you \xe2\x80\x94 soon"};
     FILE *f = fopen(path, "w");
     fprintf(f, "user_number,message,first_message\n");
     unsigned s = 12345;
@@ -124,8 +122,7 @@ int main(int argc, char **argv)
     const int rows = 3000;
     write_input(in, rows);
     int rc1 = run(in, out1, 1), rc2 = run(in, out2, 2);
-    CHECK(rc1 == 1 && rc2 == 1, "exit codes %d and %d, want 1 (the list has bad rows)", rc1,
-          rc2);
+    CHECK(rc1 == 1 && rc2 == 1, "exit codes %d and %d, want 1 (the list has bad rows)", rc1, rc2);
     size_t l1 = 0, l2 = 0;
     char *a = slurp(out1, &l1), *b = slurp(out2, &l2);
     CHECK(a && b && l1 == l2 && memcmp(a, b, l1) == 0, "--jobs 2 output differs from --jobs 1");
@@ -140,9 +137,8 @@ int main(int argc, char **argv)
         char cfg[512], data[512];
         snprintf(cfg, sizeof cfg, "%s/config.json", fixtures);
         snprintf(data, sizeof data, "%s/data", fixtures);
-        execl(bin, bin, "batch", "--data", data, "--config", cfg, "--at",
-              "2026-11-26T20:00:00Z", "--input", big, "--output", cut, "--jobs", "2", "--quiet",
-              (char *)NULL);
+        execl(bin, bin, "batch", "--data", data, "--config", cfg, "--at", "2026-11-26T20:00:00Z",
+              "--input", big, "--output", cut, "--jobs", "2", "--quiet", (char *)NULL);
         _exit(127);
     }
     /* Wait until some output exists, then kill without warning. */

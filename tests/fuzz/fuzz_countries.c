@@ -16,9 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pf_diag d;
     if (!base &&
-        pf_read_file(PF_SOURCE_DIR "/tests/cli/cases/countries-fixture/data/countries.json", 1 << 26,
-                     &base, &base_len,
-                     &d) != PF_OK)
+        pf_read_file(PF_SOURCE_DIR "/tests/cli/cases/countries-fixture/data/countries.json",
+                     1 << 26, &base, &base_len, &d) != PF_OK)
         abort();
     const char *texts[] = {base, (const char *)data};
     size_t lens[] = {base_len, size};

@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.brand = "Acme";
     pf_scanner_scan(scanner, msg, size, &o, &f, &d);
     for (size_t i = 0; i < f.count; i++) {
-        if (f.items[i].has_span && (f.items[i].span_end > size ||
-                                    f.items[i].span_start > f.items[i].span_end))
+        if (f.items[i].has_span &&
+            (f.items[i].span_end > size || f.items[i].span_start > f.items[i].span_end))
             abort(); /* a span outside the message is a bug */
     }
     pf_finding_list_clear(&f);

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pf_template_parse((const char *)data, size, &t) != PF_OK)
         return 0;
     for (size_t i = 0; i < t.count; i++) {
-        if (t.placeholders[i].end > size || t.placeholders[i].name_start + t.placeholders[i].name_len > size)
+        if (t.placeholders[i].end > size ||
+            t.placeholders[i].name_start + t.placeholders[i].name_len > size)
             abort();
     }
     char *out = NULL;

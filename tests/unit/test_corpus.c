@@ -36,9 +36,9 @@ static void test_corpus(void **state)
     assert_int_equal(pf_rules_load(&dir, 1, &rules, &d), PF_OK);
     assert_int_equal(pf_countries_load(&table_file, 1, &table, &d), PF_OK);
     assert_int_equal(pf_scanner_create(rules, &scanner), PF_OK);
-    assert_int_equal(pf_read_file(PF_SOURCE_DIR "/tests/corpus/messages.jsonl", 1 << 24, &text,
-                                  &len, &d),
-                     PF_OK);
+    assert_int_equal(
+        pf_read_file(PF_SOURCE_DIR "/tests/corpus/messages.jsonl", 1 << 24, &text, &len, &d),
+        PF_OK);
 
     size_t rows = 0, tp = 0, fp = 0, fn = 0, exact = 0, clean = 0;
     char *line = text;
@@ -70,9 +70,9 @@ static void test_corpus(void **state)
             o.brand = brand->valuestring;
         pf_finding_list got;
         pf_finding_list_init(&got);
-        assert_int_equal(pf_scanner_scan(scanner, msg->valuestring, strlen(msg->valuestring),
-                                         &o, &got, &d),
-                         PF_OK);
+        assert_int_equal(
+            pf_scanner_scan(scanner, msg->valuestring, strlen(msg->valuestring), &o, &got, &d),
+            PF_OK);
         bool same = true;
         for (size_t i = 0; i < got.count; i++) {
             bool dup = false;

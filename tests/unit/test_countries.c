@@ -74,11 +74,11 @@ static void test_every_fact_sourced(void **state)
 static void test_core_regions_reviewed(void **state)
 {
     (void)state;
-    static const char *const core[] = {
-        "US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE",
-        "NO", "DK", "FI", "PL", "PT", "CZ", "GR", "RO", "HU", "IN", "BR", "MX", "AR",
-        "CO", "CL", "PE", "AU", "NZ", "JP", "KR", "CN", "HK", "TW", "SG", "MY", "PH",
-        "ID", "TH", "VN", "AE", "SA", "IL", "ZA", "NG", "EG", "TR"};
+    static const char *const core[] = {"US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE",
+                                       "CH", "AT", "SE", "NO", "DK", "FI", "PL", "PT", "CZ", "GR",
+                                       "RO", "HU", "IN", "BR", "MX", "AR", "CO", "CL", "PE", "AU",
+                                       "NZ", "JP", "KR", "CN", "HK", "TW", "SG", "MY", "PH", "ID",
+                                       "TH", "VN", "AE", "SA", "IL", "ZA", "NG", "EG", "TR"};
     pf_countries *t = load_shipped();
     for (size_t i = 0; i < PF_ARRAY_LEN(core); i++) {
         const pf_country *c = pf_countries_get(t, core[i]);
@@ -144,8 +144,7 @@ static void test_overlay(void **state)
     pf_countries_destroy(t);
 
     /* An overlay alone, without a full table before it, is an error. */
-    assert_int_equal(pf_countries_load_buffers(&over, &lens[1], &names[1], 1, &t, &d),
-                     PF_E_SCHEMA);
+    assert_int_equal(pf_countries_load_buffers(&over, &lens[1], &names[1], 1, &t, &d), PF_E_SCHEMA);
     assert_non_null(strstr(d.message, "overlay needs a full table"));
     free(base);
 }
@@ -169,8 +168,7 @@ static void test_broken_files(void **state)
         {"bad-region.json", PF_E_SCHEMA, 5, 5, "countries.QQ", "not a region code"},
         {"bad-enum.json", PF_E_SCHEMA, 7, 25, "countries.DE.senders.alphanumeric",
          "'maybe' is not one of"},
-        {"unknown-entry-key.json", PF_E_SCHEMA, 7, 7, "countries.FR.smss",
-         "unknown key 'smss'"},
+        {"unknown-entry-key.json", PF_E_SCHEMA, 7, 7, "countries.FR.smss", "unknown key 'smss'"},
         {"wrong-type.json", PF_E_SCHEMA, 6, 23, "countries.JP.calling_code",
          "expected an integer, found a string"},
         {"wrong-calling-code.json", PF_E_SCHEMA, 5, 28, "countries.JP.calling_code",

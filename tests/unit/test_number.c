@@ -46,17 +46,16 @@ static void test_examples_all_regions(void **state)
                               pf_region_calling_code(n.region) == n.calling_code);
             /* Where fixed-line and mobile patterns coincide the library
              * answers fixed_line_or_mobile for both. */
-            bool same = n.type == (pf_number_type)t ||
-                        ((t == PF_NT_FIXED_LINE || t == PF_NT_MOBILE) &&
-                         n.type == PF_NT_FIXED_LINE_OR_MOBILE);
+            bool same =
+                n.type == (pf_number_type)t || ((t == PF_NT_FIXED_LINE || t == PF_NT_MOBILE) &&
+                                                n.type == PF_NT_FIXED_LINE_OR_MOBILE);
             pf_check(row, same);
             checked++;
             any = true;
         }
         regions_with_examples += any;
     }
-    print_message("checked %zu example numbers in %zu regions\n", checked,
-                  regions_with_examples);
+    print_message("checked %zu example numbers in %zu regions\n", checked, regions_with_examples);
     assert_true(regions_with_examples >= 30);
     assert_true(checked >= 500);
 }
@@ -83,7 +82,10 @@ static void test_bad_input(void **state)
         {"letters", "hello", 0, PF_E_NUMBER, "not a phone number"},
         {"only plus", "+", 0, PF_E_NUMBER, "not a phone number"},
         {"200 digits", digits200, 0, PF_E_NUMBER, "too long"},
-        {"nul inside", "+1415\0" "555", 9, PF_E_NUMBER, "NUL byte at byte 5"},
+        {"nul inside",
+         "+1415\0"
+         "555",
+         9, PF_E_NUMBER, "NUL byte at byte 5"},
         {"invalid utf8", "+1415\xff", 0, PF_E_UTF8, "byte 5"},
         {"overlong utf8", "\xc0\xaf+14155552671", 0, PF_E_UTF8, "byte 0"},
         {"very long", long_utf8, sizeof long_utf8 - 2, PF_E_NUMBER, "too long"},
@@ -117,27 +119,25 @@ static void test_parse_table(void **state)
 {
     (void)state;
     const struct parse_row rows[] = {
-        {"us strict", "+14155552671", NULL, "+14155552671", "US", PF_NT_FIXED_LINE_OR_MOBILE,
-         true, true},
-        {"us spaced", "+1 415 555 2671", NULL, "+14155552671", "US",
-         PF_NT_FIXED_LINE_OR_MOBILE, true, false},
+        {"us strict", "+14155552671", NULL, "+14155552671", "US", PF_NT_FIXED_LINE_OR_MOBILE, true,
+         true},
+        {"us spaced", "+1 415 555 2671", NULL, "+14155552671", "US", PF_NT_FIXED_LINE_OR_MOBILE,
+         true, false},
         {"us national with region", "(415) 555-2671", "US", "+14155552671", "US",
          PF_NT_FIXED_LINE_OR_MOBILE, true, false},
         {"gb mobile", "+447400123456", NULL, "+447400123456", "GB", PF_NT_MOBILE, true, true},
-        {"gb national with region", "07400 123456", "GB", "+447400123456", "GB", PF_NT_MOBILE,
-         true, false},
-        /* libphonenumber's metadata puts +44 7911 1xxxxx in Guernsey. */
-        {"guernsey range of +44", "+447911123456", NULL, "+447911123456", "GG", PF_NT_MOBILE,
-         true, true},
-        {"gb fixed", "020 7946 0958", "GB", "+442079460958", "GB", PF_NT_FIXED_LINE, true,
+        {"gb national with region", "07400 123456", "GB", "+447400123456", "GB", PF_NT_MOBILE, true,
          false},
-        {"de mobile national", "0151 23456789", "DE", "+4915123456789", "DE", PF_NT_MOBILE,
-         true, false},
-        {"intl prefix from de", "00 33 6 12 34 56 78", "DE", "+33612345678", "FR",
-         PF_NT_MOBILE, true, false},
-        {"short invalid", "12345", "US", "+112345", "", PF_NT_UNKNOWN, false, false},
-        {"us toll free", "+18005550199", NULL, "+18005550199", "US", PF_NT_TOLL_FREE, true,
+        /* libphonenumber's metadata puts +44 7911 1xxxxx in Guernsey. */
+        {"guernsey range of +44", "+447911123456", NULL, "+447911123456", "GG", PF_NT_MOBILE, true,
          true},
+        {"gb fixed", "020 7946 0958", "GB", "+442079460958", "GB", PF_NT_FIXED_LINE, true, false},
+        {"de mobile national", "0151 23456789", "DE", "+4915123456789", "DE", PF_NT_MOBILE, true,
+         false},
+        {"intl prefix from de", "00 33 6 12 34 56 78", "DE", "+33612345678", "FR", PF_NT_MOBILE,
+         true, false},
+        {"short invalid", "12345", "US", "+112345", "", PF_NT_UNKNOWN, false, false},
+        {"us toll free", "+18005550199", NULL, "+18005550199", "US", PF_NT_TOLL_FREE, true, true},
         {"non-geographic", "+80012345678", NULL, "+80012345678", "001", PF_NT_TOLL_FREE, true,
          true},
     };
@@ -163,10 +163,18 @@ static void test_strict_e164(void **state)
         const char *s;
         bool want;
     } rows[] = {
-        {"+14155552671", true}, {"+1415555267", true},    {"+1234567", false},
-        {"+12345678", true},    {"+123456789012345", true}, {"+1234567890123456", false},
-        {"14155552671", false}, {"+1 4155552671", false}, {"+01234567890", false},
-        {"+1415555267a", false}, {"", false},              {"+", false},
+        {"+14155552671", true},
+        {"+1415555267", true},
+        {"+1234567", false},
+        {"+12345678", true},
+        {"+123456789012345", true},
+        {"+1234567890123456", false},
+        {"14155552671", false},
+        {"+1 4155552671", false},
+        {"+01234567890", false},
+        {"+1415555267a", false},
+        {"", false},
+        {"+", false},
     };
     for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++)
         pf_check_int(rows[i].s, pf_number_is_strict_e164(rows[i].s, strlen(rows[i].s)),
@@ -214,9 +222,12 @@ static void test_find_in_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_examples_all_regions), cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_parse_table),          cmocka_unit_test(test_strict_e164),
-        cmocka_unit_test(test_regions),              cmocka_unit_test(test_find_in_text),
+        cmocka_unit_test(test_examples_all_regions),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_strict_e164),
+        cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_find_in_text),
     };
     return cmocka_run_group_tests_name("number", tests, NULL, NULL);
 }

@@ -11,9 +11,9 @@
 #include "preflight/scan.h"
 
 /* A rule body with everything but the matcher; %s is the matcher part. */
-#define RULE(extra) \
-    "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n" \
-    "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\",\n" \
+#define RULE(extra)                                                                                \
+    "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n"                                     \
+    "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\",\n"   \
     " \"fix\": \"f\", \"source\": \"heuristic\", " extra "}\n]}\n"
 
 struct bad_pack {
@@ -30,16 +30,16 @@ static void test_broken_packs(void **state)
     (void)state;
     static const struct bad_pack rows[] = {
         {"not json", "{\"pack\": \"t\",", PF_E_SYNTAX, 1, 14, "", "end of file"},
-        {"unknown pack key", "{\"pack\": \"t\", \"description\": \"d\", \"rulez\": []}", PF_E_SCHEMA,
-         1, 35, "rulez", "unknown key 'rulez'"},
+        {"unknown pack key", "{\"pack\": \"t\", \"description\": \"d\", \"rulez\": []}",
+         PF_E_SCHEMA, 1, 35, "rulez", "unknown key 'rulez'"},
         {"rules not array", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": {}}", PF_E_SCHEMA,
          1, 44, "rules", "expected an array"},
         {"bad regex", RULE("\"pattern\": \"a(b\""), PF_E_SYNTAX, 3, 48, "rules[0].pattern",
          "missing closing parenthesis (at offset 3) [rule content.t]"},
         {"bad regex in list", RULE("\"pattern\": [\"ok\", \"[z-a]\"]"), PF_E_SYNTAX, 3, 55,
          "rules[0].pattern[1]", "range out of order"},
-        {"duplicate severity", RULE("\"pattern\": \"x\", \"severity\": \"fatal\""), PF_E_SCHEMA, 3, 53,
-         "rules[0].severity", "duplicate key"},
+        {"duplicate severity", RULE("\"pattern\": \"x\", \"severity\": \"fatal\""), PF_E_SCHEMA, 3,
+         53, "rules[0].severity", "duplicate key"},
         {"two matchers", RULE("\"pattern\": \"x\", \"words\": [\"y\"]"), PF_E_SCHEMA, 3, 62,
          "rules[0].words", "exactly one matcher"},
         {"no matcher", RULE("\"caseless\": true"), PF_E_SCHEMA, 2, 1, "rules[0]",
@@ -48,8 +48,8 @@ static void test_broken_packs(void **state)
          "rules[0].weight", "unknown key 'weight'"},
         {"bad builtin", RULE("\"builtin\": \"emails\""), PF_E_SCHEMA, 3, 48, "rules[0].builtin",
          "'emails' is not one of: url, phone_number, brand_missing"},
-        {"bad country", RULE("\"pattern\": \"x\", \"countries\": [\"US\", \"XX\"]"), PF_E_SCHEMA,
-         3, 73, "rules[0].countries[1]", "'XX' is not a region code"},
+        {"bad country", RULE("\"pattern\": \"x\", \"countries\": [\"US\", \"XX\"]"), PF_E_SCHEMA, 3,
+         73, "rules[0].countries[1]", "'XX' is not a region code"},
         {"bad sender", RULE("\"pattern\": \"x\", \"senders\": [\"fax\"]"), PF_E_SCHEMA, 3, 65,
          "rules[0].senders[0]", "'fax' is not one of"},
         {"bad escalate", RULE("\"pattern\": \"x\", \"escalate\": \"sometimes\""), PF_E_SCHEMA, 3,
@@ -60,15 +60,19 @@ static void test_broken_packs(void **state)
          "non-empty array"},
         {"caseless not bool", RULE("\"pattern\": \"x\", \"caseless\": \"no\""), PF_E_SCHEMA, 3, 65,
          "rules[0].caseless", "expected true or false"},
-        {"source not an address", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
+        {"source not an address",
+         "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
          "\"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", \"fix\": "
          "\"f\", \"source\": \"a blog\", \"pattern\": \"x\"}]}",
          PF_E_SCHEMA, 1, 140, "rules[0].source", "http(s) address"},
-        {"id not content.", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
-         "\"spam\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", \"fix\": \"f\", "
+        {"id not content.",
+         "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
+         "\"spam\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", \"fix\": "
+         "\"f\", "
          "\"source\": \"heuristic\", \"pattern\": \"x\"}]}",
          PF_E_SCHEMA, 1, 52, "rules[0].id", "content.<category>"},
-        {"duplicate id", "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n"
+        {"duplicate id",
+         "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n"
          "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
          "\"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"x\"},\n"
          "{\"id\": \"content.t\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
@@ -98,12 +102,12 @@ static void test_broken_packs(void **state)
 
 struct scan_row {
     const char *name;
-    const char *rule;        /* the rule's extra fields: matcher and scope */
+    const char *rule; /* the rule's extra fields: matcher and scope */
     const char *msg;
     const char *country;
     pf_first_message first;
-    int want_count;          /* findings of content.t */
-    int want_severity;       /* of the first, when any */
+    int want_count;    /* findings of content.t */
+    int want_severity; /* of the first, when any */
     size_t span_start, span_end;
 };
 
@@ -111,7 +115,8 @@ static void test_matchers(void **state)
 {
     (void)state;
     static const struct scan_row rows[] = {
-        {"word plain", "\"words\": [\"casino\"]", "Visit our casino tonight", NULL, 0, 1, 1, 10, 16},
+        {"word plain", "\"words\": [\"casino\"]", "Visit our casino tonight", NULL, 0, 1, 1, 10,
+         16},
         {"word caps", "\"words\": [\"casino\"]", "CASINO night", NULL, 0, 1, 1, 0, 6},
         {"word leet", "\"words\": [\"casino\"]", "c4s1n0 night", NULL, 0, 1, 1, 0, 6},
         {"word dotted", "\"words\": [\"casino\"]", "c.a.s.i.n.o night", NULL, 0, 1, 1, 0, 11},
@@ -124,11 +129,11 @@ static void test_matchers(void **state)
         {"two hits", "\"words\": [\"bet\"]", "bet now, bet big", NULL, 0, 2, 1, 0, 3},
         {"domain exact", "\"domains\": [\"bit.ly\"]", "see https://bit.ly/x.", NULL, 0, 1, 1, 4,
          20},
-        {"domain subdomain", "\"domains\": [\"goo.gl\"]", "maps.app.goo.gl/abc", NULL, 0, 1, 1,
-         0, 19},
+        {"domain subdomain", "\"domains\": [\"goo.gl\"]", "maps.app.goo.gl/abc", NULL, 0, 1, 1, 0,
+         19},
         {"domain lookalike", "\"domains\": [\"bit.ly\"]", "see orbit.ly/x", NULL, 0, 0, 0, 0, 0},
-        {"domain in email", "\"domains\": [\"bit.ly\"]", "mail me at sam@bit.ly", NULL, 0, 0, 0,
-         0, 0},
+        {"domain in email", "\"domains\": [\"bit.ly\"]", "mail me at sam@bit.ly", NULL, 0, 0, 0, 0,
+         0},
         {"require met", "\"require\": \"\\\\bSTOP\\\\b\"", "Reply STOP to end", NULL, 0, 0, 0, 0,
          0},
         {"require unmet", "\"require\": \"\\\\bSTOP\\\\b\"", "Hello", NULL, 0, 1, 1, 0, 0},
@@ -136,19 +141,19 @@ static void test_matchers(void **state)
          PF_FIRST_YES, 1, 2, 0, 0},
         {"country scope skips", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", "GB", 0, 0, 0,
          0, 0},
-        {"country scope runs", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", "US", 0, 1, 1,
-         0, 1},
+        {"country scope runs", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", "US", 0, 1, 1, 0,
+         1},
         {"no country skips scoped", "\"pattern\": \"x\", \"countries\": [\"US\"]", "x", NULL, 0, 0,
          0, 0, 0},
-        {"excluded country", "\"pattern\": \"x\", \"exclude_countries\": [\"GB\"]", "x", "GB", 0,
-         0, 0, 0, 0},
+        {"excluded country", "\"pattern\": \"x\", \"exclude_countries\": [\"GB\"]", "x", "GB", 0, 0,
+         0, 0, 0},
         {"escalate with url", "\"pattern\": \"verify\", \"escalate_with_url\": true",
          "verify at https://acme.example.com/v", NULL, 0, 1, 2, 0, 6},
         {"case sensitive", "\"pattern\": \"STOP\", \"caseless\": false", "stop", NULL, 0, 0, 0, 0,
          0},
         {"catastrophic pattern is stopped", "\"pattern\": \"(a+)+$\"",
-         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL, 0,
-         -1, 0, 0, 0},
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL,
+         0, -1, 0, 0, 0},
     };
     static const char head[] = "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [{\"id\": "
                                "\"content.t\", \"category\": \"t\", \"message\": \"m\", \"fix\": "
@@ -199,8 +204,8 @@ static void test_matchers(void **state)
         if (!ok) {
             print_error("row '%s': %d findings (limit %d)", r->name, n, limit);
             if (first)
-                print_error(", first severity %d span %zu-%zu", first->severity,
-                            first->span_start, first->span_end);
+                print_error(", first severity %d span %zu-%zu", first->severity, first->span_start,
+                            first->span_end);
             print_error("\n");
             failed++;
         }

@@ -73,17 +73,17 @@ static const char *const col_names[NCOLS] = {"user_number", "message", "agent_nu
                                              "first_message", "send_at"};
 
 struct row {
-    size_t number;         /* 1-based data row */
-    char *data;            /* the fields, NUL-terminated, back to back */
-    size_t *off;           /* start of field i in data */
+    size_t number; /* 1-based data row */
+    char *data;    /* the fields, NUL-terminated, back to back */
+    size_t *off;   /* start of field i in data */
     size_t *len;
     size_t nfields;
-    char error[256];       /* set when the row cannot be checked */
+    char error[256]; /* set when the row cannot be checked */
     /* worker results */
     pf_verdict verdict;
     bool has_verdict;
-    uint64_t key;          /* the E.164 digits, 0 when none */
-    char *line;            /* the output line, '\n' included */
+    uint64_t key; /* the E.164 digits, 0 when none */
+    char *line;   /* the output line, '\n' included */
     size_t line_len;
 };
 
@@ -117,11 +117,11 @@ struct batch {
     struct cli_common c;
     struct worker workers[MAX_JOBS];
     int nworkers;
-    int rc;                    /* exit code of a failure already reported, or 0 */
+    int rc; /* exit code of a failure already reported, or 0 */
     const char *input, *template_file, *summary_file, *config_file, *at;
     const char *colmap[NCOLS];
     int jobs;
-    pf_check_input base;       /* settings shared by every row */
+    pf_check_input base; /* settings shared by every row */
     pf_ruleset *rules;
     pf_countries *table;
     pf_config *config;
@@ -132,7 +132,7 @@ struct batch {
     /* header */
     char **header;
     size_t nheader;
-    int col[NCOLS];            /* header index, -1 when absent */
+    int col[NCOLS]; /* header index, -1 when absent */
     /* reader state */
     struct row cur;
     size_t cur_cap, cur_data_len, cur_data_cap;
@@ -140,7 +140,7 @@ struct batch {
     size_t rows_read;
     /* the ring */
     struct chunk *ring;
-    size_t nring, head, tail;  /* head: next to write; tail: being filled */
+    size_t nring, head, tail; /* head: next to write; tail: being filled */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool eof, failed;
@@ -149,7 +149,7 @@ struct batch {
     char *obuf;
     size_t olen, ocap;
     struct keyset seen;
-    size_t counts[5];          /* pass warn block error duplicates */
+    size_t counts[5]; /* pass warn block error duplicates */
     struct idcount ids[128];
     size_t nids;
     size_t by_country[26 * 26 + 1][4];
@@ -270,15 +270,14 @@ static bool render_line(struct batch *b, struct row *r)
         snprintf(num, sizeof num, "%zu,", r->number);
         pf_report_clean_utf8(u ? u : "", u && ulen < PF_NUMBER_INPUT_MAX ? ulen : 0, clean,
                              sizeof clean);
-        bool ok = append(&s, &len, &cap, num, strlen(num)) &&
-                  csv_field(&s, &len, &cap,
-                            r->has_verdict && r->verdict.user_parsed ? r->verdict.user.e164
-                                                                      : clean) &&
-                  append(&s, &len, &cap, ",", 1) &&
-                  append(&s, &len, &cap,
-                         r->has_verdict ? pf_verdict_name(r->verdict.verdict) : "error",
-                         r->has_verdict ? strlen(pf_verdict_name(r->verdict.verdict)) : 5) &&
-                  append(&s, &len, &cap, ",", 1);
+        bool ok =
+            append(&s, &len, &cap, num, strlen(num)) &&
+            csv_field(&s, &len, &cap,
+                      r->has_verdict && r->verdict.user_parsed ? r->verdict.user.e164 : clean) &&
+            append(&s, &len, &cap, ",", 1) &&
+            append(&s, &len, &cap, r->has_verdict ? pf_verdict_name(r->verdict.verdict) : "error",
+                   r->has_verdict ? strlen(pf_verdict_name(r->verdict.verdict)) : 5) &&
+            append(&s, &len, &cap, ",", 1);
         char *ids = NULL;
         size_t il = 0, ic = 0;
         if (r->has_verdict) {
@@ -348,8 +347,7 @@ static const char *lookup(void *ctx, const char *name, size_t name_len, size_t *
 {
     const struct lookup_ctx *lc = ctx;
     for (size_t i = 0; i < lc->b->nheader; i++) {
-        if (strlen(lc->b->header[i]) == name_len &&
-            memcmp(lc->b->header[i], name, name_len) == 0)
+        if (strlen(lc->b->header[i]) == name_len && memcmp(lc->b->header[i], name, name_len) == 0)
             return field(lc->r, (int)i, value_len);
     }
     return NULL;
@@ -395,15 +393,14 @@ static void check_row(struct batch *b, pf_checker *ck, struct row *r)
     in.agent_number = agent && len ? agent : NULL;
     const char *first = field(r, b->col[COL_FIRST], &len);
     if (first && !parse_bool(first, len, &in.first_message)) {
-        snprintf(r->error, sizeof r->error,
-                 "row %zu: first_message: '%.32s' is not true or false", r->number, first);
+        snprintf(r->error, sizeof r->error, "row %zu: first_message: '%.32s' is not true or false",
+                 r->number, first);
         goto render;
     }
     const char *at = field(r, b->col[COL_SEND_AT], &len);
     if (at && len && pf_time_parse(at, &in.send_time) != PF_OK) {
         snprintf(r->error, sizeof r->error,
-                 "row %zu: send_at: '%.40s' is not an ISO 8601 time with an offset", r->number,
-                 at);
+                 "row %zu: send_at: '%.40s' is not an ISO 8601 time with an offset", r->number, at);
         goto render;
     }
     if (b->has_template) {
@@ -740,8 +737,8 @@ static void on_row(int c, void *data)
     }
     r->number = ++b->rows_read;
     if (!r->error[0] && r->nfields != b->nheader)
-        snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu",
-                 r->number, r->nfields, b->nheader);
+        snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu", r->number,
+                 r->nfields, b->nheader);
     for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
         size_t bad;
         if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
@@ -774,8 +771,9 @@ static int resolve_columns(struct batch *b)
         }
     }
     if (b->col[COL_NUMBER] < 0) {
-        cli_error("batch", "%s: the header has no '%s' column (map another with --column "
-                           "user_number=HEADER)",
+        cli_error("batch",
+                  "%s: the header has no '%s' column (map another with --column "
+                  "user_number=HEADER)",
                   b->input, b->colmap[COL_NUMBER] ? b->colmap[COL_NUMBER] : "user_number");
         return CLI_EXIT_USAGE;
     }
@@ -791,9 +789,8 @@ static int resolve_columns(struct batch *b)
             found = strlen(b->header[h]) == p->name_len &&
                     memcmp(b->header[h], b->tmpl.text + p->name_start, p->name_len) == 0;
         if (!found) {
-            cli_error("batch", "%s: placeholder {{%.*s}} has no column in %s",
-                      b->template_file, (int)p->name_len, b->tmpl.text + p->name_start,
-                      b->input);
+            cli_error("batch", "%s: placeholder {{%.*s}} has no column in %s", b->template_file,
+                      (int)p->name_len, b->tmpl.text + p->name_start, b->input);
             return CLI_EXIT_USAGE;
         }
     }
@@ -838,8 +835,9 @@ static int parse_args(struct batch *b, int argc, char **argv)
                     k = c;
             }
             if (k < 0 || !eq[1]) {
-                cli_error("batch", "--column takes NAME=HEADER with NAME one of user_number, "
-                                   "message, agent_number, first_message, send_at; not '%s'",
+                cli_error("batch",
+                          "--column takes NAME=HEADER with NAME one of user_number, "
+                          "message, agent_number, first_message, send_at; not '%s'",
                           val);
                 return CLI_EXIT_USAGE;
             }

@@ -48,8 +48,7 @@ int cli_check_option(struct cli_check *k, int id, const char *val)
         else if (strcmp(val, "promotional") == 0)
             k->in.purpose = PF_PURPOSE_PROMOTIONAL;
         else {
-            cli_error(k->c.command, "--purpose takes transactional or promotional, not '%s'",
-                      val);
+            cli_error(k->c.command, "--purpose takes transactional or promotional, not '%s'", val);
             return -1;
         }
         return 1;
@@ -75,8 +74,10 @@ int cli_check_prepare(struct cli_check *k)
         return rc;
     if (k->at) {
         if (pf_time_parse(k->at, &k->in.send_time) != PF_OK) {
-            cli_error(k->c.command, "--at: '%s' is not an ISO 8601 time with an offset, e.g. "
-                                    "2026-11-26T14:30:00-05:00 or 2026-11-26T19:30:00Z", k->at);
+            cli_error(k->c.command,
+                      "--at: '%s' is not an ISO 8601 time with an offset, e.g. "
+                      "2026-11-26T14:30:00-05:00 or 2026-11-26T19:30:00Z",
+                      k->at);
             return CLI_EXIT_USAGE;
         }
     } else {
@@ -126,8 +127,7 @@ int cli_check_prepare(struct cli_check *k)
     pf_status st = pf_checker_check(ck, &k->in, &k->verdict, &d);
     pf_checker_destroy(ck);
     if (st != PF_OK) {
-        cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "",
-                  d.message);
+        cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "", d.message);
         return CLI_EXIT_USAGE;
     }
     if (!k->config) {
@@ -209,9 +209,8 @@ int cli_check(int argc, char **argv)
         cli_close_output(&k.c, out);
         goto out;
     }
-    rc = cli_close_output(&k.c, out)
-             ? cli_exit_for(&k.c, pf_finding_list_max(&k.verdict.findings))
-             : CLI_EXIT_USAGE;
+    rc = cli_close_output(&k.c, out) ? cli_exit_for(&k.c, pf_finding_list_max(&k.verdict.findings))
+                                     : CLI_EXIT_USAGE;
 out:
     cli_check_free(&k);
     return rc;

@@ -95,8 +95,8 @@ int cli_next(struct cli_parser *p, const char **val)
         }
         return o->id;
     }
-    cli_error(p->command, "unknown option '--%.*s' (see 'preflight %s --help')", (int)nlen,
-              name, p->command);
+    cli_error(p->command, "unknown option '--%.*s' (see 'preflight %s --help')", (int)nlen, name,
+              p->command);
     return CLI_ERROR;
 }
 
@@ -120,22 +120,14 @@ void cli_common_init(struct cli_common *c, const char *command)
     c->color = want_color("auto");
 }
 
-int cli_common_option(struct cli_common *c, int id, const char *val,
-                      const struct cli_opt *opts, const char *usage)
+int cli_common_option(struct cli_common *c, int id, const char *val, const struct cli_opt *opts,
+                      const char *usage)
 {
     switch (id) {
-    case CLI_OPT_HELP:
-        cli_print_help(stdout, usage, opts);
-        return 2;
-    case CLI_OPT_VERSION:
-        printf("preflight %s\n", pf_version());
-        return 2;
-    case CLI_OPT_FORMAT:
-        c->format = val;
-        return 1;
-    case CLI_OPT_OUTPUT:
-        c->output = val;
-        return 1;
+    case CLI_OPT_HELP: cli_print_help(stdout, usage, opts); return 2;
+    case CLI_OPT_VERSION: printf("preflight %s\n", pf_version()); return 2;
+    case CLI_OPT_FORMAT: c->format = val; return 1;
+    case CLI_OPT_OUTPUT: c->output = val; return 1;
     case CLI_OPT_RULES:
     case CLI_OPT_DATA: {
         const char **dirs = id == CLI_OPT_RULES ? c->rules : c->data;
@@ -158,19 +150,15 @@ int cli_common_option(struct cli_common *c, int id, const char *val,
             return -1;
         }
         return 1;
-    case CLI_OPT_QUIET:
-        c->quiet = true;
-        return 1;
+    case CLI_OPT_QUIET: c->quiet = true; return 1;
     case CLI_OPT_COLOR:
-        if (strcmp(val, "auto") != 0 && strcmp(val, "always") != 0 &&
-            strcmp(val, "never") != 0) {
+        if (strcmp(val, "auto") != 0 && strcmp(val, "always") != 0 && strcmp(val, "never") != 0) {
             cli_error(c->command, "--color takes auto, always or never, not '%s'", val);
             return -1;
         }
         c->color = want_color(val);
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 

@@ -48,8 +48,10 @@ int cli_countries(int argc, char **argv)
         goto out;
     for (int i = 0; i < ncodes; i++) {
         if (!pf_countries_get(table, codes[i])) {
-            cli_error("countries", "'%s' is not a region in the table (use ISO 3166-1 "
-                                   "alpha-2, upper case, e.g. DE)", codes[i]);
+            cli_error("countries",
+                      "'%s' is not a region in the table (use ISO 3166-1 "
+                      "alpha-2, upper case, e.g. DE)",
+                      codes[i]);
             goto out;
         }
     }

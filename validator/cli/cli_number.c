@@ -33,8 +33,7 @@ struct number_run {
 };
 
 /* Parse one number and render it; line > 0 names its line in --input. */
-static bool one(struct number_run *r, const char *s, size_t len, const char *file,
-                unsigned line)
+static bool one(struct number_run *r, const char *s, size_t len, const char *file, unsigned line)
 {
     pf_number n;
     pf_diag d;
@@ -135,8 +134,10 @@ int cli_number(int argc, char **argv)
         goto out;
     }
     if (r.region && !pf_region_is_supported(r.region)) {
-        cli_error("number", "--region: unknown region code '%s' (use ISO 3166-1 alpha-2, "
-                            "upper case, e.g. US)", r.region);
+        cli_error("number",
+                  "--region: unknown region code '%s' (use ISO 3166-1 alpha-2, "
+                  "upper case, e.g. US)",
+                  r.region);
         goto out;
     }
     r.out = cli_open_output(&c);

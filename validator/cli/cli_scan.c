@@ -41,8 +41,7 @@ static const char usage[] =
 int cli_scan(int argc, char **argv)
 {
     static const char *const formats[] = {"text", "json", NULL};
-    static const char *const senders[] = {"long_code", "toll_free", "short_code",
-                                          "alphanumeric"};
+    static const char *const senders[] = {"long_code", "toll_free", "short_code", "alphanumeric"};
     struct cli_common c;
     struct cli_parser p;
     const char *val, *text = NULL, *file = NULL, *disabled[MAX_DISABLED];
@@ -65,7 +64,9 @@ int cli_scan(int argc, char **argv)
     while ((id = cli_next(&p, &val)) != CLI_END) {
         switch (id) {
         case CLI_ERROR: goto out;
-        case CLI_POSITIONAL: cli_error("scan", "unexpected argument '%s'\n%s", val, usage); goto out;
+        case CLI_POSITIONAL:
+            cli_error("scan", "unexpected argument '%s'\n%s", val, usage);
+            goto out;
         case OPT_MESSAGE: text = val; continue;
         case OPT_MESSAGE_FILE: file = val; continue;
         case OPT_COUNTRY: so.country = val; continue;
@@ -79,8 +80,10 @@ int cli_scan(int argc, char **argv)
                     so.sender = k;
             }
             if (so.sender < 0) {
-                cli_error("scan", "--sender takes long_code, toll_free, short_code or "
-                                  "alphanumeric, not '%s'", val);
+                cli_error("scan",
+                          "--sender takes long_code, toll_free, short_code or "
+                          "alphanumeric, not '%s'",
+                          val);
                 goto out;
             }
             continue;
@@ -117,8 +120,10 @@ int cli_scan(int argc, char **argv)
     if (so.country) {
         so.country_entry = pf_countries_get(table, so.country);
         if (!so.country_entry) {
-            cli_error("scan", "--country: '%s' is not a region in the table (use ISO 3166-1 "
-                              "alpha-2, upper case, e.g. DE)", so.country);
+            cli_error("scan",
+                      "--country: '%s' is not a region in the table (use ISO 3166-1 "
+                      "alpha-2, upper case, e.g. DE)",
+                      so.country);
             goto out;
         }
     }

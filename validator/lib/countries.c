@@ -20,11 +20,11 @@
 #define COUNTRIES_FILE_MAX (64u << 20)
 
 struct pf_countries {
-    cJSON *doc;               /* the merged document; strings point into it */
-    pf_country *entries;      /* sorted by code */
+    cJSON *doc;          /* the merged document; strings point into it */
+    pf_country *entries; /* sorted by code */
     size_t count;
-    short index[26 * 26];     /* code -> entry index + 1; 0 = none */
-    void **blocks;            /* per-entry arrays to free */
+    short index[26 * 26]; /* code -> entry index + 1; 0 = none */
+    void **blocks;        /* per-entry arrays to free */
     size_t nblocks;
     size_t capblocks;
 };
@@ -33,18 +33,31 @@ static const char *const tri_names[] = {"unknown", "yes", "no", NULL};
 static const char *const status_names[] = {"unknown", "supported", "registration_required",
                                            "not_supported", NULL};
 static const char *const kind_names[] = {"long_code_domestic", "long_code_international",
-                                         "toll_free", "short_code", "alphanumeric", NULL};
+                                         "toll_free",          "short_code",
+                                         "alphanumeric",       NULL};
 static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
 static const char *const traffic_names[] = {"all", "promotional", NULL};
 
-static const char *const entry_keys[] = {
-    "name",     "calling_code", "sms",           "two_way",         "concatenation",
-    "length_note", "landline_sms", "senders",    "registrations",   "sender_id_rules",
-    "quiet_hours", "content",   "opt_out",       "notes",           "sources",
-    "reviewed", NULL};
+static const char *const entry_keys[] = {"name",
+                                         "calling_code",
+                                         "sms",
+                                         "two_way",
+                                         "concatenation",
+                                         "length_note",
+                                         "landline_sms",
+                                         "senders",
+                                         "registrations",
+                                         "sender_id_rules",
+                                         "quiet_hours",
+                                         "content",
+                                         "opt_out",
+                                         "notes",
+                                         "sources",
+                                         "reviewed",
+                                         NULL};
 static const char *const content_keys[] = {"url_shorteners_banned", "urls_banned",
-                                           "phone_numbers_banned", "chat_app_links_banned",
-                                           "banned_categories", NULL};
+                                           "phone_numbers_banned",  "chat_app_links_banned",
+                                           "banned_categories",     NULL};
 static const char *const opt_out_keys[] = {"required", "keywords", NULL};
 static const char *const registration_keys[] = {"name", "senders", "note", NULL};
 static const char *const window_keys[] = {"from", "to", "days", "traffic", NULL};
@@ -52,20 +65,56 @@ static const char *const source_keys[] = {"url", "facts", NULL};
 static const char *const top_keys[] = {"schema", "overlay", "countries", NULL};
 
 /* Every field path a source may name as backed. */
-static const char *const fact_paths[] = {
-    "sms", "two_way", "concatenation", "length_note", "landline_sms", "senders",
-    "senders.long_code_domestic", "senders.long_code_international", "senders.toll_free",
-    "senders.short_code", "senders.alphanumeric", "registrations", "sender_id_rules",
-    "quiet_hours", "content", "content.url_shorteners_banned", "content.urls_banned",
-    "content.phone_numbers_banned", "content.chat_app_links_banned",
-    "content.banned_categories", "opt_out", "opt_out.required", "opt_out.keywords", NULL};
+static const char *const fact_paths[] = {"sms",
+                                         "two_way",
+                                         "concatenation",
+                                         "length_note",
+                                         "landline_sms",
+                                         "senders",
+                                         "senders.long_code_domestic",
+                                         "senders.long_code_international",
+                                         "senders.toll_free",
+                                         "senders.short_code",
+                                         "senders.alphanumeric",
+                                         "registrations",
+                                         "sender_id_rules",
+                                         "quiet_hours",
+                                         "content",
+                                         "content.url_shorteners_banned",
+                                         "content.urls_banned",
+                                         "content.phone_numbers_banned",
+                                         "content.chat_app_links_banned",
+                                         "content.banned_categories",
+                                         "opt_out",
+                                         "opt_out.required",
+                                         "opt_out.keywords",
+                                         NULL};
 
 /* Category names shared with the rule packs (rules/README.md). */
-static const char *const category_names[] = {
-    "url-shortener", "url", "phone-number", "sex", "hate", "alcohol", "firearms", "tobacco",
-    "cannabis", "gambling", "high-risk-financial", "debt-collection", "lead-generation",
-    "political", "religious", "crypto", "phishing", "sensitive-data", "opt-out-missing",
-    "brand-missing", "help", "filter-evasion", "chat-app", NULL};
+static const char *const category_names[] = {"url-shortener",
+                                             "url",
+                                             "phone-number",
+                                             "sex",
+                                             "hate",
+                                             "alcohol",
+                                             "firearms",
+                                             "tobacco",
+                                             "cannabis",
+                                             "gambling",
+                                             "high-risk-financial",
+                                             "debt-collection",
+                                             "lead-generation",
+                                             "political",
+                                             "religious",
+                                             "crypto",
+                                             "phishing",
+                                             "sensitive-data",
+                                             "opt-out-missing",
+                                             "brand-missing",
+                                             "help",
+                                             "filter-evasion",
+                                             "chat-app",
+                                             NULL};
 
 const char *pf_tri_name(pf_tri t)
 {
@@ -123,8 +172,7 @@ static pf_status check_unknown_or_list(struct pfi_json *j, const cJSON *obj, con
     if (cJSON_IsString(v)) {
         if (strcmp(v->valuestring, "unknown") != 0)
             return pfi_json_error(j, key, PF_E_SCHEMA,
-                                  "expected \"unknown\" or an array, found \"%s\"",
-                                  v->valuestring);
+                                  "expected \"unknown\" or an array, found \"%s\"", v->valuestring);
         return PF_OK;
     }
     if (!cJSON_IsArray(v))
@@ -204,8 +252,7 @@ static pf_status check_quiet(struct pfi_json *j, const cJSON *entry, bool partia
 {
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(entry, "quiet_hours");
     if (!q)
-        return partial ? PF_OK
-                       : pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'quiet_hours'");
+        return partial ? PF_OK : pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'quiet_hours'");
     if (cJSON_IsNull(q) || (cJSON_IsString(q) && strcmp(q->valuestring, "unknown") == 0))
         return PF_OK;
     if (!cJSON_IsArray(q))
@@ -224,8 +271,7 @@ static pf_status check_quiet(struct pfi_json *j, const cJSON *entry, bool partia
 }
 
 static pf_status check_object_enums(struct pfi_json *j, const cJSON *entry, const char *key,
-                                    const char *const *keys, const char *const *names,
-                                    bool partial)
+                                    const char *const *keys, const char *const *names, bool partial)
 {
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(entry, key);
     if (!o)
@@ -318,8 +364,7 @@ static pf_status check_entry(struct pfi_json *j, const char *code, const cJSON *
         st = pfi_json_get_int(j, e, "calling_code", 1, 999, &cc, partial ? &present : NULL);
     if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(e, "calling_code") &&
         cc != pf_region_calling_code(code))
-        st = pfi_json_error(j, "calling_code", PF_E_SCHEMA,
-                            "%s has calling code %d, not %ld", code,
+        st = pfi_json_error(j, "calling_code", PF_E_SCHEMA, "%s has calling code %d, not %ld", code,
                             pf_region_calling_code(code), cc);
     static const char *const tris[] = {"sms", "two_way", "concatenation", "landline_sms", NULL};
     for (const char *const *t = tris; *t && st == PF_OK; t++)
@@ -336,8 +381,7 @@ static pf_status check_entry(struct pfi_json *j, const char *code, const cJSON *
         st = check_quiet(j, e, partial);
     if (st == PF_OK) {
         static const char *const flags[] = {"url_shorteners_banned", "urls_banned",
-                                            "phone_numbers_banned", "chat_app_links_banned",
-                                            NULL};
+                                            "phone_numbers_banned", "chat_app_links_banned", NULL};
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "content");
         if (c) {
             pfi_json_push_key(j, "content");
@@ -374,8 +418,7 @@ static pf_status check_entry(struct pfi_json *j, const char *code, const cJSON *
         if (!r && !partial)
             st = pfi_json_error(j, NULL, PF_E_SCHEMA, "missing key 'reviewed'");
         else if (r && !cJSON_IsNull(r) && !(cJSON_IsString(r) && valid_date(r->valuestring)))
-            st = pfi_json_error(j, "reviewed", PF_E_SCHEMA,
-                                "expected a date YYYY-MM-DD or null");
+            st = pfi_json_error(j, "reviewed", PF_E_SCHEMA, "expected a date YYYY-MM-DD or null");
     }
     return st;
 }
@@ -403,8 +446,7 @@ static pf_status check_file(struct pfi_json *j, const cJSON *root, bool *overlay
     for (const cJSON *e = countries->child; e && st == PF_OK; e = e->next) {
         if (!pf_region_is_supported(e->string)) {
             st = pfi_json_error_key(j, e->string, 0, PF_E_SCHEMA,
-                                    "'%s' is not a region code libphonenumber supports",
-                                    e->string);
+                                    "'%s' is not a region code libphonenumber supports", e->string);
             break;
         }
         for (const cJSON *p = countries->child; p != e; p = p->next) {
@@ -589,8 +631,7 @@ static pf_status build_entry(pf_countries *t, const cJSON *e, pf_country *c)
     i = 0;
     for (const cJSON *s = srcs ? srcs->child : NULL; s; s = s->next, i++) {
         src[i].url = str_of(s, "url");
-        list_of(t, cJSON_GetObjectItemCaseSensitive(s, "facts"), &src[i].facts,
-                &src[i].fact_count);
+        list_of(t, cJSON_GetObjectItemCaseSensitive(s, "facts"), &src[i].facts, &src[i].fact_count);
     }
     c->sources = src;
     c->source_count = ns;
@@ -690,8 +731,7 @@ pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens
                 st = check_entry(&j, e->string, e, false);
                 if (st == PF_OK) {
                     cJSON *copy = cJSON_Duplicate(e, 1);
-                    st = copy && cJSON_AddItemToObject(bc, e->string, copy) ? PF_OK
-                                                                            : PF_E_NOMEM;
+                    st = copy && cJSON_AddItemToObject(bc, e->string, copy) ? PF_OK : PF_E_NOMEM;
                     if (st != PF_OK)
                         cJSON_Delete(copy);
                 }
@@ -730,8 +770,7 @@ pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countrie
     for (size_t i = 0; i < nfiles && st == PF_OK; i++)
         st = pf_read_file(files[i], COUNTRIES_FILE_MAX, &texts[i], &lens[i], diag);
     if (st == PF_OK)
-        st = pf_countries_load_buffers((const char *const *)texts, lens, files, nfiles, out,
-                                       diag);
+        st = pf_countries_load_buffers((const char *const *)texts, lens, files, nfiles, out, diag);
 out:
     for (size_t i = 0; texts && i < nfiles; i++)
         free(texts[i]);

@@ -34,10 +34,10 @@ struct check {
     pf_checker *ck;
     const pf_check_input *in;
     pf_verdict *v;
-    const pf_country *country;   /* the recipient's entry, or NULL */
+    const pf_country *country; /* the recipient's entry, or NULL */
     pf_environment env;
-    pf_finding_list *out;        /* where add() puts findings: the verdict's, or a scratch list */
-    pf_status st;                /* first allocation failure, sticky */
+    pf_finding_list *out; /* where add() puts findings: the verdict's, or a scratch list */
+    pf_status st;         /* first allocation failure, sticky */
 };
 
 const char *pf_verdict_name(pf_verdict_kind v)
@@ -140,8 +140,8 @@ static void check_recipient(struct check *k)
     if (!region && k->ck->config)
         region = pf_config_default_region(k->ck->config);
 
-    pf_status st = pf_number_parse(in->to ? in->to : "", in->to ? in->to_len : 0, region,
-                                   &v->user, &d);
+    pf_status st =
+        pf_number_parse(in->to ? in->to : "", in->to ? in->to_len : 0, region, &v->user, &d);
     if (st != PF_OK) {
         add(k, "number.unparseable", PF_SEV_BLOCK,
             "Give the recipient in E.164 form: '+', the country calling code, then the "
@@ -155,8 +155,9 @@ static void check_recipient(struct check *k)
         if (v->user.valid)
             snprintf(fix, sizeof fix, "Send it as %s.", v->user.e164);
         else
-            snprintf(fix, sizeof fix, "Write it as '+', the country calling code and the "
-                                      "national number, without spaces.");
+            snprintf(fix, sizeof fix,
+                     "Write it as '+', the country calling code and the "
+                     "national number, without spaces.");
         add(k, "number.not-e164", PF_SEV_BLOCK, fix, SRC_SEND_API,
             "The recipient is not in strict E.164 form, so the API would answer 400.");
     }
@@ -278,8 +279,8 @@ static int sender_findings(struct check *k, const pf_config_number *n, pf_findin
                     "sender_registrations in the config.",
                     country_source(c, "registrations"),
                     "%s requires registration for %s senders; the config records %s for %s.",
-                    c->name, pf_sender_kind_name(sk),
-                    r ? pf_reg_status_name(r->status) : "none", n->number);
+                    c->name, pf_sender_kind_name(sk), r ? pf_reg_status_name(r->status) : "none",
+                    n->number);
         }
     }
     if (us_ca(to) && n->kind == PF_KIND_LONG_CODE && us_ca(n->region) &&
@@ -366,8 +367,10 @@ static void check_sender(struct check *k)
         if (!pf_number_is_strict_e164(in->agent_number, alen))
             add(k, "number.not-e164", PF_SEV_BLOCK,
                 ok && an.valid ? "Give agent_number in E.164 form." : "Check the sender number.",
-                SRC_SEND_API, "The sender %s is not in strict E.164 form, so the API would "
-                              "answer 400.", in->agent_number);
+                SRC_SEND_API,
+                "The sender %s is not in strict E.164 form, so the API would "
+                "answer 400.",
+                in->agent_number);
         if (!cfg)
             return; /* nothing to check provisioning against */
         if (!n) {
@@ -487,8 +490,7 @@ static void check_quiet_hours(struct check *k)
         if (!hits)
             continue;
         char fix[256];
-        snprintf(fix, sizeof fix,
-                 "Send outside %02u:%02u-%02u:%02u recipient local time%s.",
+        snprintf(fix, sizeof fix, "Send outside %02u:%02u-%02u:%02u recipient local time%s.",
                  win->from_minute / 60, win->from_minute % 60, win->to_minute / 60,
                  win->to_minute % 60,
                  win->promotional_only ? ", or mark the message transactional (--purpose) if it "
@@ -497,8 +499,8 @@ static void check_quiet_hours(struct check *k)
         add(k, "time.quiet-hours", sev, fix, country_source(c, "quiet_hours"),
             "The send time is %02u:%02u in %s%s%s, inside %s's %squiet hours "
             "(%02u:%02u-%02u:%02u)%s.",
-            first->minute / 60, first->minute % 60, first->zone,
-            hits > 1 ? " and " : "", hits > 1 ? "other zones of the country" : "", c->name,
+            first->minute / 60, first->minute % 60, first->zone, hits > 1 ? " and " : "",
+            hits > 1 ? "other zones of the country" : "", c->name,
             win->promotional_only ? "promotional " : "", win->from_minute / 60,
             win->from_minute % 60, win->to_minute / 60, win->to_minute % 60,
             win->promotional_only && k->in->purpose == PF_PURPOSE_UNKNOWN
@@ -524,9 +526,9 @@ static pf_status check_content(struct check *k)
     v->encoding = seg->encoding;
     v->characters = seg->characters;
     v->segments = seg->segment_count;
-    st = pf_message_check(in->message, in->message_len, seg,
-                          cfg ? pf_config_max_segments(cfg) : PF_SEGMENTS_MAX_DEFAULT,
-                          &v->findings);
+    st =
+        pf_message_check(in->message, in->message_len, seg,
+                         cfg ? pf_config_max_segments(cfg) : PF_SEGMENTS_MAX_DEFAULT, &v->findings);
     pf_segments_destroy(seg);
     if (st != PF_OK)
         return st;
@@ -558,8 +560,7 @@ static pf_status check_content(struct check *k)
     return pf_scanner_scan(k->ck->scanner, in->message, in->message_len, &o, &v->findings, &d);
 }
 
-pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict *v,
-                           pf_diag *diag)
+pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict *v, pf_diag *diag)
 {
     struct check k = {.ck = ck, .in = in, .v = v};
     size_t bad = 0;
@@ -609,7 +610,7 @@ pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict 
     }
     pf_finding_list_sort(&v->findings);
     int max = pf_finding_list_max(&v->findings);
-    v->verdict = max == PF_SEV_BLOCK ? PF_VERDICT_BLOCK
+    v->verdict = max == PF_SEV_BLOCK  ? PF_VERDICT_BLOCK
                  : max == PF_SEV_WARN ? PF_VERDICT_WARN
                                       : PF_VERDICT_PASS;
     return PF_OK;
@@ -676,8 +677,8 @@ pf_status pf_time_parse(const char *t, int64_t *out)
         return PF_E_SYNTAX; /* a time without an offset is ambiguous */
     }
     static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (t[i] != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
-        d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
+    if (t[i] != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
         return PF_E_SYNTAX;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (mo == 2 && d == 29 && !leap)

@@ -42,7 +42,6 @@ void pfi_diag_path(pf_diag *diag, const char *fmt, ...) PF_PRINTF(2, 3);
 void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len);
 
 /* Read a whole file into a NUL-terminated heap buffer (max_size bytes at most). */
-pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *len,
-                        pf_diag *diag);
+pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag);
 
 #endif

@@ -70,8 +70,8 @@ size_t pfi_json_skip_value(const char *t, size_t len, size_t i)
         }
         return len;
     }
-    while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' &&
-           t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+    while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' && t[i] != '\n' &&
+           t[i] != '\r' && t[i] != '\t')
         i++;
     return i;
 }
@@ -200,15 +200,15 @@ pf_status pfi_json_parse(struct pfi_json *j, const char *text, size_t len, const
     if (!doc) {
         /* cJSON puts an error at the end on the last byte; say "end of file"
          * when nothing but white space follows the position it gives. */
-        if (pfi_json_skip_ws(text, len, at) >= len || (at < len && unclosed(text, len) &&
-                                                       !memchr(text + at + 1, '"', len - at - 1)))
+        if (pfi_json_skip_ws(text, len, at) >= len ||
+            (at < len && unclosed(text, len) && !memchr(text + at + 1, '"', len - at - 1)))
             at = len;
         if (diag) {
             diag->offset = at;
             pfi_text_position(text, len, at, &diag->line, &diag->column);
         }
-        pfi_diag_set(diag, PF_E_SYNTAX, at >= len ? "JSON syntax error: unexpected end of file"
-                                                  : "JSON syntax error");
+        pfi_diag_set(diag, PF_E_SYNTAX,
+                     at >= len ? "JSON syntax error: unexpected end of file" : "JSON syntax error");
         return PF_E_SYNTAX;
     }
     *root = doc;
@@ -315,8 +315,7 @@ static const char *type_name(const cJSON *v)
 pf_status pfi_json_object(struct pfi_json *j, const cJSON *obj, const char *const *allowed)
 {
     if (!cJSON_IsObject(obj))
-        return pfi_json_error(j, NULL, PF_E_SCHEMA, "expected an object, found %s",
-                              type_name(obj));
+        return pfi_json_error(j, NULL, PF_E_SCHEMA, "expected an object, found %s", type_name(obj));
     for (const cJSON *c = obj->child; c; c = c->next) {
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++)
@@ -327,14 +326,15 @@ pf_status pfi_json_object(struct pfi_json *j, const cJSON *obj, const char *cons
         for (const cJSON *p = obj->child; p != c; p = p->next)
             nth += strcmp(p->string, c->string) == 0;
         if (nth)
-            return pfi_json_error_key(j, c->string, nth, PF_E_SCHEMA, "duplicate key '%s'", c->string);
+            return pfi_json_error_key(j, c->string, nth, PF_E_SCHEMA, "duplicate key '%s'",
+                                      c->string);
     }
     return PF_OK;
 }
 
 /* Shared start of every getter: find the item, handle absence. */
-static pf_status lookup(struct pfi_json *j, const cJSON *obj, const char *key,
-                        const cJSON **item, bool *present)
+static pf_status lookup(struct pfi_json *j, const cJSON *obj, const char *key, const cJSON **item,
+                        bool *present)
 {
     *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (present)
@@ -380,12 +380,10 @@ pf_status pfi_json_get_int(struct pfi_json *j, const cJSON *obj, const char *key
     if (st != PF_OK || !v)
         return st;
     if (!cJSON_IsNumber(v))
-        return pfi_json_error(j, key, PF_E_SCHEMA, "expected an integer, found %s",
-                              type_name(v));
+        return pfi_json_error(j, key, PF_E_SCHEMA, "expected an integer, found %s", type_name(v));
     double d = v->valuedouble;
     if (d != floor(d) || d < (double)min || d > (double)max)
-        return pfi_json_error(j, key, PF_E_SCHEMA, "expected an integer from %ld to %ld", min,
-                              max);
+        return pfi_json_error(j, key, PF_E_SCHEMA, "expected an integer from %ld to %ld", min, max);
     *out = (long)d;
     return PF_OK;
 }

@@ -53,8 +53,8 @@ void pfi_json_pop(struct pfi_json *j);
  * Report an error at the current path (plus key, when not NULL): sets the
  * diag's status, message, path, line and column. Returns status.
  */
-pf_status pfi_json_error(struct pfi_json *j, const char *key, pf_status status,
-                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+pf_status pfi_json_error(struct pfi_json *j, const char *key, pf_status status, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
 
 /* The same, pointing at the nth occurrence of key itself (not its value):
  * for unknown and duplicate keys. */
@@ -85,8 +85,8 @@ pf_status pfi_json_get_enum(struct pfi_json *j, const cJSON *obj, const char *ke
 /* Offset of the value at path (of the last key itself when at_key), or
  * the innermost enclosing value found. nth (in a key step's index) picks
  * the nth occurrence of a duplicated key. */
-size_t pfi_json_locate(const char *text, size_t len, const struct pfi_json_step *path,
-                       int depth, bool at_key);
+size_t pfi_json_locate(const char *text, size_t len, const struct pfi_json_step *path, int depth,
+                       bool at_key);
 
 /* Index of the first non-white-space byte at or after i. */
 size_t pfi_json_skip_ws(const char *text, size_t len, size_t i);

@@ -15,9 +15,9 @@
  * text); a message of nothing else shows up as a blank SMS. */
 static bool is_space(uint32_t cp)
 {
-    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
-           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000;
 }
 
 pf_status pf_message_check(const char *msg, size_t len, const pf_segments *seg,
@@ -34,9 +34,8 @@ pf_status pf_message_check(const char *msg, size_t len, const pf_segments *seg,
         i += n;
     }
     if (blank)
-        return pf_finding_list_addf(out, "message.empty", PF_SEV_BLOCK,
-                                    "Write the message text.", "heuristic",
-                                    "The message is empty or only white space.");
+        return pf_finding_list_addf(out, "message.empty", PF_SEV_BLOCK, "Write the message text.",
+                                    "heuristic", "The message is empty or only white space.");
     if (max_segments && seg->segment_count > max_segments)
         st = pf_finding_list_addf(
             out, "message.too-long", PF_SEV_BLOCK,
@@ -50,8 +49,7 @@ pf_status pf_message_check(const char *msg, size_t len, const pf_segments *seg,
         memcpy(what, msg + c->offset, n);
         what[n] = '\0';
         if (c->replacement)
-            snprintf(fix, sizeof fix, "Replace it with \"%s\" to stay in GSM-7.",
-                     c->replacement);
+            snprintf(fix, sizeof fix, "Replace it with \"%s\" to stay in GSM-7.", c->replacement);
         else
             snprintf(fix, sizeof fix,
                      "Remove it to stay in GSM-7, or accept UCS-2 (70 characters a segment).");
@@ -63,8 +61,10 @@ pf_status pf_message_check(const char *msg, size_t len, const pf_segments *seg,
                         .span_start = c->offset,
                         .span_end = c->offset + c->length};
         char m[160];
-        snprintf(m, sizeof m, "\"%s\" (U+%04X) at byte %zu is not in GSM-7, so the message "
-                              "is sent as UCS-2.", what, (unsigned)c->codepoint, c->offset);
+        snprintf(m, sizeof m,
+                 "\"%s\" (U+%04X) at byte %zu is not in GSM-7, so the message "
+                 "is sent as UCS-2.",
+                 what, (unsigned)c->codepoint, c->offset);
         f.message = m;
         st = pf_finding_list_add(out, &f);
     }

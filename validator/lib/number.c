@@ -14,8 +14,9 @@
 #include "preflight/segments.h"
 
 static const char *const type_names[PF_NUMBER_TYPE_COUNT] = {
-    "unknown", "fixed_line", "mobile", "fixed_line_or_mobile", "toll_free", "premium_rate",
-    "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+    "unknown",         "fixed_line",   "mobile",      "fixed_line_or_mobile",
+    "toll_free",       "premium_rate", "shared_cost", "voip",
+    "personal_number", "pager",        "uan",         "voicemail",
 };
 
 const char *pf_number_type_name(pf_number_type type)
@@ -64,8 +65,8 @@ static const char *phone_error_text(pfi_phone_error e)
     return "cannot be parsed";
 }
 
-pf_status pf_number_parse(const char *input, size_t len, const char *default_region,
-                          pf_number *out, pf_diag *diag)
+pf_status pf_number_parse(const char *input, size_t len, const char *default_region, pf_number *out,
+                          pf_diag *diag)
 {
     char buf[PFI_NUMBER_PARSE_MAX + 1];
     size_t bad = 0;
@@ -91,8 +92,7 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
     }
     const char *nul = memchr(input, '\0', len);
     if (nul) {
-        pfi_diag_set(diag, PF_E_NUMBER, "contains a NUL byte at byte %zu",
-                     (size_t)(nul - input));
+        pfi_diag_set(diag, PF_E_NUMBER, "contains a NUL byte at byte %zu", (size_t)(nul - input));
         if (diag)
             diag->offset = (size_t)(nul - input);
         return PF_E_NUMBER;

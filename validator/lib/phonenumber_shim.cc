@@ -23,7 +23,8 @@ using i18n::phonenumbers::PhoneNumberMatch;
 using i18n::phonenumbers::PhoneNumberMatcher;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-namespace {
+namespace
+{
 
 const PhoneNumberUtil &util()
 {
@@ -53,12 +54,18 @@ int type_to_pf(PhoneNumberUtil::PhoneNumberType t)
 bool type_from_pf(int t, PhoneNumberUtil::PhoneNumberType *out)
 {
     static const PhoneNumberUtil::PhoneNumberType map[] = {
-        PhoneNumberUtil::UNKNOWN,         PhoneNumberUtil::FIXED_LINE,
-        PhoneNumberUtil::MOBILE,          PhoneNumberUtil::FIXED_LINE_OR_MOBILE,
-        PhoneNumberUtil::TOLL_FREE,       PhoneNumberUtil::PREMIUM_RATE,
-        PhoneNumberUtil::SHARED_COST,     PhoneNumberUtil::VOIP,
-        PhoneNumberUtil::PERSONAL_NUMBER, PhoneNumberUtil::PAGER,
-        PhoneNumberUtil::UAN,             PhoneNumberUtil::VOICEMAIL,
+        PhoneNumberUtil::UNKNOWN,
+        PhoneNumberUtil::FIXED_LINE,
+        PhoneNumberUtil::MOBILE,
+        PhoneNumberUtil::FIXED_LINE_OR_MOBILE,
+        PhoneNumberUtil::TOLL_FREE,
+        PhoneNumberUtil::PREMIUM_RATE,
+        PhoneNumberUtil::SHARED_COST,
+        PhoneNumberUtil::VOIP,
+        PhoneNumberUtil::PERSONAL_NUMBER,
+        PhoneNumberUtil::PAGER,
+        PhoneNumberUtil::UAN,
+        PhoneNumberUtil::VOICEMAIL,
     };
     if (t < 0 || t >= (int)(sizeof map / sizeof map[0]))
         return false;
@@ -170,8 +177,8 @@ extern "C" bool pfi_phone_example(const char *region, int type, char *buf, size_
     }
 }
 
-extern "C" long pfi_phone_find(const char *text, size_t len, const char *region,
-                               size_t *starts, size_t *ends, size_t cap)
+extern "C" long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts,
+                               size_t *ends, size_t cap)
 {
     try {
         std::string r = region && *region ? region : "ZZ";

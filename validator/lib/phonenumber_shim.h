@@ -50,8 +50,8 @@ long pfi_phone_regions(char (*regions)[3], size_t cap);
 bool pfi_phone_example(const char *region, int type, char *buf, size_t cap);
 
 /* Returns the total number of matches, or -1 on failure. */
-long pfi_phone_find(const char *text, size_t len, const char *region,
-                    size_t *starts, size_t *ends, size_t cap);
+long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts, size_t *ends,
+                    size_t cap);
 
 #ifdef __cplusplus
 }

@@ -20,20 +20,29 @@
 #define PACK_FILE_MAX (8u << 20)
 #define MAX_PACKS 256
 
-static const char *const rule_keys[] = {
-    "id",       "category", "severity",  "message",           "fix",
-    "source",   "pattern",  "words",     "domains",           "require",
-    "builtin",  "caseless", "countries", "exclude_countries", "senders",
-    "first_message", "escalate", "escalate_with_url", NULL};
+static const char *const rule_keys[] = {"id",        "category",
+                                        "severity",  "message",
+                                        "fix",       "source",
+                                        "pattern",   "words",
+                                        "domains",   "require",
+                                        "builtin",   "caseless",
+                                        "countries", "exclude_countries",
+                                        "senders",   "first_message",
+                                        "escalate",  "escalate_with_url",
+                                        NULL};
 static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
-static const char *const matcher_keys[] = {"pattern", "words", "domains", "require", "builtin",
-                                           NULL};
+static const char *const matcher_keys[] = {"pattern", "words",   "domains",
+                                           "require", "builtin", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
-static const char *const sender_names[] = {"long_code", "toll_free", "short_code",
-                                           "alphanumeric", NULL};
-static const char *const escalate_names[] = {"", "url_shorteners_banned", "urls_banned",
-                                             "phone_numbers_banned", "chat_app_links_banned",
-                                             "category", NULL};
+static const char *const sender_names[] = {"long_code", "toll_free", "short_code", "alphanumeric",
+                                           NULL};
+static const char *const escalate_names[] = {"",
+                                             "url_shorteners_banned",
+                                             "urls_banned",
+                                             "phone_numbers_banned",
+                                             "chat_app_links_banned",
+                                             "category",
+                                             NULL};
 static const char *const severity_names[] = {"info", "warn", "block", NULL};
 
 /*
@@ -175,8 +184,8 @@ static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const 
     int err;
     PCRE2_SIZE off;
     uint32_t flags = PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0);
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off,
-                                     NULL);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
     if (!code) {
         char msg[256];
         pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
@@ -304,8 +313,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         st = pfi_json_get_string(j, rule, "id", &in->id, NULL);
     if (st == PF_OK && !valid_id(in->id))
         st = pfi_json_error(j, "id", PF_E_SCHEMA,
-                            "'%s' is not an id of the form content.<category>[.<name>]",
-                            in->id);
+                            "'%s' is not an id of the form content.<category>[.<name>]", in->id);
     if (st == PF_OK)
         st = pfi_json_get_string(j, rule, "category", &in->category, NULL);
     if (st == PF_OK)
@@ -395,8 +403,8 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
                 if ((*p >= 'A' && *p <= 'Z') || *p == '/' || *p == ' ' || *p == ':') {
                     pfi_json_push_key(j, "domains");
                     pfi_json_push_index(j, i);
-                    st = pfi_json_error(j, NULL, PF_E_SCHEMA,
-                                        "'%s' is not a lower-case host name", items[i]);
+                    st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a lower-case host name",
+                                        items[i]);
                     pfi_json_pop(j);
                     pfi_json_pop(j);
                 }
@@ -427,8 +435,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
             return PF_E_NOMEM;
         }
         r->codes = calloc(1, sizeof *r->codes);
-        st = r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0])
-                      : PF_E_NOMEM;
+        st = r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0]) : PF_E_NOMEM;
         r->ncodes = st == PF_OK ? 1 : 0;
         free(b.s);
         return st;
@@ -503,8 +510,7 @@ static pf_status load_pack(pf_ruleset *set, size_t *cap, const char *text, size_
             for (size_t k = first; k < set->count; k++) {
                 if (strcmp(set->rules[k].info.id, r.info.id) == 0 &&
                     strcmp(set->rules[k].info.file, name) == 0)
-                    st = pfi_json_error(&j, "id", PF_E_SCHEMA, "duplicate rule id '%s'",
-                                        r.info.id);
+                    st = pfi_json_error(&j, "id", PF_E_SCHEMA, "duplicate rule id '%s'", r.info.id);
             }
         }
         if (st == PF_OK)
@@ -565,8 +571,7 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
 }
 
 pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
-                                const char *const *names, size_t n, pf_ruleset **out,
-                                pf_diag *diag)
+                                const char *const *names, size_t n, pf_ruleset **out, pf_diag *diag)
 {
     pf_ruleset *set = NULL;
     size_t cap = 0;
@@ -647,8 +652,8 @@ pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out,
     for (; st == PF_OK && loaded < n; loaded++)
         st = pf_read_file(paths[loaded], PACK_FILE_MAX, &texts[loaded], &lens[loaded], diag);
     if (st == PF_OK)
-        st = pf_rules_load_buffers((const char *const *)texts, lens, (const char *const *)paths,
-                                   n, out, diag);
+        st = pf_rules_load_buffers((const char *const *)texts, lens, (const char *const *)paths, n,
+                                   out, diag);
     for (size_t i = 0; i < loaded; i++)
         free(texts[i]);
     for (size_t i = 0; i < n; i++)

@@ -24,29 +24,29 @@ enum pfi_escalate {
 };
 
 struct pfi_rule {
-    pf_rule_info info;        /* strings point into the pack's cJSON tree */
-    pcre2_code **codes;       /* pattern, words (one code) or require */
+    pf_rule_info info;  /* strings point into the pack's cJSON tree */
+    pcre2_code **codes; /* pattern, words (one code) or require */
     size_t ncodes;
-    const char **domains;     /* sorted, lower case */
+    const char **domains; /* sorted, lower case */
     size_t ndomains;
     enum pfi_builtin builtin;
-    const char *const *countries;   /* NULL: every country */
+    const char *const *countries; /* NULL: every country */
     size_t ncountries;
     const char *const *excluded;
     size_t nexcluded;
-    unsigned senders;         /* bit per pf_rule_sender; 0 = every sender */
+    unsigned senders; /* bit per pf_rule_sender; 0 = every sender */
     enum pfi_escalate escalate;
     bool escalate_with_url;
 };
 
 struct pf_ruleset {
-    cJSON **docs;             /* one per pack, kept for the strings */
+    cJSON **docs; /* one per pack, kept for the strings */
     size_t ndocs;
-    char **files;             /* pack names, one per pack */
+    char **files; /* pack names, one per pack */
     size_t nfiles;
-    struct pfi_rule *rules;   /* in load order, overridden ids replaced */
+    struct pfi_rule *rules; /* in load order, overridden ids replaced */
     size_t count;
-    pcre2_code *url;          /* the one URL pattern */
+    pcre2_code *url; /* the one URL pattern */
 };
 
 /* Is rule r in effect for these options (scope, disabled list)? */

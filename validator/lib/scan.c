@@ -30,7 +30,7 @@
 #define PHONE_CACHE 16
 
 struct phone_memo {
-    char *text;              /* a copy of the text, NULL when the slot is empty */
+    char *text; /* a copy of the text, NULL when the slot is empty */
     size_t len;
     char region[4];
     size_t count;
@@ -46,8 +46,8 @@ struct pf_scanner {
 };
 
 struct url {
-    size_t start, end;         /* span, trailing punctuation trimmed */
-    char host[256];            /* lower case */
+    size_t start, end; /* span, trailing punctuation trimmed */
+    char host[256];    /* lower case */
 };
 
 struct scan {
@@ -133,8 +133,7 @@ static int next_match(struct scan *sc, const pcre2_code *code, size_t *from, siz
                       size_t *end)
 {
     while (*from <= sc->len) {
-        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, 0, sc->s->md,
-                             sc->s->mctx);
+        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, 0, sc->s->md, sc->s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
         if (rc < 0)
@@ -243,8 +242,7 @@ static void find_urls(struct scan *sc)
 {
     size_t from = 0, start, end;
     sc->nurls = 0;
-    while (sc->nurls < MAX_URLS &&
-           next_match(sc, sc->s->set->url, &from, &start, &end) == 1) {
+    while (sc->nurls < MAX_URLS && next_match(sc, sc->s->set->url, &from, &start, &end) == 1) {
         /* Sentence punctuation after a link is not part of it. */
         while (end > start && strchr(".,;:!?)]}'\"", sc->msg[end - 1]))
             end--;
@@ -391,8 +389,8 @@ static int effective_severity(const struct scan *sc, const struct pfi_rule *r)
     return sev;
 }
 
-pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len,
-                          const pf_scan_options *opts, pf_finding_list *out, pf_diag *diag)
+pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *opts,
+                          pf_finding_list *out, pf_diag *diag)
 {
     pf_scan_options def = pf_scan_options_default();
     struct scan *sc;

@@ -75,8 +75,7 @@ void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len)
     dst[n] = '\0';
 }
 
-pf_status pf_read_file(const char *path, size_t max_size, char **out, size_t *len,
-                       pf_diag *diag)
+pf_status pf_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag)
 {
     pf_status st = PF_OK;
     char *buf = NULL;

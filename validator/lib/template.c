@@ -14,8 +14,8 @@
 
 static bool name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
 }
 
 static pf_status push(void **arr, size_t *n, size_t *cap, size_t size, const void *item)
@@ -97,8 +97,8 @@ void pf_template_free(pf_template *t)
     memset(t, 0, sizeof *t);
 }
 
-pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, void *ctx,
-                             char **out, size_t *out_len, pf_diag *diag)
+pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, void *ctx, char **out,
+                             size_t *out_len, pf_diag *diag)
 {
     size_t total = t->len, pos = 0, o = 0;
     const char **vals = NULL;
@@ -112,8 +112,8 @@ pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, vo
     if (t->error_count) {
         if (diag)
             diag->offset = t->errors[0].start;
-        pfi_diag_set(diag, PF_E_SYNTAX, "malformed placeholder at byte %zu: %s",
-                     t->errors[0].start, t->errors[0].why);
+        pfi_diag_set(diag, PF_E_SYNTAX, "malformed placeholder at byte %zu: %s", t->errors[0].start,
+                     t->errors[0].why);
         return PF_E_SYNTAX;
     }
     vals = calloc(t->count ? t->count : 1, sizeof *vals);

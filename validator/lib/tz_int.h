@@ -13,9 +13,9 @@
 struct pfi_tz_cache;
 
 struct pfi_local_time {
-    const char *zone;     /* IANA id, e.g. "America/New_York" (owned by the cache) */
-    unsigned minute;      /* minutes after local midnight */
-    unsigned weekday;     /* 0 Monday .. 6 Sunday */
+    const char *zone; /* IANA id, e.g. "America/New_York" (owned by the cache) */
+    unsigned minute;  /* minutes after local midnight */
+    unsigned weekday; /* 0 Monday .. 6 Sunday */
 };
 
 pf_status pfi_tz_cache_create(struct pfi_tz_cache **out);

@@ -28,7 +28,7 @@ pf_status pf_environment_from_name(const char *name, pf_environment *out);
 
 /* Registration state as the config records it. */
 typedef enum pf_reg_status {
-    PF_REG_NONE = 0,   /* the config records none */
+    PF_REG_NONE = 0, /* the config records none */
     PF_REG_APPROVED,
     PF_REG_PENDING,
     PF_REG_REJECTED
@@ -51,30 +51,30 @@ const char *pf_number_kind_name(pf_number_kind k);
 typedef struct pf_sender_registration {
     char country[3];
     pf_reg_status status;
-    const char *reference;  /* e.g. a registry id; NULL when absent */
+    const char *reference; /* e.g. a registry id; NULL when absent */
 } pf_sender_registration;
 
 typedef struct pf_config_number {
-    char number[24];              /* E.164 (digits only for a short code) */
-    const char *label;            /* optional human name; NULL when absent */
+    char number[24];   /* E.164 (digits only for a short code) */
+    const char *label; /* optional human name; NULL when absent */
     pf_environment environment;
-    pf_number_kind kind;          /* given, or derived from the number type */
+    pf_number_kind kind; /* given, or derived from the number type */
     bool kind_given;
-    char region[4];               /* the number's region per libphonenumber ("" for short codes) */
-    pf_reg_status a2p_10dlc;      /* PF_REG_NONE when no a2p_10dlc block */
-    const char *campaign_id;      /* NULL when absent */
-    const char *brand_id;         /* NULL when absent */
+    char region[4];          /* the number's region per libphonenumber ("" for short codes) */
+    pf_reg_status a2p_10dlc; /* PF_REG_NONE when no a2p_10dlc block */
+    const char *campaign_id; /* NULL when absent */
+    const char *brand_id;    /* NULL when absent */
     pf_reg_status toll_free_verification;
     const pf_sender_registration *registrations;
     size_t registration_count;
-    unsigned line;                /* where the entry starts in the file */
+    unsigned line; /* where the entry starts in the file */
 } pf_config_number;
 
 typedef struct pf_config pf_config;
 
 pf_status pf_config_load(const char *file, pf_config **out, pf_diag *diag);
-pf_status pf_config_load_buffer(const char *text, size_t len, const char *name,
-                                pf_config **out, pf_diag *diag);
+pf_status pf_config_load_buffer(const char *text, size_t len, const char *name, pf_config **out,
+                                pf_diag *diag);
 void pf_config_destroy(pf_config *cfg);
 
 /* "us-1", "uk-1", "euw-1", or NULL when the config names none. */

@@ -48,16 +48,16 @@ typedef struct pf_registration {
 /* Local-time window in which traffic is barred; wraps midnight when
  * from > to. A send at `from` is inside, at `to` outside. */
 typedef struct pf_quiet_window {
-    unsigned from_minute;   /* minutes after local midnight, 0..1439 */
+    unsigned from_minute; /* minutes after local midnight, 0..1439 */
     unsigned to_minute;
-    unsigned days;          /* bit 0 Monday .. bit 6 Sunday: the day the window starts */
-    bool promotional_only;  /* applies to marketing traffic only */
+    unsigned days;         /* bit 0 Monday .. bit 6 Sunday: the day the window starts */
+    bool promotional_only; /* applies to marketing traffic only */
 } pf_quiet_window;
 
 typedef enum pf_quiet_state {
-    PF_QUIET_UNKNOWN = 0,   /* no source says */
-    PF_QUIET_NONE,          /* a source states there is no time restriction */
-    PF_QUIET_WINDOWS        /* see quiet_windows */
+    PF_QUIET_UNKNOWN = 0, /* no source says */
+    PF_QUIET_NONE,        /* a source states there is no time restriction */
+    PF_QUIET_WINDOWS      /* see quiet_windows */
 } pf_quiet_state;
 
 typedef struct pf_source {
@@ -73,12 +73,12 @@ typedef struct pf_country {
     pf_tri sms;
     pf_tri two_way;
     pf_tri concatenation;
-    const char *length_note;        /* NULL when none */
+    const char *length_note; /* NULL when none */
     pf_tri landline_sms;
     pf_sender_status senders[PF_SK_COUNT];
     const pf_registration *registrations;
     size_t registration_count;
-    const char *sender_id_rules;    /* NULL when none */
+    const char *sender_id_rules; /* NULL when none */
     pf_quiet_state quiet;
     const pf_quiet_window *quiet_windows;
     size_t quiet_window_count;
@@ -96,7 +96,7 @@ typedef struct pf_country {
     const char *notes;
     const pf_source *sources;
     size_t source_count;
-    char reviewed[11];              /* "YYYY-MM-DD", or "" when not reviewed */
+    char reviewed[11]; /* "YYYY-MM-DD", or "" when not reviewed */
 } pf_country;
 
 typedef struct pf_countries pf_countries;

@@ -36,23 +36,23 @@ const char *pf_verdict_name(pf_verdict_kind v);
 
 /* What the message is for; decides promotional-only quiet hours. */
 typedef enum pf_purpose {
-    PF_PURPOSE_UNKNOWN = 0,  /* promotional-only windows warn */
-    PF_PURPOSE_TRANSACTIONAL,/* promotional-only windows do not apply */
-    PF_PURPOSE_PROMOTIONAL   /* promotional-only windows block */
+    PF_PURPOSE_UNKNOWN = 0,   /* promotional-only windows warn */
+    PF_PURPOSE_TRANSACTIONAL, /* promotional-only windows do not apply */
+    PF_PURPOSE_PROMOTIONAL    /* promotional-only windows block */
 } pf_purpose;
 
 typedef struct pf_check_input {
-    const char *to;               /* recipient as given */
+    const char *to; /* recipient as given */
     size_t to_len;
-    const char *message;          /* UTF-8 */
+    const char *message; /* UTF-8 */
     size_t message_len;
-    const char *agent_number;     /* sender (E.164), or NULL to select one */
+    const char *agent_number; /* sender (E.164), or NULL to select one */
     pf_first_message first_message;
     pf_purpose purpose;
-    int64_t send_time;            /* Unix time, seconds */
-    const char *region;           /* region for a recipient without '+' (else the config's) */
-    int environment;              /* pf_environment, or -1 for the config's */
-    const char *const *disabled;  /* extra rule ids to skip */
+    int64_t send_time;           /* Unix time, seconds */
+    const char *region;          /* region for a recipient without '+' (else the config's) */
+    int environment;             /* pf_environment, or -1 for the config's */
+    const char *const *disabled; /* extra rule ids to skip */
     size_t disabled_count;
 } pf_check_input;
 
@@ -66,16 +66,16 @@ typedef struct pf_verdict {
     bool user_parsed;
     /* SPEC §3 agent_number; has_agent false when no sender is known */
     bool has_agent;
-    bool agent_auto;              /* selected: auto (else explicit) */
+    bool agent_auto; /* selected: auto (else explicit) */
     char agent_e164[24];
-    const char *agent_kind;       /* "long_code", "toll_free", "short_code", "unknown" (static) */
+    const char *agent_kind; /* "long_code", "toll_free", "short_code", "unknown" (static) */
     char agent_region[4];
     /* SPEC §3 message */
-    bool has_message;             /* false when the text could not be segmented */
+    bool has_message; /* false when the text could not be segmented */
     pf_encoding encoding;
     size_t characters;
     size_t segments;
-    pf_finding_list findings;     /* sorted: block first */
+    pf_finding_list findings; /* sorted: block first */
 } pf_verdict;
 
 void pf_verdict_init(pf_verdict *v);
@@ -94,8 +94,7 @@ void pf_checker_destroy(pf_checker *c);
  * status in diag); other statuses mean the check itself failed (memory).
  * The caller clears *out with pf_verdict_clear.
  */
-pf_status pf_checker_check(pf_checker *c, const pf_check_input *in, pf_verdict *out,
-                           pf_diag *diag);
+pf_status pf_checker_check(pf_checker *c, const pf_check_input *in, pf_verdict *out, pf_diag *diag);
 
 /*
  * Parse an ISO 8601 date-time with a UTC offset ("2026-11-26T14:30:00Z",

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 typedef enum pf_severity {
-    PF_SEV_INFO = 0,  /* never changes a verdict */
+    PF_SEV_INFO = 0, /* never changes a verdict */
     PF_SEV_WARN = 1,
     PF_SEV_BLOCK = 2
 } pf_severity;
@@ -29,13 +29,13 @@ const char *pf_severity_name(pf_severity s);
 pf_status pf_severity_from_name(const char *name, pf_severity *out);
 
 typedef struct pf_finding {
-    const char *id;       /* "a2p.10dlc-unregistered", "content.url-shortener", ... */
+    const char *id; /* "a2p.10dlc-unregistered", "content.url-shortener", ... */
     pf_severity severity;
-    const char *message;  /* what is wrong */
-    const char *fix;      /* how to fix it */
-    const char *source;   /* address of the rule it enforces, or "heuristic" */
+    const char *message; /* what is wrong */
+    const char *fix;     /* how to fix it */
+    const char *source;  /* address of the rule it enforces, or "heuristic" */
     bool has_span;
-    size_t span_start;    /* byte offsets into the message, end exclusive */
+    size_t span_start; /* byte offsets into the message, end exclusive */
     size_t span_end;
 } pf_finding;
 

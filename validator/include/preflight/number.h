@@ -66,8 +66,8 @@ typedef struct pf_number {
  * PF_E_UTF8: the input is not valid UTF-8; diag->offset is the bad byte.
  * PF_E_INVALID: default_region is not a supported region code.
  */
-pf_status pf_number_parse(const char *input, size_t len, const char *default_region,
-                          pf_number *out, pf_diag *diag);
+pf_status pf_number_parse(const char *input, size_t len, const char *default_region, pf_number *out,
+                          pf_diag *diag);
 
 /* The strict E.164 test alone: '+' then 8 to 15 digits, the first not 0. */
 bool pf_number_is_strict_e164(const char *input, size_t len);

@@ -24,11 +24,7 @@ typedef struct pf_ruleset pf_ruleset;
 typedef struct pf_scanner pf_scanner;
 
 /* Whether this is the first message to the contact. */
-typedef enum pf_first_message {
-    PF_FIRST_UNKNOWN = 0,
-    PF_FIRST_YES,
-    PF_FIRST_NO
-} pf_first_message;
+typedef enum pf_first_message { PF_FIRST_UNKNOWN = 0, PF_FIRST_YES, PF_FIRST_NO } pf_first_message;
 
 /* Sender kinds as rules name them (domestic and international long codes
  * are both long_code here). */
@@ -57,9 +53,9 @@ typedef struct pf_rule_info {
     const char *fix;
     const char *source;
     pf_matcher_kind matcher;
-    const char *file;        /* the pack it came from */
+    const char *file; /* the pack it came from */
     bool first_message;
-    const char *escalate;    /* NULL when none */
+    const char *escalate; /* NULL when none */
 } pf_rule_info;
 
 /*
@@ -69,8 +65,7 @@ typedef struct pf_rule_info {
  * duplicate id in one pack) fails the load with file, line:column and the
  * rule id in diag.
  */
-pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out,
-                        pf_diag *diag);
+pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out, pf_diag *diag);
 
 /* The same from in-memory packs (names are used in messages). */
 pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
@@ -85,12 +80,12 @@ const pf_rule_info *pf_rules_at(const pf_ruleset *set, size_t i);
 const pf_rule_info *pf_rules_find(const pf_ruleset *set, const char *id);
 
 typedef struct pf_scan_options {
-    const char *country;            /* recipient region, or NULL: country-scoped rules skip */
-    const pf_country *country_entry;/* its table entry, for escalation; may be NULL */
-    int sender;                     /* pf_rule_sender, or -1 when unknown */
+    const char *country;             /* recipient region, or NULL: country-scoped rules skip */
+    const pf_country *country_entry; /* its table entry, for escalation; may be NULL */
+    int sender;                      /* pf_rule_sender, or -1 when unknown */
     pf_first_message first_message;
-    const char *brand;              /* configured brand, or NULL */
-    const char *const *disabled;    /* rule ids not to run */
+    const char *brand;           /* configured brand, or NULL */
+    const char *const *disabled; /* rule ids not to run */
     size_t disabled_count;
 } pf_scan_options;
 

@@ -21,18 +21,15 @@
 extern "C" {
 #endif
 
-typedef enum pf_encoding {
-    PF_ENC_GSM7 = 0,
-    PF_ENC_UCS2 = 1
-} pf_encoding;
+typedef enum pf_encoding { PF_ENC_GSM7 = 0, PF_ENC_UCS2 = 1 } pf_encoding;
 
 /* "GSM-7" or "UCS-2". */
 const char *pf_encoding_name(pf_encoding enc);
 
 /* One character that forces UCS-2. */
 typedef struct pf_ucs2_char {
-    size_t offset;           /* byte offset of the character in the message */
-    size_t length;           /* its length in bytes */
+    size_t offset; /* byte offset of the character in the message */
+    size_t length; /* its length in bytes */
     uint32_t codepoint;
     const char *replacement; /* GSM-7 replacement (UTF-8, static), or NULL */
 } pf_ucs2_char;
@@ -40,17 +37,17 @@ typedef struct pf_ucs2_char {
 /* One segment: a byte range of the message and how many units it uses. */
 typedef struct pf_segment {
     size_t byte_start;
-    size_t byte_end;         /* exclusive */
-    unsigned units;          /* septets (GSM-7) or UTF-16 code units (UCS-2) */
+    size_t byte_end; /* exclusive */
+    unsigned units;  /* septets (GSM-7) or UTF-16 code units (UCS-2) */
 } pf_segment;
 
 typedef struct pf_segments {
     pf_encoding encoding;
-    size_t characters;       /* Unicode code points in the message */
-    size_t units;            /* total septets (GSM-7) or UTF-16 code units (UCS-2) */
-    size_t segment_count;    /* 0 for an empty message */
-    pf_segment *segments;    /* segment_count entries */
-    pf_ucs2_char *culprits;  /* characters that force UCS-2 */
+    size_t characters;      /* Unicode code points in the message */
+    size_t units;           /* total septets (GSM-7) or UTF-16 code units (UCS-2) */
+    size_t segment_count;   /* 0 for an empty message */
+    pf_segment *segments;   /* segment_count entries */
+    pf_ucs2_char *culprits; /* characters that force UCS-2 */
     size_t culprit_count;
 } pf_segments;
 
@@ -60,8 +57,7 @@ typedef struct pf_segments {
  * U+10FFFF) fails with PF_E_UTF8 and diag->offset set to the first bad byte.
  * diag may be NULL. *out is freed with pf_segments_destroy.
  */
-pf_status pf_segments_compute(const char *msg, size_t len, pf_segments **out,
-                              pf_diag *diag);
+pf_status pf_segments_compute(const char *msg, size_t len, pf_segments **out, pf_diag *diag);
 
 void pf_segments_destroy(pf_segments *seg);
 

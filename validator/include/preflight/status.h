@@ -16,19 +16,19 @@ extern "C" {
 #endif
 
 typedef enum pf_status {
-    PF_OK = 0,            /* 0 */
-    PF_E_NOMEM,           /* 1  allocation failed */
-    PF_E_INVALID,         /* 2  invalid argument from the caller */
-    PF_E_IO,              /* 3  a file could not be read or written */
-    PF_E_SYNTAX,          /* 4  input is not well formed (JSON, regex, CSV, time) */
-    PF_E_SCHEMA,          /* 5  well formed, but a key, type or value is wrong */
-    PF_E_UTF8,            /* 6  invalid UTF-8 */
-    PF_E_TOO_LARGE,       /* 7  input exceeds a documented limit */
-    PF_E_NOT_FOUND,       /* 8  a named thing (region, rule, number) is unknown */
-    PF_E_NUMBER,          /* 9  a phone number cannot be parsed */
-    PF_E_INTERNAL,        /* 10 a dependency failed unexpectedly */
-    PF_E_TRANSPORT,       /* 11 the network request failed */
-    PF_E_LIMIT            /* 12 a match or resource limit was hit */
+    PF_OK = 0,      /* 0 */
+    PF_E_NOMEM,     /* 1  allocation failed */
+    PF_E_INVALID,   /* 2  invalid argument from the caller */
+    PF_E_IO,        /* 3  a file could not be read or written */
+    PF_E_SYNTAX,    /* 4  input is not well formed (JSON, regex, CSV, time) */
+    PF_E_SCHEMA,    /* 5  well formed, but a key, type or value is wrong */
+    PF_E_UTF8,      /* 6  invalid UTF-8 */
+    PF_E_TOO_LARGE, /* 7  input exceeds a documented limit */
+    PF_E_NOT_FOUND, /* 8  a named thing (region, rule, number) is unknown */
+    PF_E_NUMBER,    /* 9  a phone number cannot be parsed */
+    PF_E_INTERNAL,  /* 10 a dependency failed unexpectedly */
+    PF_E_TRANSPORT, /* 11 the network request failed */
+    PF_E_LIMIT      /* 12 a match or resource limit was hit */
 } pf_status;
 
 /* A short English description of a status; never NULL. */
@@ -44,7 +44,7 @@ typedef struct pf_diag {
     unsigned line;
     unsigned column;
     size_t offset;
-    char path[256];    /* key path into a document, e.g. "DE.senders.alphanumeric" */
+    char path[256]; /* key path into a document, e.g. "DE.senders.alphanumeric" */
     char message[512];
 } pf_diag;
 

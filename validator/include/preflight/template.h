@@ -25,11 +25,11 @@ typedef struct pf_placeholder {
 typedef struct pf_template_error {
     size_t start;
     size_t end;
-    const char *why;   /* static text */
+    const char *why; /* static text */
 } pf_template_error;
 
 typedef struct pf_template {
-    const char *text;  /* borrowed: the caller keeps it alive */
+    const char *text; /* borrowed: the caller keeps it alive */
     size_t len;
     pf_placeholder *placeholders;
     size_t count;
@@ -55,8 +55,8 @@ typedef const char *(*pf_template_lookup)(void *ctx, const char *name, size_t na
  * value fails with PF_E_NOT_FOUND and diag->path naming it; a template with
  * errors fails with PF_E_SYNTAX. *out is a NUL-terminated heap buffer.
  */
-pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, void *ctx,
-                             char **out, size_t *out_len, pf_diag *diag);
+pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, void *ctx, char **out,
+                             size_t *out_len, pf_diag *diag);
 
 #ifdef __cplusplus
 }
