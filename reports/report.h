@@ -67,4 +67,49 @@ cJSON *pf_report_json_verdict(const pf_verdict *v);
 void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len,
                             bool color);
 
+/* ---- lint (preflight lint): text, JSON, SARIF 2.1.0, JUnit XML ---- */
+
+/* Compiler style: "path:line:col: severity: message [id]", the source line
+ * with a caret under the span, the fix; a note per template with its best
+ * and worst length; a summary line. */
+void pf_report_text_lint(FILE *f, const pf_lint_result *r, bool color);
+
+/* One document: a summary and per-file, per-template results. */
+cJSON *pf_report_json_lint(const pf_lint_result *r);
+
+/* How a lint finding's location looks in JSON ("line", "column", ...). */
+void pf_report_json_add_location(cJSON *finding, const pf_lint_location *loc);
+
+/*
+ * SARIF 2.1.0, one run. rules supplies each content rule's description and
+ * default level; cwd (may be NULL) makes absolute paths relative to it.
+ * False when writing ran out of memory.
+ */
+bool pf_report_sarif_lint(FILE *f, const pf_lint_result *r, const pf_ruleset *rules,
+                          const char *cwd);
+
+/* JUnit XML: a testsuite per file, a testcase per template, a failure per
+ * finding at or above fail_on. */
+void pf_report_junit_lint(FILE *f, const pf_lint_result *r, pf_severity fail_on);
+
+/* SARIF's level for a severity: "error", "warning", "note". */
+const char *pf_report_sarif_level(pf_severity s);
+
+/* ---- audit (preflight audit): text, Markdown, JSON, HTML ---- */
+
+/* For a terminal: the verdict first, the checklist, numbers, templates,
+ * findings by category, then the country's facts with their sources. */
+void pf_report_text_audit(FILE *f, const pf_audit *a, bool color);
+
+/* GitHub-flavoured Markdown, for pull requests and wikis. */
+void pf_report_md_audit(FILE *f, const pf_audit *a);
+
+/* One JSON document (templates as pf_report_json_lint writes them). */
+cJSON *pf_report_json_audit(const pf_audit *a);
+
+/* One self-contained HTML page (inline CSS and SVG, no script, nothing
+ * fetched), printable, with the verdict at the top and a chart of the
+ * findings by category and severity. */
+void pf_report_html_audit(FILE *f, const pf_audit *a);
+
 #endif

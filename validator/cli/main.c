@@ -17,6 +17,8 @@ static const struct command commands[] = {
     {"send", cli_send, "check, then send through the API if not blocked"},
     {"batch", cli_batch, "verdict for every row of a recipient list (CSV)"},
     {"scan", cli_scan, "content rules and segments of a message"},
+    {"lint", cli_lint, "lint message templates (text, JSON, SARIF, JUnit)"},
+    {"audit", cli_audit, "launch-readiness report for one country"},
     {"segments", cli_segments, "encoding and segment count of a message"},
     {"countries", cli_countries, "the country SMS table, with sources"},
     {"rules", cli_rules, "the loaded content rules"},

@@ -8,10 +8,12 @@
 #ifndef PREFLIGHT_PREFLIGHT_H
 #define PREFLIGHT_PREFLIGHT_H
 
+#include "preflight/audit.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
 #include "preflight/engine.h"
 #include "preflight/findings.h"
+#include "preflight/lint.h"
 #include "preflight/message.h"
 #include "preflight/number.h"
 #include "preflight/outbound.h"

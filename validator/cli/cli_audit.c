@@ -1,0 +1,138 @@
+/*
+ * cli_audit.c — `preflight audit --country CC`: the launch-readiness report
+ * for one country (facts with sources, a checklist against the project
+ * config, every provisioned number checked as `preflight check` would, the
+ * templates linted for the country, a verdict), as text, Markdown, JSON or
+ * one self-contained HTML page.
+ *
+ * Exit codes follow SPEC §2 like every command: 1 when the verdict is not
+ * ready (or, with --fail-on warn, ready with warnings).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+
+enum { OPT_COUNTRY = CLI_OPT_OWN, OPT_CONFIG, OPT_TEMPLATES };
+
+static const struct cli_opt opts[] = {
+    {"country", CLI_ARG, OPT_COUNTRY, "CC", "the country to launch in (required)"},
+    {"config", CLI_ARG, OPT_CONFIG, "FILE", "project config: numbers and registrations"},
+    {"templates", CLI_ARG, OPT_TEMPLATES, "PATH", "template file or directory (repeatable)"},
+    CLI_COMMON_OPTS,
+};
+
+static const char usage[] =
+    "usage: preflight audit --country CC [--config FILE] [--templates PATH]...\n"
+    "                       [--format text|md|json|html] [--output FILE]";
+
+#define MAX_PATHS 64
+
+int cli_audit(int argc, char **argv)
+{
+    static const char *const formats[] = {"text", "md", "json", "html", NULL};
+    struct cli_common c;
+    struct cli_parser p;
+    const char *val, *country = NULL, *config_file = NULL, *paths[MAX_PATHS];
+    size_t npaths = 0;
+    int id, rc = CLI_EXIT_USAGE;
+    pf_ruleset *rules = NULL;
+    pf_countries *table = NULL;
+    pf_config *config = NULL;
+    pf_template_set *set = NULL;
+    pf_audit *audit = NULL;
+    FILE *out = NULL;
+    pf_diag d;
+
+    cli_common_init(&c, "audit");
+    cli_parser_init(&p, "audit", argc, argv, opts);
+    while ((id = cli_next(&p, &val)) != CLI_END) {
+        switch (id) {
+        case CLI_ERROR: goto out;
+        case CLI_POSITIONAL:
+            cli_error("audit", "unexpected argument '%s'\n%s", val, usage);
+            goto out;
+        case OPT_COUNTRY: country = val; continue;
+        case OPT_CONFIG: config_file = val; continue;
+        case OPT_TEMPLATES:
+            if (npaths == MAX_PATHS) {
+                cli_error("audit", "at most %d --templates options", MAX_PATHS);
+                goto out;
+            }
+            paths[npaths++] = val;
+            continue;
+        default: break;
+        }
+        int h = cli_common_option(&c, id, val, opts, usage);
+        if (h == 2)
+            rc = CLI_EXIT_OK;
+        if (h != 1)
+            goto out;
+    }
+    if (!cli_check_format(&c, formats))
+        goto out;
+    if (!country) {
+        cli_error("audit", "--country CC is required\n%s", usage);
+        goto out;
+    }
+    if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table))
+        goto out;
+    if (config_file && pf_config_load(config_file, &config, &d) != PF_OK) {
+        cli_error_diag("audit", &d);
+        goto out;
+    }
+    if (npaths && pf_template_set_create(&set) != PF_OK) {
+        cli_error("audit", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < npaths; i++) {
+        if (pf_template_set_add_path(set, paths[i], &d) != PF_OK) {
+            cli_error_diag("audit", &d);
+            goto out;
+        }
+    }
+    pf_audit_options ao = pf_audit_options_default();
+    ao.country = country;
+    ao.table = table;
+    ao.rules = rules;
+    ao.config = config;
+    ao.templates = set;
+    if (pf_audit_run(&ao, &audit, &d) != PF_OK) {
+        if (d.status == PF_E_NOT_FOUND)
+            cli_error("audit", "--country: %s", d.message);
+        else
+            cli_error_diag("audit", &d);
+        goto out;
+    }
+    if (!(out = cli_open_output(&c)))
+        goto out;
+    bool ok = true;
+    if (strcmp(c.format, "json") == 0) {
+        cJSON *doc = pf_report_json_audit(audit);
+        ok = doc && pf_report_json_print(out, doc);
+        cJSON_Delete(doc);
+    } else if (strcmp(c.format, "html") == 0) {
+        pf_report_html_audit(out, audit);
+    } else if (strcmp(c.format, "md") == 0) {
+        pf_report_md_audit(out, audit);
+    } else if (!c.quiet) {
+        pf_report_text_audit(out, audit, c.color);
+    }
+    if (!ok) {
+        cli_error("audit", "out of memory");
+        cli_close_output(&c, out);
+        goto out;
+    }
+    int sev = audit->verdict == PF_AUDIT_VERDICT_NOT_READY  ? PF_SEV_BLOCK
+              : audit->verdict == PF_AUDIT_VERDICT_WARNINGS ? PF_SEV_WARN
+                                                            : -1;
+    rc = cli_close_output(&c, out) ? cli_exit_for(&c, sev) : CLI_EXIT_USAGE;
+out:
+    pf_audit_destroy(audit);
+    pf_template_set_destroy(set);
+    pf_config_destroy(config);
+    pf_countries_destroy(table);
+    pf_rules_destroy(rules);
+    return rc;
+}
