@@ -77,7 +77,7 @@ ten-mb-message)
 ten-mb-csv-line)
   { echo "user_number,message"; printf '+14155552671,'; rep 'aaaaaaaaaa' 1048576; echo; } > in.csv
   expect 1 -- batch --input in.csv --quiet
-  grep -q '"error":"field 2 is 10485760 bytes; the limit is 65536"' out.txt || { echo "FAIL: no error row"; cat out.txt | head -c 500; exit 1; } ;;
+  grep -q '"error":"row 1: field 2 is 10485760 bytes; the limit is 65536"' out.txt || { echo "FAIL: no error row"; cat out.txt | head -c 500; exit 1; } ;;
 nul-in-message)
   printf 'Acme: hi\000there' > m.txt
   expect 2 "m.txt: the message has a NUL byte at byte 8" -- check $to --message-file m.txt --not-first ;;

@@ -3,7 +3,7 @@
  * list (CSV, RFC 4180, read with libcsv), streamed, on all cores, in input
  * order.
  *
- * The shape: the main thread reads rows into chunks and writes finished
+ * The shape: the main thread reads records (pf_csv, over libcsv) into chunks and writes finished
  * chunks in order; worker threads check whole chunks, each with its own
  * pf_checker over the shared, read-only table, rules and config. The one
  * thing that needs input order — "is this recipient a duplicate?" — is
@@ -24,8 +24,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <csv.h>
 
 #include "cli.h"
 #include "report.h"
@@ -134,8 +132,6 @@ struct batch {
     size_t nheader;
     int col[NCOLS]; /* header index, -1 when absent */
     /* reader state */
-    struct row cur;
-    size_t cur_cap, cur_data_len, cur_data_cap;
     bool header_done;
     size_t rows_read;
     /* the ring */
@@ -632,58 +628,16 @@ static bool dispatch(struct batch *b)
     return true;
 }
 
-/* ---- the reader (libcsv callbacks) ---- */
+/* ---- the reader ---- */
 
-static void on_field(void *s, size_t len, void *data)
+static bool take_header(struct batch *b, const pf_csv_record *rec)
 {
-    struct batch *b = data;
-    struct row *r = &b->cur;
-    if (r->nfields == b->cur_cap) {
-        size_t ncap = b->cur_cap ? b->cur_cap * 2 : 16;
-        size_t *no = realloc(r->off, ncap * sizeof *no);
-        if (no)
-            r->off = no;
-        size_t *nl = no ? realloc(r->len, ncap * sizeof *nl) : NULL;
-        if (nl)
-            r->len = nl;
-        if (!no || !nl) {
-            b->failed = true;
-            return;
-        }
-        b->cur_cap = ncap;
-    }
-    /* A field over the limit is not kept: the row becomes an error row. */
-    if (len > FIELD_MAX) {
-        if (!r->error[0])
-            snprintf(r->error, sizeof r->error, "field %zu is %zu bytes; the limit is %u",
-                     r->nfields + 1, len, (unsigned)FIELD_MAX);
-        len = 0;
-    }
-    r->off[r->nfields] = b->cur_data_len;
-    r->len[r->nfields] = len;
-    if (!append(&r->data, &b->cur_data_len, &b->cur_data_cap, s ? s : "", s ? len : 0) ||
-        !append(&r->data, &b->cur_data_len, &b->cur_data_cap, "", 0)) {
-        b->failed = true;
-        return;
-    }
-    b->cur_data_len++; /* keep the NUL that append wrote */
-    r->nfields++;
-}
-
-static bool take_header(struct batch *b)
-{
-    struct row *r = &b->cur;
-    b->header = calloc(r->nfields ? r->nfields : 1, sizeof *b->header);
+    b->header = calloc(rec->count ? rec->count : 1, sizeof *b->header);
     if (!b->header)
         return false;
-    for (size_t i = 0; i < r->nfields; i++) {
-        const char *f = r->data + r->off[i];
-        size_t n = r->len[i];
-        /* A UTF-8 byte-order mark before the first name is not part of it. */
-        if (i == 0 && n >= 3 && memcmp(f, "\xEF\xBB\xBF", 3) == 0) {
-            f += 3;
-            n -= 3;
-        }
+    for (size_t i = 0; i < rec->count; i++) {
+        const char *f = rec->fields[i];
+        size_t n = rec->lens[i];
         while (n && (*f == ' ' || *f == '\t')) {
             f++;
             n--;
@@ -720,37 +674,63 @@ static bool start_workers(struct batch *b)
     return true;
 }
 
-static void on_row(int c, void *data)
+/* A copy of the record's fields in one block, for the row's lifetime. */
+static bool copy_fields(struct row *r, const pf_csv_record *rec)
 {
-    struct batch *b = data;
-    struct row *r = &b->cur;
-    (void)c;
+    size_t total = 0;
+    for (size_t i = 0; i < rec->count; i++)
+        total += rec->lens[i] + 1;
+    r->data = malloc(total ? total : 1);
+    r->off = calloc(rec->count ? rec->count : 1, sizeof *r->off);
+    r->len = calloc(rec->count ? rec->count : 1, sizeof *r->len);
+    if (!r->data || !r->off || !r->len)
+        return false;
+    size_t o = 0;
+    for (size_t i = 0; i < rec->count; i++) {
+        memcpy(r->data + o, rec->fields[i], rec->lens[i] + 1);
+        r->off[i] = o;
+        r->len[i] = rec->lens[i];
+        o += rec->lens[i] + 1;
+    }
+    r->nfields = rec->count;
+    return true;
+}
+
+static int on_record(void *ctx, const pf_csv_record *rec)
+{
+    struct batch *b = ctx;
     if (b->failed)
-        return;
+        return 1;
     if (!b->header_done) {
         b->header_done = true;
-        if (!take_header(b) || !start_workers(b))
+        if (!take_header(b, rec) || !start_workers(b))
             b->failed = true;
-        row_free(r);
-        b->cur_cap = b->cur_data_len = b->cur_data_cap = 0;
-        return;
+        return b->failed;
     }
+    struct chunk *ch = &b->ring[b->tail % b->nring];
+    struct row *r = &ch->rows[ch->n];
+    memset(r, 0, sizeof *r);
     r->number = ++b->rows_read;
-    if (!r->error[0] && r->nfields != b->nheader)
-        snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu", r->number,
-                 r->nfields, b->nheader);
+    if (!copy_fields(r, rec)) {
+        row_free(r);
+        b->failed = true;
+        return 1;
+    }
+    if (rec->error)
+        snprintf(r->error, sizeof r->error, "row %zu: %s", r->number, rec->error);
+    else if (r->nfields != b->nheader)
+        snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu",
+                 r->number, r->nfields, b->nheader);
     for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
         size_t bad;
         if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
             snprintf(r->error, sizeof r->error, "row %zu, column %s: invalid UTF-8 at byte %zu",
                      r->number, i < b->nheader ? b->header[i] : "?", bad);
     }
-    struct chunk *ch = &b->ring[b->tail % b->nring];
-    ch->rows[ch->n++] = *r;
-    memset(r, 0, sizeof *r);
-    b->cur_cap = b->cur_data_len = b->cur_data_cap = 0;
+    ch->n++;
     if (ch->n == CHUNK_ROWS && !dispatch(b))
         b->failed = true;
+    return b->failed;
 }
 
 /* ---- setup ---- */
@@ -986,8 +966,8 @@ int cli_batch(int argc, char **argv)
     int rc = CLI_EXIT_USAGE;
     FILE *in = NULL;
     bool started = false;
-    struct csv_parser parser;
-    bool parser_ready = false;
+    pf_csv *csv = NULL;
+    pf_diag d;
 
     if (!b) {
         cli_error("batch", "out of memory");
@@ -1025,14 +1005,10 @@ int cli_batch(int argc, char **argv)
     }
     b->nring = (size_t)b->jobs * 3 + 2;
     b->ring = calloc(b->nring, sizeof *b->ring);
-    if (!b->ring || csv_init(&parser, CSV_APPEND_NULL) != 0) {
+    if (!b->ring || pf_csv_create(FIELD_MAX, &csv) != PF_OK) {
         cli_error("batch", "out of memory");
         goto out;
     }
-    parser_ready = true;
-    /* libcsv grows a field 128 bytes at a time by default: quadratic on a
-     * hostile 10 MB field. Grow by 1 MiB instead. */
-    csv_set_blk_size(&parser, 1u << 20);
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
     started = true;
@@ -1047,20 +1023,25 @@ int cli_batch(int argc, char **argv)
     }
     while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
         b->read_bytes += (off_t)n;
-        if (csv_parse(&parser, buf, n, on_field, on_row, b) != n) {
-            cli_error("batch", "%s: %s", b->input, csv_strerror(csv_error(&parser)));
-            goto fail;
-        }
+        pf_status st = pf_csv_feed(csv, buf, n, on_record, b, &d);
         if (b->failed)
             goto fail;
+        if (st != PF_OK) {
+            cli_error("batch", "%s: %s", b->input, d.message);
+            goto fail;
+        }
     }
     if (ferror(in)) {
         cli_error("batch", "%s: read error", b->input);
         goto fail;
     }
-    csv_fini(&parser, on_field, on_row, b);
+    pf_status fst = pf_csv_finish(csv, on_record, b, &d);
     if (b->failed)
         goto fail;
+    if (fst != PF_OK) {
+        cli_error("batch", "%s: %s", b->input, d.message);
+        goto fail;
+    }
     if (!b->header_done) {
         cli_error("batch", "%s: empty input: a header row is required", b->input);
         goto fail;
@@ -1117,8 +1098,7 @@ stop:
     for (int i = 0; i < b->nworkers; i++)
         pthread_join(b->workers[i].thread, NULL);
 out:
-    if (parser_ready)
-        csv_free(&parser);
+    pf_csv_destroy(csv);
     if (in && in != stdin)
         fclose(in);
     if (b->out_fd > 2)
@@ -1129,7 +1109,6 @@ out:
                 row_free(&b->ring[c].rows[i]);
         }
     }
-    row_free(&b->cur);
     free(b->ring);
     if (started) {
         pthread_mutex_destroy(&b->mu);

@@ -11,6 +11,7 @@
 #include "preflight/audit.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
+#include "preflight/csv.h"
 #include "preflight/engine.h"
 #include "preflight/findings.h"
 #include "preflight/lint.h"
