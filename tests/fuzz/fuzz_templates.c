@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pf_template_set *set;
     if (pf_template_set_create(&set) != PF_OK)
         abort();
-    const char *name = size && (data[0] & 1) ? "fuzz.txt" : "fuzz.json";
+    /* A JSON template file starts with its object; anything else is .txt. */
+    const char *name = size && data[0] == '{' ? "fuzz.json" : "fuzz.txt";
     if (pf_template_set_add_buffer(set, (const char *)data, size, name, &d) == PF_OK) {
         pf_lint_options o = pf_lint_options_default();
         o.table = table;
