@@ -13,7 +13,7 @@ ten-mb-message ten-mb-csv-line nul-in-message nul-in-config nul-in-csv
 invalid-utf8-message overlong-utf8-message invalid-utf8-rules invalid-utf8-csv
 deep-json-config deep-json-rules deep-json-countries number-1000-digits
 number-arg-huge catastrophic-regex csv-10000-columns config-100000-numbers
-truncated-config rules-dir-missing"
+truncated-config rules-dir-missing segments-too-large"
 if [ "$case" = list ]; then
   echo $cases
   exit 0
@@ -141,6 +141,9 @@ truncated-config)
   expect 2 "c.json:1:54: JSON syntax error: unexpected end of file" -- check $to --message hi --config c.json ;;
 rules-dir-missing)
   expect 2 "no-such-dir: cannot open rules directory" -- rules --rules no-such-dir ;;
+segments-too-large)
+  rep 'a' 1048576 > big.txt
+  expect 2 "big.txt: the message is larger than the limit of 65536 bytes" -- segments --message-file big.txt ;;
 *)
   echo "unknown case $case"; exit 2 ;;
 esac
