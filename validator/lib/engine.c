@@ -213,13 +213,6 @@ static void check_country(struct check *k)
 
 /* ---- senders ---- */
 
-static bool nanp_pair(const char *a, const char *b)
-{
-    bool ua = strcmp(a, "US") == 0 || strcmp(a, "CA") == 0;
-    bool ub = strcmp(b, "US") == 0 || strcmp(b, "CA") == 0;
-    return ua && ub;
-}
-
 static bool us_ca(const char *r)
 {
     return strcmp(r, "US") == 0 || strcmp(r, "CA") == 0;
@@ -235,7 +228,8 @@ static bool us_ca(const char *r)
 static pf_sender_kind table_kind(pf_number_kind kind, const char *sender_region,
                                  const char *to_region)
 {
-    bool domestic = strcmp(sender_region, to_region) == 0 || nanp_pair(sender_region, to_region);
+    bool domestic =
+        strcmp(sender_region, to_region) == 0 || (us_ca(sender_region) && us_ca(to_region));
     if (kind == PF_KIND_SHORT_CODE)
         return PF_SK_SHORT_CODE;
     if (kind == PF_KIND_TOLL_FREE && domestic)
@@ -398,9 +392,11 @@ static void check_sender(struct check *k)
         return;
     /* Automatic selection: the best sender of the environment that passes. */
     const pf_config_number *best = NULL;
+    pf_finding_list best_list;
     int best_pref = 0, best_sev = 0;
     size_t candidates = 0;
     char why[512] = "";
+    pf_finding_list_init(&best_list);
     for (size_t i = 0; i < pf_config_number_count(cfg) && k->st == PF_OK; i++) {
         const pf_config_number *n = pf_config_number_at(cfg, i);
         if (n->environment != k->env)
@@ -409,20 +405,30 @@ static void check_sender(struct check *k)
         pf_finding_list tmp;
         pf_finding_list_init(&tmp);
         int sev = sender_findings(k, n, &tmp);
+        int pref = preference(k, n);
         if (sev == PF_SEV_BLOCK) {
+            const char *id = "blocked";
+            for (size_t f = 0; f < tmp.count; f++) {
+                if (tmp.items[f].severity == PF_SEV_BLOCK) {
+                    id = tmp.items[f].id;
+                    break;
+                }
+            }
             size_t used = strlen(why);
             if (used < sizeof why - 64)
                 snprintf(why + used, sizeof why - used, "%s%s (%s)", used ? "; " : "", n->number,
-                         tmp.items[0].id);
+                         id);
+            pf_finding_list_clear(&tmp);
+        } else if (!best || sev < best_sev || (sev == best_sev && pref < best_pref)) {
+            /* Keep the winner's findings: they become the verdict's. */
+            pf_finding_list_clear(&best_list);
+            best_list = tmp;
+            best = n;
+            best_pref = pref;
+            best_sev = sev;
         } else {
-            int pref = preference(k, n);
-            if (!best || sev < best_sev || (sev == best_sev && pref < best_pref)) {
-                best = n;
-                best_pref = pref;
-                best_sev = sev;
-            }
+            pf_finding_list_clear(&tmp);
         }
-        pf_finding_list_clear(&tmp);
     }
     if (!best) {
         add(k, "sender.none-available", PF_SEV_BLOCK,
@@ -435,11 +441,8 @@ static void check_sender(struct check *k)
         return;
     }
     set_agent(k, best->number, best, true);
-    pf_finding_list chosen;
-    pf_finding_list_init(&chosen);
-    sender_findings(k, best, &chosen);
-    merge(k, &chosen);
-    pf_finding_list_clear(&chosen);
+    merge(k, &best_list);
+    pf_finding_list_clear(&best_list);
 }
 
 /* ---- quiet hours ---- */
