@@ -581,8 +581,8 @@ static bool drain(struct batch *b, bool wait)
         }
         pthread_mutex_unlock(&b->mu);
         bool ok = true;
-        for (size_t i = 0; i < c->n && ok; i++) {
-            ok = write_row(b, &c->rows[i]);
+        for (size_t i = 0; i < c->n; i++) {
+            ok = ok && write_row(b, &c->rows[i]);
             row_free(&c->rows[i]);
         }
         if (ok && !flush_out(b)) {
