@@ -20,7 +20,7 @@ rejected-401 rejected-403 rejected-404 rate-limited-then-accepted rate-limited-f
 server-error-not-retried server-error-retry-opt-in timeout-after-send dropped-after-send
 connection-refused no-credentials credentials-json-file credentials-env-file
 credentials-file-bad credentials-on-argv http-not-loopback cluster-and-base-url verbose
-error-echoes-secret"
+error-echoes-secret written-files"
 if [ "$case" = list ]; then
   echo $cases
   exit 0
@@ -343,16 +343,28 @@ error-echoes-secret)
   expect_exit 3; expect_requests 1
   expect_err "token *** is not valid for connector ***"
   ;;
+written-files)
+  # Reports written with --output, a verbose trace and a dry run: every file
+  # the command writes is checked for the credentials below, not only std*.
+  start_api 202
+  run_pass --base-url "$base" --format json --verbose --output "$tmp/written-send.json"
+  expect_exit 0; expect_requests 1
+  run_pass --base-url "$base" --dry-run --output "$tmp/written-dry.txt"
+  expect_exit 0
+  grep -qF "X-PolyAi-Auth-Token: ***" "$tmp/written-dry.txt" || fail "the dry run file lacks the redacted header"
+  ;;
 *)
   echo "unknown case '$case' (known: $cases)"
   exit 2
   ;;
 esac
 
-# Whatever happened, the credentials were never printed.
-for f in out err; do
+# Whatever happened, the credentials were never printed, nor written to any
+# file the command wrote (the server's own request log holds them, rightly).
+for f in "$tmp/out" "$tmp/err" "$tmp"/written*; do
+  [ -f "$f" ] || continue
   for secret in "$TOKEN" "$TOKEN_ID"; do
-    if grep -qF -- "$secret" "$tmp/$f"; then fail "a credential appears in std$f"; fi
+    if grep -qF -- "$secret" "$f"; then fail "a credential appears in $(basename "$f")"; fi
   done
 done
 
