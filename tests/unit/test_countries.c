@@ -212,6 +212,86 @@ static void test_broken_files(void **state)
     assert_int_equal(failed, 0);
 }
 
+static void test_zones(void **state)
+{
+    (void)state;
+    pf_countries *t = load_shipped();
+    pf_diag d;
+    const char *zfile = PF_SOURCE_DIR "/tests/unit/engine/timezones.json";
+    assert_int_equal(pf_countries_load_zones(t, zfile, &d), PF_OK);
+    static const struct {
+        const char *region, *description, *area, *first_zone;
+        size_t count;
+    } rows[] = {
+        {"US", "San Francisco, CA", "CA", "America/Los_Angeles", 1},
+        {"US", "New York, NY", "NY", "America/New_York", 1},
+        {"US", "Hawaii", "HI", "Pacific/Honolulu", 1},
+        {"US", "Texas", "TX", "America/Chicago", 2},
+        {"CA", "Ontario", "ON", "America/Toronto", 1},
+        {"US", "United States", NULL, NULL, 0},
+        {"US", "Springfield, ZZ", NULL, NULL, 0},
+        {"CA", "New York, NY", NULL, NULL, 0}, /* another country's area */
+        {"US", "", NULL, NULL, 0},
+    };
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        size_t n = 99;
+        const char *area = NULL;
+        const char *const *z =
+            pf_countries_area_zones(t, rows[i].region, rows[i].description, &n, &area);
+        pf_check_int(rows[i].description, n, rows[i].count);
+        if (rows[i].area) {
+            pf_check(rows[i].description, z != NULL);
+            pf_check_str(rows[i].description, area, rows[i].area);
+            pf_check_str(rows[i].description, z[0], rows[i].first_zone);
+        } else {
+            pf_check(rows[i].description, z == NULL);
+        }
+    }
+
+    static const struct {
+        const char *name, *text, *path, *message;
+    } bad[] = {
+        {"unknown zone",
+         "{\"schema\": 1, \"reviewed\": \"2026-11-26\", \"sources\": [\"https://x.org\"], "
+         "\"regions\": {\"US\": {\"areas\": {\"CA\": {\"name\": \"California\", \"zones\": "
+         "[\"America/Nowhere\"]}}}}}",
+         "regions.US.areas.CA.zones[0]", "'America/Nowhere' is not one of ICU's time zones for US"},
+        {"zone of another country",
+         "{\"schema\": 1, \"reviewed\": \"2026-11-26\", \"sources\": [\"https://x.org\"], "
+         "\"regions\": {\"US\": {\"areas\": {\"ON\": {\"name\": \"Ontario\", \"zones\": "
+         "[\"America/Toronto\"]}}}}}",
+         "regions.US.areas.ON.zones[0]", "not one of ICU's time zones for US"},
+        {"no zones",
+         "{\"schema\": 1, \"reviewed\": \"2026-11-26\", \"sources\": [\"https://x.org\"], "
+         "\"regions\": {\"US\": {\"areas\": {\"CA\": {\"name\": \"California\", \"zones\": "
+         "[]}}}}}",
+         "regions.US.areas.CA.zones", "at least one zone"},
+        {"no sources",
+         "{\"schema\": 1, \"reviewed\": \"2026-11-26\", \"sources\": [], \"regions\": {}}",
+         "sources", "at least one source"},
+        {"bad region",
+         "{\"schema\": 1, \"reviewed\": \"2026-11-26\", \"sources\": [\"https://x.org\"], "
+         "\"regions\": {\"QQ\": {\"areas\": {}}}}",
+         "regions.QQ", "not a region code"},
+        {"unknown key",
+         "{\"schema\": 1, \"reviewed\": \"2026-11-26\", \"sources\": [\"https://x.org\"], "
+         "\"regions\": {\"US\": {\"areas\": {\"CA\": {\"name\": \"California\", \"zone\": "
+         "\"America/Los_Angeles\"}}}}}",
+         "regions.US.areas.CA.zone", "unknown key 'zone'"},
+    };
+    for (size_t i = 0; i < PF_ARRAY_LEN(bad); i++) {
+        pf_status st =
+            pf_countries_load_zones_buffer(t, bad[i].text, strlen(bad[i].text), "tz.json", &d);
+        pf_check_int(bad[i].name, st, PF_E_SCHEMA);
+        pf_check_str(bad[i].name, d.path, bad[i].path);
+        pf_check(bad[i].name, strstr(d.message, bad[i].message) != NULL);
+    }
+    /* A failed load keeps what was loaded before. */
+    size_t n;
+    pf_check("kept", pf_countries_area_zones(t, "US", "Hawaii", &n, NULL) != NULL);
+    pf_countries_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_known_facts),
         cmocka_unit_test(test_overlay),
         cmocka_unit_test(test_broken_files),
+        cmocka_unit_test(test_zones),
     };
     return cmocka_run_group_tests_name("countries", tests, NULL, NULL);
 }

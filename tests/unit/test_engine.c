@@ -27,6 +27,7 @@ static int setup(void **state)
     pf_diag d;
     if (pf_countries_load(tables, 2, &table, &d) != PF_OK ||
         pf_rules_load(&dir, 1, &rules, &d) != PF_OK ||
+        pf_countries_load_zones(table, DIR "timezones.json", &d) != PF_OK ||
         pf_config_load(DIR "config.json", &cfg_main, &d) != PF_OK ||
         pf_config_load(DIR "config-us-pending-only.json", &cfg_pending, &d) != PF_OK) {
         print_error("%s:%u:%u: %s: %s\n", d.file, d.line, d.column, d.path, d.message);
@@ -155,26 +156,39 @@ static const struct row rows[] = {
      "2026-11-26T22:00:00Z", NULL, "pass", "", NULL},
     {"jp offset input", MAIN, "@JP:mobile", NULL, "+447400123456", -1, NF, TX,
      "2026-11-26T22:30:00+09:00", NULL, "block", "time.quiet-hours", NULL},
-    /* quiet hours: every US zone, promotional window */
-    {"us 21:00 eastern", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-11-27T02:00:00Z",
+    /* quiet hours: US promotional window, in the zones of the number's area
+     * (+1 212 New York, +1 808 Hawaii, +1 415 San Francisco) */
+    {"us 21:00 new york", MAIN, "+12125550123", NULL, NULL, -1, NF, PROMO, "2026-11-27T02:00:00Z",
      NULL, "block", "time.quiet-hours", NULL},
-    {"us 20:59 eastern", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-11-27T01:59:00Z",
+    {"us 20:59 new york", MAIN, "+12125550123", NULL, NULL, -1, NF, PROMO, "2026-11-27T01:59:00Z",
      NULL, "pass", "", NULL},
-    {"us 07:59 hawaii", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-11-26T17:59:00Z",
+    {"us 07:59 hawaii", MAIN, "+18085550123", NULL, NULL, -1, NF, PROMO, "2026-11-26T17:59:00Z",
      NULL, "block", "time.quiet-hours", NULL},
-    {"us 08:00 hawaii", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-11-26T18:00:00Z",
+    {"us 08:00 hawaii", MAIN, "+18085550123", NULL, NULL, -1, NF, PROMO, "2026-11-26T18:00:00Z",
      NULL, "pass", "", NULL},
-    {"us unknown purpose warns", MAIN, "+14155552671", NULL, NULL, -1, NF, UNK,
+    {"us 23:59 in new york is 20:59 in sf", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO,
+     "2026-11-27T04:59:00Z", NULL, "pass", "", NULL},
+    {"us 21:00 in sf", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-11-27T05:00:00Z",
+     NULL, "block", "time.quiet-hours", NULL},
+    {"us texas: 21:00 central", MAIN, "+12145550123", NULL, NULL, -1, NF, PROMO,
+     "2026-11-27T03:00:00Z", NULL, "block", "time.quiet-hours", NULL},
+    {"us texas: 20:59 central", MAIN, "+12145550123", NULL, NULL, -1, NF, PROMO,
+     "2026-11-27T02:59:00Z", NULL, "pass", "", NULL},
+    {"us unknown area: every zone", MAIN, "+18005550199", NULL, NULL, -1, NF, PROMO,
+     "2026-11-26T17:59:00Z", NULL, "block", "time.quiet-hours", NULL},
+    {"us unknown area: all zones awake", MAIN, "+18005550199", NULL, NULL, -1, NF, PROMO,
+     "2026-11-26T18:00:00Z", NULL, "pass", "", NULL},
+    {"us unknown purpose warns", MAIN, "+12125550123", NULL, NULL, -1, NF, UNK,
      "2026-11-27T02:00:00Z", NULL, "warn", "time.quiet-hours", NULL},
-    {"us transactional at night", MAIN, "+14155552671", NULL, NULL, -1, NF, TX,
+    {"us transactional at night", MAIN, "+12125550123", NULL, NULL, -1, NF, TX,
      "2026-11-27T02:00:00Z", NULL, "pass", "", NULL},
-    {"us 01:30Z winter is 20:30 EST", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO,
+    {"us 01:30Z winter is 20:30 EST", MAIN, "+12125550123", NULL, NULL, -1, NF, PROMO,
      "2026-01-15T01:30:00Z", NULL, "pass", "", NULL},
-    {"us 01:30Z summer is 21:30 EDT", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO,
+    {"us 01:30Z summer is 21:30 EDT", MAIN, "+12125550123", NULL, NULL, -1, NF, PROMO,
      "2026-07-15T01:30:00Z", NULL, "block", "time.quiet-hours", NULL},
-    {"us eve of dst start", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-03-08T01:30:00Z",
+    {"us eve of dst start", MAIN, "+12125550123", NULL, NULL, -1, NF, PROMO, "2026-03-08T01:30:00Z",
      NULL, "pass", "", NULL},
-    {"us day of dst start", MAIN, "+14155552671", NULL, NULL, -1, NF, PROMO, "2026-03-09T01:30:00Z",
+    {"us day of dst start", MAIN, "+12125550123", NULL, NULL, -1, NF, PROMO, "2026-03-09T01:30:00Z",
      NULL, "block", "time.quiet-hours", NULL},
     /* quiet hours: a window on one weekday that wraps midnight, across BST */
     {"gb sunday 20:30", MAIN, "@GB:mobile", NULL, NULL, -1, NF, PROMO, "2026-11-29T20:30:00Z", NULL,

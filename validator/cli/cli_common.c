@@ -270,6 +270,21 @@ bool cli_load_countries(const struct cli_common *c, pf_countries **out)
         cli_error_diag(c->command, &d);
         return false;
     }
+    /* Time zones by area: the last data directory that has the file wins. */
+    const char *zones = NULL;
+    char zpath[CLI_MAX_DIRS + 1][PATH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(zpath[i], sizeof zpath[i], "%.*s/timezones.json",
+                 (int)(strlen(files[i]) - strlen("/countries.json")), files[i]);
+        if (access(zpath[i], R_OK) == 0)
+            zones = zpath[i];
+    }
+    if (zones && pf_countries_load_zones(*out, zones, &d) != PF_OK) {
+        cli_error_diag(c->command, &d);
+        pf_countries_destroy(*out);
+        *out = NULL;
+        return false;
+    }
     return true;
 }
 

@@ -15,12 +15,25 @@
 #include "preflight/countries.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
+#include "tz_int.h"
 
 /* The table is a few hundred KiB; anything far larger is not a table. */
 #define COUNTRIES_FILE_MAX (64u << 20)
 
+/* One state or province of a multi-zone country (data/timezones.json). */
+struct area {
+    char region[3];
+    const char *code; /* "CA", "ON" */
+    const char *name; /* "California", "Ontario" */
+    const char **zones;
+    size_t nzones;
+};
+
 struct pf_countries {
-    cJSON *doc;          /* the merged document; strings point into it */
+    cJSON *doc;       /* the merged document; strings point into it */
+    cJSON *zones_doc; /* data/timezones.json; area strings point into it */
+    struct area *areas;
+    size_t nareas;
     pf_country *entries; /* sorted by code */
     size_t count;
     short index[26 * 26]; /* code -> entry index + 1; 0 = none */
@@ -676,6 +689,10 @@ void pf_countries_destroy(pf_countries *t)
         free(t->blocks[i]);
     free(t->blocks);
     free(t->entries);
+    for (size_t i = 0; i < t->nareas; i++)
+        free(t->areas[i].zones);
+    free(t->areas);
+    cJSON_Delete(t->zones_doc);
     cJSON_Delete(t->doc);
     free(t);
 }
@@ -850,4 +867,176 @@ size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap
         n++;
     }
     return n;
+}
+
+/* ---- time zones by area ---- */
+
+static void free_areas(struct area *areas, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(areas[i].zones);
+    free(areas);
+}
+
+static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area **out, size_t *nout)
+{
+    static const char *const top[] = {"schema", "reviewed", "sources", "regions", NULL};
+    static const char *const region_keys[] = {"areas", NULL};
+    static const char *const area_keys[] = {"name", "zones", NULL};
+    struct area *areas = NULL;
+    size_t n = 0, cap = 0;
+    long schema;
+    const char *reviewed;
+    const cJSON *sources, *regions;
+    pf_status st = pfi_json_object(j, root, top);
+    if (st == PF_OK)
+        st = pfi_json_get_int(j, root, "schema", 1, 1, &schema, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_string(j, root, "reviewed", &reviewed, NULL);
+    if (st == PF_OK && !valid_date(reviewed))
+        st = pfi_json_error(j, "reviewed", PF_E_SCHEMA, "expected a date YYYY-MM-DD");
+    if (st == PF_OK)
+        st = pfi_json_get_array(j, root, "sources", &sources, NULL);
+    if (st == PF_OK && !sources->child)
+        st = pfi_json_error(j, "sources", PF_E_SCHEMA, "at least one source is required");
+    if (st == PF_OK)
+        st = check_unknown_or_list(j, root, "sources", NULL, false);
+    regions = cJSON_GetObjectItemCaseSensitive(root, "regions");
+    if (st == PF_OK && !cJSON_IsObject(regions))
+        st = pfi_json_error(j, "regions", PF_E_SCHEMA, "expected an object of regions");
+    pfi_json_push_key(j, "regions");
+    for (const cJSON *r = regions ? regions->child : NULL; r && st == PF_OK; r = r->next) {
+        if (!pf_region_is_supported(r->string)) {
+            st = pfi_json_error_key(j, r->string, 0, PF_E_SCHEMA, "'%s' is not a region code",
+                                    r->string);
+            break;
+        }
+        pfi_json_push_key(j, r->string);
+        st = pfi_json_object(j, r, region_keys);
+        const cJSON *as = cJSON_GetObjectItemCaseSensitive(r, "areas");
+        if (st == PF_OK && !cJSON_IsObject(as))
+            st = pfi_json_error(j, "areas", PF_E_SCHEMA, "expected an object of areas");
+        pfi_json_push_key(j, "areas");
+        for (const cJSON *a = as ? as->child : NULL; a && st == PF_OK; a = a->next) {
+            pfi_json_push_key(j, a->string);
+            const char *name;
+            const cJSON *zones;
+            st = pfi_json_object(j, a, area_keys);
+            if (st == PF_OK)
+                st = pfi_json_get_string(j, a, "name", &name, NULL);
+            if (st == PF_OK)
+                st = pfi_json_get_array(j, a, "zones", &zones, NULL);
+            if (st == PF_OK && !zones->child)
+                st = pfi_json_error(j, "zones", PF_E_SCHEMA, "an area needs at least one zone");
+            if (st == PF_OK && n == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                struct area *na = realloc(areas, ncap * sizeof *na);
+                if (!na)
+                    st = PF_E_NOMEM;
+                else {
+                    areas = na;
+                    cap = ncap;
+                }
+            }
+            if (st == PF_OK) {
+                struct area *ar = &areas[n];
+                memset(ar, 0, sizeof *ar);
+                memcpy(ar->region, r->string, 2);
+                ar->code = a->string;
+                ar->name = name;
+                ar->nzones = (size_t)cJSON_GetArraySize(zones);
+                ar->zones = calloc(ar->nzones, sizeof *ar->zones);
+                if (!ar->zones)
+                    st = PF_E_NOMEM;
+                else
+                    n++;
+                size_t k = 0;
+                pfi_json_push_key(j, "zones");
+                for (const cJSON *z = zones->child; z && st == PF_OK; z = z->next, k++) {
+                    pfi_json_push_index(j, k);
+                    if (!cJSON_IsString(z))
+                        st = pfi_json_error(j, NULL, PF_E_SCHEMA, "expected a zone id");
+                    else if (!pfi_tz_zone_in_region(z->valuestring, r->string))
+                        st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                                            "'%s' is not one of ICU's time zones for %s",
+                                            z->valuestring, r->string);
+                    else
+                        ar->zones[k] = z->valuestring;
+                    pfi_json_pop(j);
+                }
+                pfi_json_pop(j);
+            }
+            pfi_json_pop(j);
+        }
+        pfi_json_pop(j);
+        pfi_json_pop(j);
+    }
+    pfi_json_pop(j);
+    if (st != PF_OK) {
+        free_areas(areas, n);
+        return st;
+    }
+    *out = areas;
+    *nout = n;
+    return PF_OK;
+}
+
+pf_status pf_countries_load_zones_buffer(pf_countries *t, const char *text, size_t len,
+                                         const char *name, pf_diag *diag)
+{
+    struct pfi_json j;
+    cJSON *root = NULL;
+    struct area *areas = NULL;
+    size_t n = 0;
+    pf_status st = pfi_json_parse(&j, text, len, name, diag, &root);
+    if (st == PF_OK)
+        st = load_areas(&j, root, &areas, &n);
+    if (st != PF_OK) {
+        if (st == PF_E_NOMEM)
+            pfi_diag_set(diag, st, "out of memory");
+        cJSON_Delete(root);
+        return st;
+    }
+    free_areas(t->areas, t->nareas);
+    cJSON_Delete(t->zones_doc);
+    t->zones_doc = root;
+    t->areas = areas;
+    t->nareas = n;
+    return PF_OK;
+}
+
+pf_status pf_countries_load_zones(pf_countries *t, const char *file, pf_diag *diag)
+{
+    char *text;
+    size_t len;
+    pf_status st = pf_read_file(file, COUNTRIES_FILE_MAX, &text, &len, diag);
+    if (st != PF_OK)
+        return st;
+    st = pf_countries_load_zones_buffer(t, text, len, file, diag);
+    free(text);
+    return st;
+}
+
+const char *const *pf_countries_area_zones(const pf_countries *t, const char *region,
+                                           const char *description, size_t *count,
+                                           const char **area)
+{
+    /* "San Francisco, CA": the code after the last comma; "Ontario": a name. */
+    const char *comma = description ? strrchr(description, ',') : NULL;
+    const char *code = comma ? comma + 1 : NULL;
+    while (code && *code == ' ')
+        code++;
+    for (size_t i = 0; t && description && i < t->nareas; i++) {
+        const struct area *a = &t->areas[i];
+        if (strcmp(a->region, region) != 0)
+            continue;
+        if ((code && strcmp(a->code, code) == 0) || strcmp(a->name, description) == 0) {
+            *count = a->nzones;
+            if (area)
+                *area = a->code;
+            return a->zones;
+        }
+    }
+    *count = 0;
+    return NULL;
 }

@@ -463,8 +463,19 @@ static void check_quiet_hours(struct check *k)
     const pf_country *c = k->country;
     if (!c || c->quiet != PF_QUIET_WINDOWS)
         return;
+    /* The zones the recipient can be in: those of the area its number's
+     * area code names, where the zone data knows the area; else all of the
+     * country's. */
     struct pfi_local_time lt[MAX_ZONES];
-    long nz = pfi_tz_local_times(k->ck->tz, c->code, k->in->send_time, lt, MAX_ZONES);
+    char where[128] = "", note[160] = "";
+    size_t nareaz = 0;
+    const char *area = NULL;
+    const char *const *areaz = NULL;
+    if (pf_number_describe(k->v->user.e164, where, sizeof where) == PF_OK)
+        areaz = pf_countries_area_zones(k->ck->table, c->code, where, &nareaz, &area);
+    long nz = areaz
+                  ? pfi_tz_local_times_in(k->ck->tz, areaz, nareaz, k->in->send_time, lt, MAX_ZONES)
+                  : pfi_tz_local_times(k->ck->tz, c->code, k->in->send_time, lt, MAX_ZONES);
     if (nz < 0) {
         if (k->st == PF_OK)
             k->st = PF_E_INTERNAL;
@@ -472,6 +483,13 @@ static void check_quiet_hours(struct check *k)
     }
     if (nz == 0)
         return;
+    if (areaz)
+        snprintf(note, sizeof note, " (the number is in %s, %s)", where, area);
+    else if (nz > 1)
+        snprintf(note, sizeof note,
+                 " (the number's area is not known, so every zone of %s "
+                 "counts)",
+                 c->code);
     for (size_t w = 0; w < c->quiet_window_count; w++) {
         const pf_quiet_window *win = &c->quiet_windows[w];
         pf_severity sev = PF_SEV_BLOCK;
@@ -500,12 +518,12 @@ static void check_quiet_hours(struct check *k)
                                          "is not marketing"
                                        : "");
         add(k, "time.quiet-hours", sev, fix, country_source(c, "quiet_hours"),
-            "The send time is %02u:%02u in %s%s%s, inside %s's %squiet hours "
-            "(%02u:%02u-%02u:%02u)%s.",
-            first->minute / 60, first->minute % 60, first->zone, hits > 1 ? " and " : "",
-            hits > 1 ? "other zones of the country" : "", c->name,
+            "The send time is %02u:%02u in %s%s, inside %s's %squiet hours "
+            "(%02u:%02u-%02u:%02u)%s%s.",
+            first->minute / 60, first->minute % 60, first->zone,
+            hits > 1 ? " and other candidate zones" : "", c->name,
             win->promotional_only ? "promotional " : "", win->from_minute / 60,
-            win->from_minute % 60, win->to_minute / 60, win->to_minute % 60,
+            win->from_minute % 60, win->to_minute / 60, win->to_minute % 60, note,
             win->promotional_only && k->in->purpose == PF_PURPOSE_UNKNOWN
                 ? "; the message's purpose is not known"
                 : "");

@@ -191,3 +191,11 @@ out:
     }
     return st;
 }
+
+pf_status pf_number_describe(const char *e164, char *buf, size_t cap)
+{
+    if (!e164 || cap == 0)
+        return PF_E_INVALID;
+    buf[0] = '\0';
+    return pfi_phone_describe(e164, strlen(e164), buf, cap) ? PF_OK : PF_E_NOT_FOUND;
+}

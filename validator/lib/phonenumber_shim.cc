@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumbermatch.h>
 #include <phonenumbers/phonenumbermatcher.h>
@@ -21,6 +22,7 @@
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberMatch;
 using i18n::phonenumbers::PhoneNumberMatcher;
+using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
 using i18n::phonenumbers::PhoneNumberUtil;
 
 namespace
@@ -171,6 +173,25 @@ extern "C" bool pfi_phone_example(const char *region, int type, char *buf, size_
         std::string e164;
         u.Format(num, PhoneNumberUtil::E164, &e164);
         copy_out(e164, buf, cap);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+extern "C" bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap)
+{
+    try {
+        /* One geocoder for the process: its data loads lazily under its own
+         * lock, and lookups do not change it. */
+        static const PhoneNumberOfflineGeocoder geocoder;
+        PhoneNumber num;
+        if (util().Parse(std::string(input, len), "ZZ", &num) != PhoneNumberUtil::NO_PARSING_ERROR)
+            return false;
+        std::string d = geocoder.GetDescriptionForNumber(num, icu::Locale("en", "US"));
+        if (d.empty())
+            return false;
+        copy_out(d, buf, cap);
         return true;
     } catch (...) {
         return false;

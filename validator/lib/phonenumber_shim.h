@@ -49,6 +49,10 @@ long pfi_phone_regions(char (*regions)[3], size_t cap);
 /* Returns false when there is no example of that type. */
 bool pfi_phone_example(const char *region, int type, char *buf, size_t cap);
 
+/* libphonenumber's English geographic description of a number ("San
+ * Francisco, CA", "Ontario", "United States"); false when it has none. */
+bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap);
+
 /* Returns the total number of matches, or -1 on failure. */
 long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts, size_t *ends,
                     size_t cap);

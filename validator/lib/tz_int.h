@@ -1,10 +1,11 @@
 /*
- * tz_int.h — local time of a region's time zones (ICU calendars), cached
- * per checker so a batch does not reopen calendars for every row.
+ * tz_int.h — local times in time zones (ICU calendars), cached per checker
+ * so a batch does not reopen calendars for every row.
  */
 #ifndef PREFLIGHT_TZ_INT_H
 #define PREFLIGHT_TZ_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,12 @@ void pfi_tz_cache_destroy(struct pfi_tz_cache *c);
  */
 long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
                         struct pfi_local_time *out, size_t cap);
+
+/* The same for the n zones named in zones (IANA ids); -1 on failure. */
+long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, size_t n, int64_t t,
+                           struct pfi_local_time *out, size_t cap);
+
+/* Is zone one of ICU's canonical location zones of region? */
+bool pfi_tz_zone_in_region(const char *zone, const char *region);
 
 #endif

@@ -135,6 +135,27 @@ const pf_source *pf_country_source_for(const pf_country *c, const char *field);
  */
 size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
 
+/*
+ * Time zones by area (data/timezones.json, documented in data/timezones.md):
+ * for a multi-zone country, the IANA zones of each state or province, so
+ * quiet hours are judged in the zones a number's area code can be in.
+ * Loading replaces any zones loaded before; every zone must be one ICU
+ * lists for that country.
+ */
+pf_status pf_countries_load_zones(pf_countries *table, const char *file, pf_diag *diag);
+pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, size_t len,
+                                         const char *name, pf_diag *diag);
+
+/*
+ * The zones of the area that libphonenumber's description of a number names
+ * ("San Francisco, CA" -> CA, "Ontario" -> ON) in region, or NULL when the
+ * description names no known area (then every zone of the country applies).
+ * *area receives the area's code.
+ */
+const char *const *pf_countries_area_zones(const pf_countries *table, const char *region,
+                                           const char *description, size_t *count,
+                                           const char **area);
+
 /* Names: "yes"/"no"/"unknown", "supported"/..., "long_code_domestic"/... */
 const char *pf_tri_name(pf_tri t);
 const char *pf_sender_status_name(pf_sender_status s);

@@ -91,6 +91,13 @@ int pf_region_calling_code(const char *code);
  */
 pf_status pf_number_example(const char *region, pf_number_type type, char *buf, size_t cap);
 
+/*
+ * libphonenumber's English description of where an E.164 number is ("San
+ * Francisco, CA", "Ontario", "United States"), into buf. PF_E_NOT_FOUND
+ * when it has none.
+ */
+pf_status pf_number_describe(const char *e164, char *buf, size_t cap);
+
 /* A phone number found inside free text: byte offsets into the text. */
 typedef struct pf_number_span {
     size_t start;
