@@ -7,6 +7,7 @@
  * structs whose strings point into it. The tree is kept for the table's
  * lifetime; nothing is mutated after loading, so threads share it freely.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1017,26 +1018,58 @@ pf_status pf_countries_load_zones(pf_countries *t, const char *file, pf_diag *di
     return st;
 }
 
-const char *const *pf_countries_area_zones(const pf_countries *t, const char *region,
-                                           const char *description, size_t *count,
-                                           const char **area)
+/* The area one part of a description names: "City, ST" by code, else by name. */
+static const struct area *find_area(const pf_countries *t, const char *region, const char *part,
+                                    size_t len)
 {
-    /* "San Francisco, CA": the code after the last comma; "Ontario": a name. */
-    const char *comma = description ? strrchr(description, ',') : NULL;
+    const char *comma = NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (part[i] == ',')
+            comma = part + i;
+    }
     const char *code = comma ? comma + 1 : NULL;
     while (code && *code == ' ')
         code++;
-    for (size_t i = 0; t && description && i < t->nareas; i++) {
+    size_t code_len = code ? (size_t)(part + len - code) : 0;
+    for (size_t i = 0; i < t->nareas; i++) {
         const struct area *a = &t->areas[i];
         if (strcmp(a->region, region) != 0)
             continue;
-        if ((code && strcmp(a->code, code) == 0) || strcmp(a->name, description) == 0) {
-            *count = a->nzones;
-            if (area)
-                *area = a->code;
-            return a->zones;
-        }
+        if (code ? strlen(a->code) == code_len && memcmp(a->code, code, code_len) == 0
+                 : strlen(a->name) == len && memcmp(a->name, part, len) == 0)
+            return a;
     }
-    *count = 0;
     return NULL;
+}
+
+size_t pf_countries_area_zones(const pf_countries *t, const char *region, const char *description,
+                               const char **zones, size_t cap, char *area, size_t area_cap)
+{
+    size_t n = 0, alen = 0;
+    if (area && area_cap)
+        area[0] = '\0';
+    if (!t || !description || !*description)
+        return 0;
+    /* "Nova Scotia/Prince Edward Island": every named area must be known,
+     * else the description as a whole is not (and all zones count). */
+    for (const char *p = description; *p;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        const struct area *a = find_area(t, region, p, len);
+        if (!a)
+            return 0;
+        for (size_t z = 0; z < a->nzones; z++) {
+            bool dup = false;
+            for (size_t k = 0; k < n && !dup; k++)
+                dup = strcmp(zones[k], a->zones[z]) == 0;
+            if (!dup && n < cap)
+                zones[n++] = a->zones[z];
+        }
+        if (area && alen + strlen(a->code) + 2 < area_cap) {
+            alen +=
+                (size_t)snprintf(area + alen, area_cap - alen, "%s%s", alen ? "/" : "", a->code);
+        }
+        p = slash ? slash + 1 : p + len;
+    }
+    return n;
 }

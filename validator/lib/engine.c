@@ -467,13 +467,13 @@ static void check_quiet_hours(struct check *k)
      * area code names, where the zone data knows the area; else all of the
      * country's. */
     struct pfi_local_time lt[MAX_ZONES];
-    char where[128] = "", note[160] = "";
+    char where[128] = "", note[200] = "", area[32] = "";
+    const char *areaz[MAX_ZONES];
     size_t nareaz = 0;
-    const char *area = NULL;
-    const char *const *areaz = NULL;
     if (pf_number_describe(k->v->user.e164, where, sizeof where) == PF_OK)
-        areaz = pf_countries_area_zones(k->ck->table, c->code, where, &nareaz, &area);
-    long nz = areaz
+        nareaz = pf_countries_area_zones(k->ck->table, c->code, where, areaz, MAX_ZONES, area,
+                                         sizeof area);
+    long nz = nareaz
                   ? pfi_tz_local_times_in(k->ck->tz, areaz, nareaz, k->in->send_time, lt, MAX_ZONES)
                   : pfi_tz_local_times(k->ck->tz, c->code, k->in->send_time, lt, MAX_ZONES);
     if (nz < 0) {
@@ -483,7 +483,7 @@ static void check_quiet_hours(struct check *k)
     }
     if (nz == 0)
         return;
-    if (areaz)
+    if (nareaz)
         snprintf(note, sizeof note, " (the number is in %s, %s)", where, area);
     else if (nz > 1)
         snprintf(note, sizeof note,

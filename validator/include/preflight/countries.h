@@ -147,14 +147,16 @@ pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, 
                                          const char *name, pf_diag *diag);
 
 /*
- * The zones of the area that libphonenumber's description of a number names
- * ("San Francisco, CA" -> CA, "Ontario" -> ON) in region, or NULL when the
- * description names no known area (then every zone of the country applies).
- * *area receives the area's code.
+ * The zones of the area(s) that libphonenumber's description of a number
+ * names in region: "San Francisco, CA" -> CA; "Ontario" -> ON; "Nova
+ * Scotia/Prince Edward Island" -> both, zones merged. Up to cap zone ids
+ * (owned by the table) go to zones, the area codes to area ("NS/PE").
+ * Returns the number of zones, 0 when the description names no known area
+ * (then every zone of the country applies).
  */
-const char *const *pf_countries_area_zones(const pf_countries *table, const char *region,
-                                           const char *description, size_t *count,
-                                           const char **area);
+size_t pf_countries_area_zones(const pf_countries *table, const char *region,
+                               const char *description, const char **zones, size_t cap, char *area,
+                               size_t area_cap);
 
 /* Names: "yes"/"no"/"unknown", "supported"/..., "long_code_domestic"/... */
 const char *pf_tri_name(pf_tri t);
