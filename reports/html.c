@@ -17,24 +17,21 @@
 #define GREEN "#2e7d32"
 
 /* Text as HTML: escaped, invalid UTF-8 and controls as U+FFFD. */
+static const char *html_escape(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return NULL;
+    }
+}
+
 static void esc(FILE *f, const char *s)
 {
-    size_t n = strlen(s);
-    char *clean = malloc(n * 3 + 1);
-    if (!clean)
-        return;
-    pf_report_clean_utf8(s, n, clean, n * 3 + 1);
-    for (const char *p = clean; *p; p++) {
-        switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*p, f); break;
-        }
-    }
-    free(clean);
+    pf_report_write_escaped(f, s, html_escape);
 }
 
 static bool is_address(const char *s)

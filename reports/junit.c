@@ -13,25 +13,22 @@
 /* Text as XML character data or attribute value: escaped, with every
  * character XML 1.0 forbids (controls other than tab and newline, bad
  * UTF-8) shown as U+FFFD. */
+static const char *xml_escape(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\n': return "&#10;";
+    case '\t': return "&#9;";
+    default: return NULL;
+    }
+}
+
 static void xml(FILE *f, const char *s)
 {
-    size_t n = strlen(s);
-    char *clean = malloc(n * 3 + 1);
-    if (!clean)
-        return;
-    pf_report_clean_utf8(s, n, clean, n * 3 + 1);
-    for (const char *p = clean; *p; p++) {
-        switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\n': fputs("&#10;", f); break;
-        case '\t': fputs("&#9;", f); break;
-        default: fputc(*p, f); break;
-        }
-    }
-    free(clean);
+    pf_report_write_escaped(f, s, xml_escape);
 }
 
 /* Findings of t at or above fail_on. */

@@ -9,24 +9,21 @@
 
 /* Text for a table cell or a line: '|' escaped, line breaks as spaces, and
  * '<' and '>' as entities so nothing reads as HTML. */
+static const char *md_escape(char c)
+{
+    switch (c) {
+    case '|': return "\\|";
+    case '\n':
+    case '\t': return " ";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    default: return NULL;
+    }
+}
+
 static void md(FILE *f, const char *s)
 {
-    size_t n = strlen(s);
-    char *clean = malloc(n * 3 + 1);
-    if (!clean)
-        return;
-    pf_report_clean_utf8(s, n, clean, n * 3 + 1);
-    for (const char *p = clean; *p; p++) {
-        switch (*p) {
-        case '|': fputs("\\|", f); break;
-        case '\n':
-        case '\t': fputc(' ', f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*p, f); break;
-        }
-    }
-    free(clean);
+    pf_report_write_escaped(f, s, md_escape);
 }
 
 static const char *state_mark(pf_audit_state s)

@@ -20,6 +20,13 @@
  */
 void pf_report_clean_utf8(const char *in, size_t len, char *out, size_t cap);
 
+/*
+ * Write s to f for a markup format: invalid UTF-8 and control characters
+ * cleaned as pf_report_clean_utf8 does, then every byte passed through
+ * escape, which returns its replacement or NULL to write the byte itself.
+ */
+void pf_report_write_escaped(FILE *f, const char *s, const char *(*escape)(char c));
+
 /* One number's result as a JSON object (SPEC §3 user_number fields).
  * error is NULL for a parsed number, else why it could not be parsed. */
 cJSON *pf_report_json_number(const pf_number *n, const char *error);
@@ -53,8 +60,8 @@ cJSON *pf_report_json_message(const pf_segments *seg);
 cJSON *pf_report_json_segments(const char *msg, size_t len, const pf_segments *seg);
 
 /* Findings for a person: severity, id, message, the matched text, fix, source. */
-void pf_report_text_findings(FILE *f, const char *msg, size_t len,
-                             const pf_finding_list *findings, bool color);
+void pf_report_text_findings(FILE *f, const char *msg, size_t len, const pf_finding_list *findings,
+                             bool color);
 
 /* Encoding, counts, the split and the culprits, for a person. */
 void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segments *seg,
@@ -64,8 +71,7 @@ void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segm
 cJSON *pf_report_json_verdict(const pf_verdict *v);
 
 /* A verdict for a person: the verdict first, then each finding. */
-void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len,
-                            bool color);
+void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_t len, bool color);
 
 /* ---- lint (preflight lint): text, JSON, SARIF 2.1.0, JUnit XML ---- */
 

@@ -69,3 +69,20 @@ bool pf_report_json_print(FILE *f, const cJSON *doc)
     free(s);
     return true;
 }
+
+void pf_report_write_escaped(FILE *f, const char *s, const char *(*escape)(char c))
+{
+    size_t n = strlen(s);
+    char *clean = malloc(n * 3 + 1);
+    if (!clean)
+        return;
+    pf_report_clean_utf8(s, n, clean, n * 3 + 1);
+    for (const char *p = clean; *p; p++) {
+        const char *r = escape(*p);
+        if (r)
+            fputs(r, f);
+        else
+            fputc(*p, f);
+    }
+    free(clean);
+}

@@ -47,21 +47,6 @@ pf_audit_options pf_audit_options_default(void)
     return o;
 }
 
-static pf_status grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return PF_OK;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *na = realloc(*arr, ncap * size);
-    if (!na)
-        return PF_E_NOMEM;
-    *arr = na;
-    *cap = ncap;
-    return PF_OK;
-}
-
 /* A printf-formatted string the audit owns ("" after a failure, which
  * st remembers). */
 static const char *fmt(struct audit *a, const char *f, ...) PF_PRINTF(2, 3);
@@ -73,7 +58,7 @@ static const char *fmt(struct audit *a, const char *f, ...)
     int n = vsnprintf(NULL, 0, f, ap);
     va_end(ap);
     char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (!s || grow((void **)&a->strings, &a->capstrings, a->nstrings + 1, sizeof *a->strings)) {
+    if (!s || pfi_grow((void **)&a->strings, &a->capstrings, a->nstrings + 1, sizeof *a->strings)) {
         free(s);
         a->st = PF_E_NOMEM;
         return "";
@@ -182,7 +167,7 @@ static pf_status facts(struct audit *a, const pf_country *c)
 
 #define FACT(lbl, fld, val, kn)                                                                    \
     do {                                                                                           \
-        if (grow((void **)&p->facts, &cap, p->fact_count + 1, sizeof *p->facts) != PF_OK)          \
+        if (pfi_grow((void **)&p->facts, &cap, p->fact_count + 1, sizeof *p->facts) != PF_OK)      \
             return PF_E_NOMEM;                                                                     \
         p->facts[p->fact_count++] =                                                                \
             (pf_audit_fact){(lbl), (fld), (val), (kn), source_of(c, (fld))};                       \
@@ -309,7 +294,7 @@ static void item(struct audit *a, size_t *cap, const char *id, const char *title
                  pf_audit_state state, pf_severity weight, const char *detail, const char *source)
 {
     pf_audit *p = &a->pub;
-    if (grow((void **)&p->items, cap, p->item_count + 1, sizeof *p->items) != PF_OK) {
+    if (pfi_grow((void **)&p->items, cap, p->item_count + 1, sizeof *p->items) != PF_OK) {
         a->st = PF_E_NOMEM;
         return;
     }
@@ -744,7 +729,7 @@ static void count(struct audit *a, size_t *cap, const pf_finding *f, const pf_ru
             return;
         }
     }
-    if (grow((void **)&p->categories, cap, p->category_count + 1, sizeof *p->categories)) {
+    if (pfi_grow((void **)&p->categories, cap, p->category_count + 1, sizeof *p->categories)) {
         a->st = PF_E_NOMEM;
         return;
     }

@@ -38,6 +38,12 @@ void pfi_diag_file(pf_diag *diag, const char *file);
 /* Set diag->path (printf style); diag may be NULL. */
 void pfi_diag_path(pf_diag *diag, const char *fmt, ...) PF_PRINTF(2, 3);
 
+/*
+ * Make room for need elements of size bytes in *arr (capacity *cap, grown
+ * by doubling). PF_E_NOMEM leaves the array as it was.
+ */
+pf_status pfi_grow(void **arr, size_t *cap, size_t need, size_t size);
+
 /* Copy len bytes of src into dst[cap], cut to fit, always NUL-terminated. */
 void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len);
 

@@ -71,26 +71,11 @@ pf_lint_options pf_lint_options_default(void)
     return o;
 }
 
-static pf_status grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return PF_OK;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *na = realloc(*arr, ncap * size);
-    if (!na)
-        return PF_E_NOMEM;
-    *arr = na;
-    *cap = ncap;
-    return PF_OK;
-}
-
 /* A copy of s the result owns; NULL when out of memory. */
 static const char *keep(struct lint_result *r, const char *s)
 {
     char *c = strdup(s);
-    if (!c || grow((void **)&r->strings, &r->capstrings, r->nstrings + 1, sizeof *r->strings)) {
+    if (!c || pfi_grow((void **)&r->strings, &r->capstrings, r->nstrings + 1, sizeof *r->strings)) {
         free(c);
         return NULL;
     }
@@ -115,7 +100,7 @@ static void join(char *buf, size_t cap, const char *const *cc, size_t n, uint64_
 static pf_status pend(struct pending_list *p, const pf_finding *f, uint64_t mask, size_t s,
                       size_t e)
 {
-    if (grow((void **)&p->items, &p->cap, p->count + 1, sizeof *p->items) != PF_OK)
+    if (pfi_grow((void **)&p->items, &p->cap, p->count + 1, sizeof *p->items) != PF_OK)
         return PF_E_NOMEM;
     p->items[p->count++] = (struct pending){f, mask, s, e};
     return PF_OK;
@@ -263,7 +248,7 @@ static pf_status template_findings(struct lint_ctx *cx, const struct pfi_tdef *d
     }
     /* Spans so far are in the text; the next ones are declarations. */
     if (st == PF_OK)
-        st = grow((void **)&src->items, &src->cap, base->count, sizeof *src->items);
+        st = pfi_grow((void **)&src->items, &src->cap, base->count, sizeof *src->items);
     for (size_t i = src->count; i < base->count && st == PF_OK; i++) {
         src->items[i] = (struct pending){NULL, 0, pfi_tdef_offset(d, base->items[i].span_start),
                                          pfi_tdef_offset(d, base->items[i].span_end)};

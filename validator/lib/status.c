@@ -130,3 +130,18 @@ const char *pf_version(void)
 {
     return PF_VERSION_STRING;
 }
+
+pf_status pfi_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return PF_OK;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *na = realloc(*arr, ncap * size);
+    if (!na)
+        return PF_E_NOMEM;
+    *arr = na;
+    *cap = ncap;
+    return PF_OK;
+}

@@ -39,21 +39,6 @@ const char *pf_charset_name(pf_charset c)
     return c == PF_CHARSET_UNICODE ? "unicode" : "gsm";
 }
 
-static pf_status grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return PF_OK;
-    size_t ncap = *cap ? *cap : 8;
-    while (ncap < need)
-        ncap *= 2;
-    void *na = realloc(*arr, ncap * size);
-    if (!na)
-        return PF_E_NOMEM;
-    *arr = na;
-    *cap = ncap;
-    return PF_OK;
-}
-
 pf_status pf_template_set_create(pf_template_set **out)
 {
     *out = calloc(1, sizeof **out);
@@ -135,7 +120,7 @@ static pf_status index_lines(struct pfi_tfile *f)
     size_t n = 1, cap = 0;
     for (size_t i = 0; i < f->len; i++)
         n += f->text[i] == '\n';
-    if (grow((void **)&f->line_starts, &cap, n, sizeof *f->line_starts) != PF_OK)
+    if (pfi_grow((void **)&f->line_starts, &cap, n, sizeof *f->line_starts) != PF_OK)
         return PF_E_NOMEM;
     f->line_starts[0] = 0;
     f->nlines = 1;
@@ -554,7 +539,7 @@ static pf_status load_json(pf_template_set *set, size_t fi, pf_diag *diag)
     if (st == PF_OK)
         st = check_unique(&j, defs, n);
     if (st == PF_OK)
-        st = grow((void **)&set->defs, &set->capdefs, set->ndefs + n, sizeof *set->defs);
+        st = pfi_grow((void **)&set->defs, &set->capdefs, set->ndefs + n, sizeof *set->defs);
     if (st == PF_OK) {
         for (size_t i = 0; i < n; i++)
             set->defs[set->ndefs++] = defs[i];
@@ -618,7 +603,7 @@ static pf_status load_txt(pf_template_set *set, size_t fi, pf_diag *diag)
     size_t blen = strlen(base);
     struct pfi_tdef *d = calloc(1, sizeof *d);
     if (!d || !(d->text = malloc(len + 1 + blen + 1)) ||
-        grow((void **)&set->defs, &set->capdefs, set->ndefs + 1, sizeof *set->defs) != PF_OK) {
+        pfi_grow((void **)&set->defs, &set->capdefs, set->ndefs + 1, sizeof *set->defs) != PF_OK) {
         tdef_free(d);
         return PF_E_NOMEM;
     }
@@ -657,7 +642,7 @@ static pf_status add_owned(pf_template_set *set, char *buf, size_t len, const ch
                      "file)");
         return PF_E_INVALID;
     }
-    st = grow((void **)&set->files, &set->capfiles, set->nfiles + 1, sizeof *set->files);
+    st = pfi_grow((void **)&set->files, &set->capfiles, set->nfiles + 1, sizeof *set->files);
     if (st != PF_OK) {
         free(buf);
         return st;
@@ -708,8 +693,8 @@ static pf_status add_file(pf_template_set *set, const char *path, pf_diag *diag)
 static pf_status add_ignored(pf_template_set *set, const char *path)
 {
     char *p = strdup(path);
-    if (!p || grow((void **)&set->ignored, &set->capignored, set->nignored + 1,
-                   sizeof *set->ignored) != PF_OK) {
+    if (!p || pfi_grow((void **)&set->ignored, &set->capignored, set->nignored + 1,
+                       sizeof *set->ignored) != PF_OK) {
         free(p);
         return PF_E_NOMEM;
     }
@@ -739,7 +724,7 @@ static pf_status walk(pf_template_set *set, const char *dir, int depth, pf_diag 
         if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
             continue;
         char *name = strdup(ent->d_name);
-        st = name ? grow((void **)&names, &cap, n + 1, sizeof *names) : PF_E_NOMEM;
+        st = name ? pfi_grow((void **)&names, &cap, n + 1, sizeof *names) : PF_E_NOMEM;
         if (st == PF_OK)
             names[n++] = name;
         else
