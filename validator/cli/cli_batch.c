@@ -93,7 +93,8 @@ struct chunk {
     enum chunk_state state;
 };
 
-/* Distinct recipients, 8 bytes a slot at most half full: 16 MB per million. */
+/* Distinct recipients: 8-byte slots, at most half full, grown by doubling,
+ * so 16 to 32 MB per million. */
 struct keyset {
     uint64_t *slots;
     size_t cap, count;
