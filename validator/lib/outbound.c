@@ -349,8 +349,17 @@ static void clean_line(char *s)
             s[i] = ' ';
         }
         if (o + n > DETAIL_MAX - 4) {
-            memcpy(s + o, "...", 3);
-            o += 3;
+            /* The "..." must fit in the string itself: step back over whole
+             * characters until it does (found by fuzzing). */
+            while (o + 3 > len && o > 0) {
+                o--;
+                while (o > 0 && ((unsigned char)s[o] & 0xC0) == 0x80)
+                    o--;
+            }
+            if (o + 3 <= len) {
+                memcpy(s + o, "...", 3);
+                o += 3;
+            }
             break;
         }
         memmove(s + o, s + i, n);
