@@ -233,7 +233,13 @@ PF_STATIC int64_t outbound_retry_after_ms(const char *value, int64_t now_ms)
     time_t t = curl_getdate(buf, NULL);
     if (t == (time_t)-1)
         return -1;
-    int64_t ms = (int64_t)t * 1000 - now_ms;
+    /* In seconds first: a date far in the future (curl reads odd years)
+     * would overflow in milliseconds (found by fuzzing). A year is far
+     * beyond any wait budget, as above. */
+    int64_t secs = (int64_t)t - now_ms / 1000;
+    if (secs > 366 * 86400)
+        return (int64_t)366 * 86400 * 1000;
+    int64_t ms = secs * 1000 - now_ms % 1000;
     return ms < 0 ? 0 : ms;
 }
 
