@@ -56,4 +56,34 @@ static inline void pf_check_int_at(const char *file, int line, const char *row, 
 
 #define PF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+#include "preflight/findings.h"
+
+/* The distinct finding ids of a list, sorted and joined by ',' into out:
+ * what the table-driven tests compare against their expected sets. */
+static inline void pf_test_finding_ids(const pf_finding_list *l, char *out, size_t cap)
+{
+    const char *ids[64];
+    size_t n = 0;
+    for (size_t i = 0; i < l->count && n < 64; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup |= strcmp(ids[k], l->items[i].id) == 0;
+        if (!dup)
+            ids[n++] = l->items[i].id;
+    }
+    for (size_t i = 1; i < n; i++) {
+        for (size_t k = i; k > 0 && strcmp(ids[k - 1], ids[k]) > 0; k--) {
+            const char *t = ids[k];
+            ids[k] = ids[k - 1];
+            ids[k - 1] = t;
+        }
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strncat(out, ",", cap - strlen(out) - 1);
+        strncat(out, ids[i], cap - strlen(out) - 1);
+    }
+}
+
 #endif

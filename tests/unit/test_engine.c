@@ -265,33 +265,6 @@ static const char *recipient(const char *spec, char *buf, size_t cap)
     return buf;
 }
 
-/* Sorted, de-duplicated, comma-joined finding ids. */
-static void ids_of(const pf_verdict *v, char *out, size_t cap)
-{
-    const char *ids[64];
-    size_t n = 0;
-    for (size_t i = 0; i < v->findings.count && n < 64; i++) {
-        bool dup = false;
-        for (size_t k = 0; k < n; k++)
-            dup |= strcmp(ids[k], v->findings.items[i].id) == 0;
-        if (!dup)
-            ids[n++] = v->findings.items[i].id;
-    }
-    for (size_t i = 1; i < n; i++) {
-        for (size_t k = i; k > 0 && strcmp(ids[k - 1], ids[k]) > 0; k--) {
-            const char *t = ids[k];
-            ids[k] = ids[k - 1];
-            ids[k - 1] = t;
-        }
-    }
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strncat(out, ",", cap - strlen(out) - 1);
-        strncat(out, ids[i], cap - strlen(out) - 1);
-    }
-}
-
 static void test_scenarios(void **state)
 {
     (void)state;
@@ -318,7 +291,7 @@ static void test_scenarios(void **state)
         pf_diag d;
         pf_status st = pf_checker_check(ck, &in, &v, &d);
         char got[512];
-        ids_of(&v, got, sizeof got);
+        pf_test_finding_ids(&v.findings, got, sizeof got);
         bool ok = st == PF_OK && strcmp(pf_verdict_name(v.verdict), r->verdict) == 0 &&
                   strcmp(got, r->ids) == 0 &&
                   (!r->agent_want || (v.has_agent && strcmp(v.agent_e164, r->agent_want) == 0));

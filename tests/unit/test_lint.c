@@ -253,32 +253,6 @@ static pf_lint_result *lint_text(const char *file, const char *text, const char 
     return res;
 }
 
-static void ids_of(const pf_finding_list *l, char *out, size_t cap)
-{
-    const char *ids[64];
-    size_t n = 0;
-    for (size_t i = 0; i < l->count && n < 64; i++) {
-        bool dup = false;
-        for (size_t k = 0; k < n; k++)
-            dup |= strcmp(ids[k], l->items[i].id) == 0;
-        if (!dup)
-            ids[n++] = l->items[i].id;
-    }
-    for (size_t i = 1; i < n; i++) {
-        for (size_t k = i; k > 0 && strcmp(ids[k - 1], ids[k]) > 0; k--) {
-            const char *t = ids[k];
-            ids[k] = ids[k - 1];
-            ids[k - 1] = t;
-        }
-    }
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strncat(out, ",", cap - strlen(out) - 1);
-        strncat(out, ids[i], cap - strlen(out) - 1);
-    }
-}
-
 static void test_lint_rows(void **state)
 {
     (void)state;
@@ -289,7 +263,7 @@ static void test_lint_rows(void **state)
         char ids[512];
         pf_check_int(r->name, res->count, 1);
         const pf_lint_template *t = &res->templates[0];
-        ids_of(&t->findings, ids, sizeof ids);
+        pf_test_finding_ids(&t->findings, ids, sizeof ids);
         pf_check_str(r->name, ids, r->ids);
         pf_check_str(r->name, pf_verdict_name(t->verdict), r->verdict);
         pf_check_int(r->name, t->best.segments, r->best);

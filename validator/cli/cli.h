@@ -144,6 +144,14 @@ bool cli_load_countries(const struct cli_common *c, pf_countries **out);
 bool cli_load_rules(const struct cli_common *c, pf_ruleset **out);
 
 /*
+ * Load the project config (file may be NULL: *out stays NULL) and check
+ * that every id in its disabled_rules names a loaded rule. Reports
+ * errors; false on failure.
+ */
+bool cli_load_config(const struct cli_common *c, const char *file, const pf_ruleset *rules,
+                     pf_config **out);
+
+/*
  * The message from --message TEXT or --message-file FILE (exactly one):
  * into *buf (heap, the caller frees) and *len. Checks the size limit and
  * UTF-8. Returns 0, or the exit code after reporting the error.

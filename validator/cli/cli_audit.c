@@ -78,10 +78,8 @@ int cli_audit(int argc, char **argv)
     }
     if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table))
         goto out;
-    if (config_file && pf_config_load(config_file, &config, &d) != PF_OK) {
-        cli_error_diag("audit", &d);
+    if (!cli_load_config(&c, config_file, rules, &config))
         goto out;
-    }
     if (npaths && pf_template_set_create(&set) != PF_OK) {
         cli_error("audit", "out of memory");
         goto out;

@@ -720,8 +720,8 @@ static int on_record(void *ctx, const pf_csv_record *rec)
     if (rec->error)
         snprintf(r->error, sizeof r->error, "row %zu: %s", r->number, rec->error);
     else if (r->nfields != b->nheader)
-        snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu",
-                 r->number, r->nfields, b->nheader);
+        snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu", r->number,
+                 r->nfields, b->nheader);
     for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
         size_t bad;
         if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
@@ -879,10 +879,8 @@ static int load_all(struct batch *b)
     }
     if (!cli_load_rules(&b->c, &b->rules) || !cli_load_countries(&b->c, &b->table))
         return CLI_EXIT_USAGE;
-    if (b->config_file && pf_config_load(b->config_file, &b->config, &d) != PF_OK) {
-        cli_error_diag("batch", &d);
+    if (!cli_load_config(&b->c, b->config_file, b->rules, &b->config))
         return CLI_EXIT_USAGE;
-    }
     if (b->template_file) {
         size_t len;
         if (pf_read_file(b->template_file, PF_MESSAGE_MAX, &b->tmpl_text, &len, &d) != PF_OK) {

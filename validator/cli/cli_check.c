@@ -89,22 +89,8 @@ int cli_check_prepare(struct cli_check *k)
     }
     if (!cli_load_rules(&k->c, &k->rules) || !cli_load_countries(&k->c, &k->table))
         return CLI_EXIT_USAGE;
-    if (k->config_file) {
-        pf_diag d;
-        if (pf_config_load(k->config_file, &k->config, &d) != PF_OK) {
-            cli_error_diag(k->c.command, &d);
-            return CLI_EXIT_USAGE;
-        }
-        size_t n = 0;
-        const char *const *dis = pf_config_disabled_rules(k->config, &n);
-        for (size_t i = 0; i < n; i++) {
-            if (!pf_rules_find(k->rules, dis[i])) {
-                cli_error(k->c.command, "%s: disabled_rules: no rule has the id '%s'",
-                          k->config_file, dis[i]);
-                return CLI_EXIT_USAGE;
-            }
-        }
-    }
+    if (!cli_load_config(&k->c, k->config_file, k->rules, &k->config))
+        return CLI_EXIT_USAGE;
     for (int i = 0; i < k->ndisabled; i++) {
         if (!pf_rules_find(k->rules, k->disabled[i])) {
             cli_error(k->c.command, "--disable: no rule has the id '%s' (see 'preflight rules')",

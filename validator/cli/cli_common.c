@@ -349,3 +349,27 @@ int cli_exit_for(const struct cli_common *c, int max_severity)
     int threshold = c->fail_on == CLI_FAIL_WARN ? PF_SEV_WARN : PF_SEV_BLOCK;
     return max_severity >= threshold ? CLI_EXIT_FINDING : CLI_EXIT_OK;
 }
+
+bool cli_load_config(const struct cli_common *c, const char *file, const pf_ruleset *rules,
+                     pf_config **out)
+{
+    pf_diag d;
+    *out = NULL;
+    if (!file)
+        return true;
+    if (pf_config_load(file, out, &d) != PF_OK) {
+        cli_error_diag(c->command, &d);
+        return false;
+    }
+    size_t n = 0;
+    const char *const *dis = pf_config_disabled_rules(*out, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (!pf_rules_find(rules, dis[i])) {
+            cli_error(c->command, "%s: disabled_rules: no rule has the id '%s'", file, dis[i]);
+            pf_config_destroy(*out);
+            *out = NULL;
+            return false;
+        }
+    }
+    return true;
+}

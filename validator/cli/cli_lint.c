@@ -108,10 +108,8 @@ int cli_lint(int argc, char **argv)
     }
     if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table))
         goto out;
-    if (config_file && pf_config_load(config_file, &config, &d) != PF_OK) {
-        cli_error_diag("lint", &d);
+    if (!cli_load_config(&c, config_file, rules, &config))
         goto out;
-    }
     for (size_t i = 0; i < ndisabled; i++) {
         if (!pf_rules_find(rules, disabled[i])) {
             cli_error("lint", "--disable: no rule has the id '%s' (see 'preflight rules')",
