@@ -216,6 +216,8 @@ int cli_check_option(struct cli_check *k, int id, const char *val);
 int cli_check_prepare(struct cli_check *k);
 bool cli_check_print(struct cli_check *k, FILE *out);
 void cli_check_free(struct cli_check *k);
+/* Add config.none (info) to a verdict checked without a project config. */
+bool cli_note_no_config(const pf_config *config, pf_verdict *v);
 
 int cli_number(int argc, char **argv);
 int cli_check(int argc, char **argv);
@@ -227,5 +229,6 @@ int cli_countries(int argc, char **argv);
 int cli_segments(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_rules(int argc, char **argv);
+int cli_mcp(int argc, char **argv);
 
 #endif

@@ -116,14 +116,22 @@ int cli_check_prepare(struct cli_check *k)
         cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "", d.message);
         return CLI_EXIT_USAGE;
     }
-    if (!k->config) {
-        /* Said, not hidden: without a config the sender was not checked. */
-        pf_finding_list_addf(&k->verdict.findings, "config.none", PF_SEV_INFO,
-                             "Pass --config preflight.json to check the sender.", "heuristic",
-                             "No project config was given: sender provisioning, environment "
-                             "and A2P registration were not checked.");
+    if (!cli_note_no_config(k->config, &k->verdict)) {
+        cli_error(k->c.command, "out of memory");
+        return CLI_EXIT_USAGE;
     }
     return 0;
+}
+
+bool cli_note_no_config(const pf_config *config, pf_verdict *v)
+{
+    if (config)
+        return true;
+    /* Said, not hidden: without a config the sender was not checked. */
+    return pf_finding_list_addf(&v->findings, "config.none", PF_SEV_INFO,
+                                "Pass --config preflight.json to check the sender.", "heuristic",
+                                "No project config was given: sender provisioning, environment "
+                                "and A2P registration were not checked.") == PF_OK;
 }
 
 void cli_check_init(struct cli_check *k, const char *command)
