@@ -147,8 +147,7 @@ cJSON *pf_report_json_country(const pf_country *c)
 
 const char *pf_report_verdict_name(const pf_finding_list *findings)
 {
-    int max = pf_finding_list_max(findings);
-    return max == PF_SEV_BLOCK ? "block" : max == PF_SEV_WARN ? "warn" : "pass";
+    return pf_verdict_name(pf_verdict_from_findings(findings));
 }
 
 cJSON *pf_report_json_finding(const pf_finding *f)
@@ -272,49 +271,10 @@ cJSON *pf_report_json_segments(const char *msg, size_t len, const pf_segments *s
 
 cJSON *pf_report_json_verdict(const pf_verdict *v)
 {
-    char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
+    char *text;
+    if (pf_verdict_to_json(v, 0, &text, NULL) != PF_OK)
         return NULL;
-    cJSON_AddStringToObject(o, "verdict", pf_verdict_name(v->verdict));
-    cJSON *u = cJSON_AddObjectToObject(o, "user_number");
-    if (u) {
-        pf_report_clean_utf8(v->user.input, strlen(v->user.input), clean, sizeof clean);
-        cJSON_AddStringToObject(u, "input", clean);
-        if (v->user_parsed)
-            cJSON_AddStringToObject(u, "e164", v->user.e164);
-        else
-            cJSON_AddNullToObject(u, "e164");
-        cJSON_AddBoolToObject(u, "valid", v->user_parsed && v->user.valid);
-        if (v->user_parsed && v->user.region[0])
-            cJSON_AddStringToObject(u, "region", v->user.region);
-        else
-            cJSON_AddNullToObject(u, "region");
-        cJSON_AddStringToObject(u, "type", pf_number_type_name(v->user.type));
-    }
-    if (v->has_agent) {
-        cJSON *a = cJSON_AddObjectToObject(o, "agent_number");
-        if (a) {
-            pf_report_clean_utf8(v->agent_e164, strlen(v->agent_e164), clean, sizeof clean);
-            cJSON_AddStringToObject(a, "e164", clean);
-            cJSON_AddStringToObject(a, "selected", v->agent_auto ? "auto" : "explicit");
-            cJSON_AddStringToObject(a, "kind", v->agent_kind);
-            if (v->agent_region[0])
-                cJSON_AddStringToObject(a, "region", v->agent_region);
-            else
-                cJSON_AddNullToObject(a, "region");
-        }
-    } else {
-        cJSON_AddNullToObject(o, "agent_number");
-    }
-    cJSON *m = cJSON_AddObjectToObject(o, "message");
-    if (m && v->has_message) {
-        cJSON_AddStringToObject(m, "encoding", pf_encoding_name(v->encoding));
-        cJSON_AddNumberToObject(m, "characters", (double)v->characters);
-        cJSON_AddNumberToObject(m, "segments", (double)v->segments);
-    }
-    cJSON *arr = cJSON_AddArrayToObject(o, "findings");
-    for (size_t i = 0; arr && i < v->findings.count; i++)
-        cJSON_AddItemToArray(arr, pf_report_json_finding(&v->findings.items[i]));
-    return o;
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    return doc;
 }

@@ -12,22 +12,22 @@ static struct mcp_server server;
 
 static void load(void)
 {
-    const char *dirs[] = {PF_SOURCE_DIR "/rules"};
-    const char *files[] = {PF_SOURCE_DIR "/data/countries.json"};
-    pf_ruleset *rules = NULL;
-    pf_countries *table = NULL;
+    pf_session_options *o = NULL;
+    pf_session *session = NULL;
     pf_diag d;
-    if (pf_rules_load(dirs, 1, &rules, &d) != PF_OK ||
-        pf_countries_load(files, 1, &table, &d) != PF_OK)
+    if (pf_session_options_create(&o) != PF_OK ||
+        pf_session_options_add_rules_dir(o, PF_SOURCE_DIR "/rules") != PF_OK ||
+        pf_session_options_add_data_dir(o, PF_SOURCE_DIR "/data") != PF_OK ||
+        pf_session_open(o, &session, &d) != PF_OK)
         abort();
-    mcp_server_init(&server);
-    server.rules = rules;
-    server.table = table;
+    pf_session_options_destroy(o);
+    mcp_server_init(&server, session);
+    pf_session_unref(session); /* the server holds its own reference */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!server.rules)
+    if (!server.session)
         load();
     bool oom;
     char *resp = mcp_handle(&server, (const char *)data, size, &oom);

@@ -19,9 +19,12 @@ out=$4
 tools=$src/tests/tools
 mkdir -p "$out"
 
+# A missing tool skips the case, with scripts/tools' reason when it left one.
 need() {
   if ! command -v "$1" >/dev/null 2>&1 && [ ! -e "$1" ]; then
-    echo "skipped: $1 is not installed (scripts/deps, scripts/tools)"; exit 77
+    echo "skipped: $1 is not installed: $(cat "$tools/node_modules/.unavailable" 2>/dev/null ||
+      echo "run scripts/tools")"
+    exit 77
   fi
 }
 

@@ -12,6 +12,7 @@
 
 #include "../test_util.h"
 #include "preflight/preflight.h"
+#include "verdict_int.h"
 
 #define INPUTS PF_SOURCE_DIR "/tests/golden/inputs/"
 
@@ -126,7 +127,7 @@ static void test_agrees_with_check(void **state)
     (void)state;
     static const char *const countries[] = {"US", "CA", "GB", "DE", "AE"};
     pf_checker *ck = NULL;
-    assert_int_equal(pf_checker_create(table, rules, config, &ck), PF_OK);
+    assert_int_equal(pfi_checker_create(table, rules, config, &ck), PF_OK);
     for (size_t i = 0; i < PF_ARRAY_LEN(countries); i++) {
         pf_audit_options o = pf_audit_options_default();
         pf_audit *a = NULL;

@@ -279,13 +279,19 @@ static void test_zones(void **state)
          "regions.US.areas.CA.zone", "unknown key 'zone'"},
     };
     for (size_t i = 0; i < PF_ARRAY_LEN(bad); i++) {
-        pf_status st =
-            pf_countries_load_zones_buffer(t, bad[i].text, strlen(bad[i].text), "tz.json", &d);
+        pf_countries *fresh = load_shipped();
+        pf_status st = pf_countries_load_zones_buffer(fresh, bad[i].text, strlen(bad[i].text),
+                                                      "tz.json", &d);
         pf_check_int(bad[i].name, st, PF_E_SCHEMA);
+        pf_check_int(bad[i].name, d.status, st);
         pf_check_str(bad[i].name, d.path, bad[i].path);
         pf_check(bad[i].name, strstr(d.message, bad[i].message) != NULL);
+        pf_countries_destroy(fresh);
     }
-    /* A failed load keeps what was loaded before. */
+    /* A table with zones is never changed again (checkers may be reading
+     * it): a second load, good or bad, is refused and the zones stay. */
+    pf_check_int("second load", pf_countries_load_zones(t, zfile, &d), PF_E_INVALID);
+    pf_check_int("second load diag", d.status, PF_E_INVALID);
     const char *z[4];
     pf_check("kept", pf_countries_area_zones(t, "US", "Hawaii", z, 4, NULL, 0) == 1);
     pf_countries_destroy(t);

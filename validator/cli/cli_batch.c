@@ -117,13 +117,11 @@ struct batch {
     struct worker workers[MAX_JOBS];
     int nworkers;
     int rc; /* exit code of a failure already reported, or 0 */
-    const char *input, *template_file, *summary_file, *config_file, *at;
+    const char *input, *template_file, *summary_file, *at;
     const char *colmap[NCOLS];
     int jobs;
     pf_check_input base; /* settings shared by every row */
-    pf_ruleset *rules;
-    pf_countries *table;
-    pf_config *config;
+    pf_session *session;
     pf_template tmpl;
     char *tmpl_text;
     bool has_template;
@@ -440,7 +438,8 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct batch *b = w->b;
     pf_checker *ck = NULL;
-    if (pf_checker_create(b->table, b->rules, b->config, &ck) != PF_OK) {
+    pf_diag d;
+    if (pf_checker_create(b->session, &ck, &d) != PF_OK) {
         pthread_mutex_lock(&b->mu);
         b->failed = true;
         pthread_cond_broadcast(&b->cv);
@@ -794,7 +793,10 @@ static int parse_args(struct batch *b, int argc, char **argv)
         case OPT_INPUT: b->input = val; continue;
         case OPT_TEMPLATE: b->template_file = val; continue;
         case OPT_SUMMARY: b->summary_file = val; continue;
-        case OPT_BCONFIG: b->config_file = val; continue;
+        case OPT_BCONFIG:
+            if (cli_session_option(&b->c, CLI_SO_CONFIG, val) < 0)
+                return CLI_EXIT_USAGE;
+            continue;
         case OPT_BREGION: b->base.region = val; continue;
         case OPT_BAT: b->at = val; continue;
         case OPT_JOBS: {
@@ -877,9 +879,7 @@ static int load_all(struct batch *b)
         cli_error("batch", "--region: unknown region code '%s'", b->base.region);
         return CLI_EXIT_USAGE;
     }
-    if (!cli_load_rules(&b->c, &b->rules) || !cli_load_countries(&b->c, &b->table))
-        return CLI_EXIT_USAGE;
-    if (!cli_load_config(&b->c, b->config_file, b->rules, &b->config))
+    if (!cli_open_session(&b->c, &b->session))
         return CLI_EXIT_USAGE;
     if (b->template_file) {
         size_t len;
@@ -1120,9 +1120,8 @@ out:
     free(b->seen.slots);
     pf_template_free(&b->tmpl);
     free(b->tmpl_text);
-    pf_config_destroy(b->config);
-    pf_countries_destroy(b->table);
-    pf_rules_destroy(b->rules);
+    pf_session_unref(b->session);
+    cli_common_free(&b->c);
     free(b);
     return rc;
 }

@@ -23,7 +23,8 @@ int cli_countries(int argc, char **argv)
     const char *val;
     const char **codes = calloc((size_t)argc, sizeof *codes);
     int id, ncodes = 0, rc = CLI_EXIT_USAGE;
-    pf_countries *table = NULL;
+    pf_session *session = NULL;
+    const pf_countries *table = NULL;
     cJSON *doc = NULL;
     FILE *out = NULL;
 
@@ -44,8 +45,9 @@ int cli_countries(int argc, char **argv)
         if (h != 1)
             goto out;
     }
-    if (!cli_check_format(&c, formats) || !cli_load_countries(&c, &table))
+    if (!cli_check_format(&c, formats) || !cli_open_session(&c, &session))
         goto out;
+    table = pf_session_countries(session);
     for (int i = 0; i < ncodes; i++) {
         if (!pf_countries_get(table, codes[i])) {
             cli_error("countries",
@@ -93,7 +95,8 @@ close:
         rc = CLI_EXIT_USAGE;
 out:
     cJSON_Delete(doc);
-    pf_countries_destroy(table);
+    pf_session_unref(session);
+    cli_common_free(&c);
     free(codes);
     return rc;
 }

@@ -65,15 +65,13 @@ int cli_mcp(int argc, char **argv)
     struct cli_common c;
     struct cli_parser p;
     struct mcp_server s;
-    const char *val, *config_file = NULL;
+    const char *val;
     int id, rc = CLI_EXIT_USAGE;
-    pf_ruleset *rules = NULL;
-    pf_countries *table = NULL;
-    pf_config *config = NULL;
+    pf_session *session = NULL;
     char *line = NULL;
     size_t cap = 0, len;
 
-    mcp_server_init(&s);
+    memset(&s, 0, sizeof s);
     cli_common_init(&c, "mcp");
     cli_parser_init(&p, "mcp", argc, argv, opts);
     while ((id = cli_next(&p, &val)) != CLI_END) {
@@ -84,7 +82,8 @@ int cli_mcp(int argc, char **argv)
             goto out;
         }
         if (id == OPT_CONFIG) {
-            config_file = val;
+            if (cli_session_option(&c, CLI_SO_CONFIG, val) < 0)
+                goto out;
             continue;
         }
         int h = cli_common_option(&c, id, val, opts, usage);
@@ -93,12 +92,9 @@ int cli_mcp(int argc, char **argv)
         if (h != 1)
             goto out;
     }
-    if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table) ||
-        !cli_load_config(&c, config_file, rules, &config))
+    if (!cli_open_session(&c, &session))
         goto out;
-    s.rules = rules;
-    s.table = table;
-    s.config = config;
+    mcp_server_init(&s, session);
     int got;
     while ((got = read_line(stdin, &line, &cap, &len)) > 0) {
         bool oom;
@@ -126,8 +122,7 @@ int cli_mcp(int argc, char **argv)
 out:
     mcp_server_clear(&s);
     free(line);
-    pf_config_destroy(config);
-    pf_countries_destroy(table);
-    pf_rules_destroy(rules);
+    pf_session_unref(session);
+    cli_common_free(&c);
     return rc;
 }

@@ -508,8 +508,8 @@ int cli_send(int argc, char **argv)
         goto out;
     rc = CLI_EXIT_USAGE;
     base = s.base_url ? s.base_url : s.cluster ? pf_cluster_base_url(s.cluster) : NULL;
-    if (!base && k.config) {
-        const char *cl = pf_config_cluster(k.config);
+    if (!base && pf_session_config(k.session)) {
+        const char *cl = pf_config_cluster(pf_session_config(k.session));
         if (cl && !(base = pf_cluster_base_url(cl))) {
             cli_error("send", "%s: unknown cluster '%s' (us-1, uk-1 or euw-1)", k.config_file, cl);
             goto out;

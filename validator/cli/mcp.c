@@ -208,22 +208,27 @@ static pf_first_message first_arg(const cJSON *args)
     return cJSON_IsTrue(v) ? PF_FIRST_YES : PF_FIRST_NO;
 }
 
-/* The "disable" list as an array of pointers into args (the caller frees
- * the array, not the strings); every id must name a loaded rule. */
-static bool disabled_arg(struct mcp_server *s, const cJSON *args, const char ***out, size_t *n,
-                         struct call *call)
+/*
+ * The rule ids not to run: the session's (its config's and options'), then
+ * the call's "disable" list, every one of which must name a loaded rule.
+ * *out is an array of borrowed pointers the caller frees. When session is
+ * false only the call's ids are given (the checker adds the session's).
+ */
+static bool disabled_arg(struct mcp_server *s, const cJSON *args, bool session, const char ***out,
+                         size_t *n, struct call *call)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, "disable");
-    *out = NULL;
+    size_t base_n = 0;
+    const char *const *base = session ? pf_session_disabled_rules(s->session, &base_n) : NULL;
+    size_t count = base_n + (size_t)(v ? cJSON_GetArraySize(v) : 0);
     *n = 0;
-    if (!v)
-        return true;
-    size_t count = (size_t)cJSON_GetArraySize(v);
-    *out = calloc(count, sizeof **out);
+    *out = calloc(count ? count : 1, sizeof **out);
     if (!*out)
         return false;
-    for (const cJSON *e = v->child; e; e = e->next) {
-        if (!pf_rules_find(s->rules, e->valuestring))
+    for (size_t i = 0; i < base_n; i++)
+        (*out)[(*n)++] = base[i];
+    for (const cJSON *e = v ? v->child : NULL; e; e = e->next) {
+        if (!pf_rules_find(pf_session_rules(s->session), e->valuestring))
             return tool_error(call, "disable: no rule has the id '%s'", e->valuestring) && false;
         (*out)[(*n)++] = e->valuestring;
     }
@@ -346,12 +351,13 @@ static const struct arg lint_args_def[] = {
 
 static bool ensure_checker(struct mcp_server *s)
 {
-    return s->checker || pf_checker_create(s->table, s->rules, s->config, &s->checker) == PF_OK;
+    pf_diag d;
+    return s->checker || pf_checker_create(s->session, &s->checker, &d) == PF_OK;
 }
 
 static bool ensure_scanner(struct mcp_server *s)
 {
-    return s->scanner || pf_scanner_create(s->rules, &s->scanner) == PF_OK;
+    return s->scanner || pf_scanner_create(pf_session_rules(s->session), &s->scanner) == PF_OK;
 }
 
 static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call)
@@ -365,6 +371,7 @@ static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call
     const char *at = str_arg(args, "at"), *env = str_arg(args, "env");
 
     pf_verdict_init(&v);
+    memset(&d, 0, sizeof d);
     in.to = str_arg(args, "to");
     in.to_len = strlen(in.to);
     in.message = str_arg(args, "message");
@@ -396,7 +403,7 @@ static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call
         ok = tool_error(call, "region: unknown region code '%s'", in.region);
         goto out;
     }
-    if (!disabled_arg(s, args, &dis, &ndis, call)) {
+    if (!disabled_arg(s, args, false, &dis, &ndis, call)) {
         ok = call->tool_error != NULL;
         goto out;
     }
@@ -410,8 +417,6 @@ static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call
         ok = tool_error(call, "%s", d.message);
         goto out;
     }
-    if (!cli_note_no_config(s->config, &v))
-        goto out;
     call->structured = pf_report_json_verdict(&v);
     ok = call->structured && summarize(verdict_advice(pf_verdict_name(v.verdict)), &v.findings, call);
 out:
@@ -439,13 +444,14 @@ static bool run_scan(struct mcp_server *s, const cJSON *args, struct call *call)
         if (strcmp(sender, sender_kinds[k]) == 0)
             so.sender = k;
     }
-    if (so.country && !(so.country_entry = pf_countries_get(s->table, so.country))) {
+    if (so.country &&
+        !(so.country_entry = pf_countries_get(pf_session_countries(s->session), so.country))) {
         ok = tool_error(call, "country: '%s' is not a region in the table (ISO 3166-1 alpha-2, "
                               "upper case, e.g. DE)",
                         so.country);
         goto out;
     }
-    if (!disabled_arg(s, args, &dis, &so.disabled_count, call)) {
+    if (!disabled_arg(s, args, true, &dis, &so.disabled_count, call)) {
         ok = call->tool_error != NULL;
         goto out;
     }
@@ -539,7 +545,7 @@ static bool run_countries(struct mcp_server *s, const cJSON *args, struct call *
         return false;
     sum[0] = '\0';
     for (const cJSON *e = cJSON_GetObjectItemCaseSensitive(args, "codes")->child; e; e = e->next) {
-        const pf_country *c = pf_countries_get(s->table, e->valuestring);
+        const pf_country *c = pf_countries_get(pf_session_countries(s->session), e->valuestring);
         if (!c) {
             free(sum);
             return tool_error(call, "codes: '%s' is not a region in the table (ISO 3166-1 "
@@ -615,9 +621,10 @@ static bool run_lint(struct mcp_server *s, const cJSON *args, struct call *call)
                             d.message);
         goto out;
     }
-    lo.table = s->table;
-    lo.config = s->config;
-    if (pf_lint_run(set, s->rules, &lo, &res, &d) != PF_OK) {
+    lo.table = pf_session_countries(s->session);
+    lo.config = pf_session_config(s->session);
+    lo.disabled = pf_session_disabled_rules(s->session, &lo.disabled_count);
+    if (pf_lint_run(set, pf_session_rules(s->session), &lo, &res, &d) != PF_OK) {
         if (d.status != PF_E_NOMEM)
             ok = tool_error(call, "%s", d.message);
         goto out;
@@ -971,17 +978,18 @@ static cJSON *dispatch(struct mcp_server *s, const cJSON *req, bool *oom)
     return rpc_error(id, RPC_METHOD, clean, NULL);
 }
 
-void mcp_server_init(struct mcp_server *s)
+void mcp_server_init(struct mcp_server *s, pf_session *session)
 {
     memset(s, 0, sizeof *s);
+    s->session = pf_session_ref(session);
 }
 
 void mcp_server_clear(struct mcp_server *s)
 {
     pf_checker_destroy(s->checker);
     pf_scanner_destroy(s->scanner);
-    s->checker = NULL;
-    s->scanner = NULL;
+    pf_session_unref(s->session);
+    memset(s, 0, sizeof *s);
 }
 
 char *mcp_handle(struct mcp_server *s, const char *line, size_t len, bool *oom)

@@ -19,14 +19,13 @@
 #define MCP_LINE_MAX (1u << 20)
 
 struct mcp_server {
-    const pf_ruleset *rules;   /* required */
-    const pf_countries *table; /* required */
-    const pf_config *config;   /* may be NULL: sender checks are skipped */
-    pf_checker *checker;       /* created on first use, destroyed by mcp_server_clear */
+    pf_session *session; /* one reference, dropped by mcp_server_clear */
+    pf_checker *checker; /* created on first use */
     pf_scanner *scanner;
 };
 
-void mcp_server_init(struct mcp_server *s);
+/* Start a server over session, taking a reference to it. */
+void mcp_server_init(struct mcp_server *s, pf_session *session);
 void mcp_server_clear(struct mcp_server *s);
 
 /*

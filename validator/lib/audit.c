@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "preflight/audit.h"
 #include "preflight/number.h"
+#include "verdict_int.h"
 
 /* A message no content rule cares about: the audit asks about senders. */
 #define NEUTRAL_MESSAGE "Your appointment is confirmed."
@@ -244,7 +245,7 @@ static pf_status check_numbers(struct audit *a, const pf_audit_options *o, pf_di
     p->numbers = calloc(n ? n : 1, sizeof *p->numbers);
     if (!p->numbers)
         return PF_E_NOMEM;
-    if (p->recipient[0] && (st = pf_checker_create(o->table, o->rules, cfg, &ck)) != PF_OK)
+    if (p->recipient[0] && (st = pfi_checker_create(o->table, o->rules, cfg, &ck)) != PF_OK)
         return st;
     for (size_t i = 0; i < n && st == PF_OK; i++) {
         const pf_config_number *num = pf_config_number_at(cfg, i);

@@ -989,6 +989,15 @@ pf_status pf_countries_load_zones_buffer(pf_countries *t, const char *text, size
     cJSON *root = NULL;
     struct area *areas = NULL;
     size_t n = 0;
+    pf_diag_clear(diag);
+    /* A table that checkers may already read is never changed: zones are
+     * loaded once, as the last step of building the table. */
+    if (t->zones_doc) {
+        pfi_diag_file(diag, name);
+        pfi_diag_set(diag, PF_E_INVALID,
+                     "the table already has time zones; load a new table to change them");
+        return PF_E_INVALID;
+    }
     pf_status st = pfi_json_parse(&j, text, len, name, diag, &root);
     if (st == PF_OK)
         st = load_areas(&j, root, &areas, &n);
@@ -998,8 +1007,6 @@ pf_status pf_countries_load_zones_buffer(pf_countries *t, const char *text, size
         cJSON_Delete(root);
         return st;
     }
-    free_areas(t->areas, t->nareas);
-    cJSON_Delete(t->zones_doc);
     t->zones_doc = root;
     t->areas = areas;
     t->nareas = n;

@@ -93,7 +93,10 @@ await step('check: explicit sender, purpose, env', async () => {
 
 await step('scan: the JSON of `preflight scan`', async () => {
   const got = await call('scan', { message: blocked, country: 'US', first_message: true });
-  assert.deepEqual(got, cli(['scan', '--message', blocked, '--country', 'US', '--first-message']));
+  // The server's config turns content.help off (disabled_rules), which
+  // `preflight scan` (no --config) says with --disable.
+  assert.deepEqual(got, cli(['scan', '--message', blocked, '--country', 'US', '--first-message',
+    '--disable', 'content.help']));
 });
 
 await step('segments: the JSON of `preflight segments`', async () => {

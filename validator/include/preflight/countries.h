@@ -139,8 +139,10 @@ size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap
  * Time zones by area (data/timezones.json, documented in data/timezones.md):
  * for a multi-zone country, the IANA zones of each state or province, so
  * quiet hours are judged in the zones a number's area code can be in.
- * Loading replaces any zones loaded before; every zone must be one ICU
- * lists for that country.
+ * Every zone must be one ICU lists for that country. Zones are loaded
+ * once, right after the table and before any checker reads it (a table is
+ * never changed once shared): a second load is PF_E_INVALID. pf_session
+ * does this for you.
  */
 pf_status pf_countries_load_zones(pf_countries *table, const char *file, pf_diag *diag);
 pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, size_t len,

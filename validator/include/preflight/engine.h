@@ -20,6 +20,7 @@
 #include "number.h"
 #include "scan.h"
 #include "segments.h"
+#include "session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,11 +82,30 @@ typedef struct pf_verdict {
 void pf_verdict_init(pf_verdict *v);
 void pf_verdict_clear(pf_verdict *v);
 
+/* The verdict a list of findings makes: its highest severity (info never
+ * counts), pass for an empty list. */
+pf_verdict_kind pf_verdict_from_findings(const pf_finding_list *findings);
+
+/* Flags for pf_verdict_to_json. */
+#define PF_JSON_PRETTY 0x1u  /* indented, as `preflight check --format json` prints it */
+#define PF_JSON_NEWLINE 0x2u /* end with a newline */
+
+/*
+ * The verdict as SPEC §3 JSON, byte for byte what `preflight check
+ * --format json` prints (with PF_JSON_PRETTY | PF_JSON_NEWLINE), into a
+ * NUL-terminated heap string the caller frees; *len (may be NULL) gets its
+ * length. Input text is cleaned to valid UTF-8 first.
+ */
+pf_status pf_verdict_to_json(const pf_verdict *v, unsigned flags, char **out, size_t *len);
+
 typedef struct pf_checker pf_checker;
 
-/* config may be NULL (no sender checks); table and rules are required. */
-pf_status pf_checker_create(const pf_countries *table, const pf_ruleset *rules,
-                            const pf_config *config, pf_checker **out);
+/*
+ * A checker over a session (session.h): one per thread, it owns a scanner,
+ * time-zone calendars and a geocoder memo. It holds a reference to the
+ * session, so the session outlives it whatever the caller does.
+ */
+pf_status pf_checker_create(pf_session *session, pf_checker **out, pf_diag *diag);
 void pf_checker_destroy(pf_checker *c);
 
 /*

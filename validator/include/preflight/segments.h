@@ -72,6 +72,14 @@ void pf_segments_destroy(pf_segments *seg);
 /* Check that buf is valid UTF-8; on failure *bad_offset is the first bad byte. */
 pf_status pf_utf8_validate(const char *buf, size_t len, size_t *bad_offset);
 
+/*
+ * Copy possibly-invalid UTF-8 into out[cap] (always NUL-terminated, cut at
+ * a character boundary to fit) with every ill-formed byte and every control
+ * character but tab and newline replaced by U+FFFD: text from outside made
+ * safe for a report or JSON. The same decoder as pf_utf8_validate.
+ */
+void pf_utf8_clean(const char *in, size_t len, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

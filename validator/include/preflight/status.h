@@ -11,6 +11,16 @@
 
 #include <stddef.h>
 
+/*
+ * PF_EXTERN marks the library's public functions: the shared library is
+ * built with -fvisibility=hidden, so only these are exported.
+ */
+#if defined(__GNUC__)
+#define PF_EXTERN __attribute__((visibility("default")))
+#else
+#define PF_EXTERN
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
