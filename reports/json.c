@@ -170,6 +170,39 @@ cJSON *pf_report_json_finding(const pf_finding *f)
     return o;
 }
 
+cJSON *pf_report_json_scan(const char *country, const pf_segments *seg,
+                           const pf_finding_list *findings)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *arr = doc ? cJSON_CreateArray() : NULL;
+    if (!arr) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    for (size_t i = 0; i < findings->count; i++) {
+        cJSON *f = pf_report_json_finding(&findings->items[i]);
+        if (!f || !cJSON_AddItemToArray(arr, f)) {
+            cJSON_Delete(f);
+            cJSON_Delete(arr);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+    }
+    cJSON *msg = pf_report_json_message(seg);
+    bool ok = cJSON_AddStringToObject(doc, "verdict", pf_report_verdict_name(findings)) &&
+              (country ? cJSON_AddStringToObject(doc, "country", country) != NULL
+                       : cJSON_AddNullToObject(doc, "country") != NULL) &&
+              msg && cJSON_AddItemToObject(doc, "message", msg);
+    if (!ok)
+        cJSON_Delete(msg);
+    if (!ok || !cJSON_AddItemToObject(doc, "findings", arr)) {
+        cJSON_Delete(arr);
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
 cJSON *pf_report_json_message(const pf_segments *seg)
 {
     cJSON *o = cJSON_CreateObject();

@@ -68,6 +68,11 @@ void pf_report_text_findings(FILE *f, const char *msg, size_t len, const pf_find
 void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segments *seg,
                              bool color);
 
+/* What `preflight scan --format json` prints: the verdict of the findings,
+ * the country (NULL: null), the message's segments and the findings. */
+cJSON *pf_report_json_scan(const char *country, const pf_segments *seg,
+                           const pf_finding_list *findings);
+
 /* A verdict as SPEC §3 JSON: the library's writer (pf_verdict_to_json)
  * parsed back into a tree, for documents that embed it. */
 cJSON *pf_report_json_verdict(const pf_verdict *v);

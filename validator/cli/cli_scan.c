@@ -130,20 +130,8 @@ int cli_scan(int argc, char **argv)
     if (!(out = cli_open_output(&c)))
         goto out;
     if (strcmp(c.format, "json") == 0) {
-        doc = cJSON_CreateObject();
-        cJSON *arr = doc ? cJSON_CreateArray() : NULL;
-        for (size_t i = 0; arr && i < findings.count; i++)
-            cJSON_AddItemToArray(arr, pf_report_json_finding(&findings.items[i]));
-        if (doc) {
-            cJSON_AddStringToObject(doc, "verdict", pf_report_verdict_name(&findings));
-            if (so.country)
-                cJSON_AddStringToObject(doc, "country", so.country);
-            else
-                cJSON_AddNullToObject(doc, "country");
-            cJSON_AddItemToObject(doc, "message", pf_report_json_message(seg));
-            cJSON_AddItemToObject(doc, "findings", arr);
-        }
-        if (!doc || !arr || !pf_report_json_print(out, doc)) {
+        doc = pf_report_json_scan(so.country, seg, &findings);
+        if (!doc || !pf_report_json_print(out, doc)) {
             cli_error("scan", "out of memory");
             cli_close_output(&c, out);
             goto out;
