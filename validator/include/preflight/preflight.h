@@ -20,6 +20,7 @@
 #include "preflight/outbound.h"
 #include "preflight/scan.h"
 #include "preflight/segments.h"
+#include "preflight/send.h"
 #include "preflight/session.h"
 #include "preflight/status.h"
 #include "preflight/template.h"
