@@ -195,8 +195,13 @@ struct cli_check {
 void cli_check_init(struct cli_check *k, const char *command);
 /* 1 handled, 0 not a check option, -1 bad value (reported). */
 int cli_check_option(struct cli_check *k, int id, const char *val);
-/* Read, load and check; 0 or the exit code after reporting. */
+/* Read the message and flags and open the session, filling k->in; 0 or
+ * the exit code after reporting. */
+int cli_check_setup(struct cli_check *k);
+/* Setup, then check into k->verdict; 0 or the exit code after reporting. */
 int cli_check_prepare(struct cli_check *k);
+/* Report a message the check refused (diag from pf_checker_check). */
+void cli_check_input_error(const struct cli_check *k, const pf_diag *d);
 bool cli_check_print(struct cli_check *k, FILE *out);
 void cli_check_free(struct cli_check *k);
 

@@ -57,7 +57,7 @@ int cli_check_option(struct cli_check *k, int id, const char *val)
     }
 }
 
-int cli_check_prepare(struct cli_check *k)
+int cli_check_setup(struct cli_check *k)
 {
     if (!k->to) {
         cli_error(k->c.command, "--to NUMBER is required");
@@ -87,6 +87,19 @@ int cli_check_prepare(struct cli_check *k)
     k->in.to_len = strlen(k->to);
     k->in.message = k->msg;
     k->in.message_len = k->len;
+    return 0;
+}
+
+void cli_check_input_error(const struct cli_check *k, const pf_diag *d)
+{
+    cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "", d->message);
+}
+
+int cli_check_prepare(struct cli_check *k)
+{
+    int rc = cli_check_setup(k);
+    if (rc)
+        return rc;
     pf_checker *ck = NULL;
     pf_diag d;
     if (pf_checker_create(k->session, &ck, &d) != PF_OK) {
@@ -96,7 +109,7 @@ int cli_check_prepare(struct cli_check *k)
     pf_status st = pf_checker_check(ck, &k->in, &k->verdict, &d);
     pf_checker_destroy(ck);
     if (st != PF_OK) {
-        cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "", d.message);
+        cli_check_input_error(k, &d);
         return CLI_EXIT_USAGE;
     }
     return 0;

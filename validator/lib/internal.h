@@ -18,12 +18,28 @@
 #define PF_STATIC
 #else
 #define PF_STATIC static
+/* Overwrite n bytes with zeros in a way the compiler cannot drop (for
+ * credentials before free). */
+void pfi_wipe(void *p, size_t n);
+
+/* The cluster names ("us-1", ...), NULL-terminated: the one table,
+ * beside pf_cluster_base_url. */
+extern const char *const pfi_cluster_names[];
+
 #endif
 
 #if defined(__GNUC__)
 #define PF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define PF_PRINTF(f, a)
+/* Overwrite n bytes with zeros in a way the compiler cannot drop (for
+ * credentials before free). */
+void pfi_wipe(void *p, size_t n);
+
+/* The cluster names ("us-1", ...), NULL-terminated: the one table,
+ * beside pf_cluster_base_url. */
+extern const char *const pfi_cluster_names[];
+
 #endif
 
 /* libphonenumber refuses input longer than this (kMaxInputStringLength). */
@@ -49,5 +65,13 @@ void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len);
 
 /* Read a whole file into a NUL-terminated heap buffer (max_size bytes at most). */
 pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag);
+
+/* Overwrite n bytes with zeros in a way the compiler cannot drop (for
+ * credentials before free). */
+void pfi_wipe(void *p, size_t n);
+
+/* The cluster names ("us-1", ...), NULL-terminated: the one table,
+ * beside pf_cluster_base_url. */
+extern const char *const pfi_cluster_names[];
 
 #endif

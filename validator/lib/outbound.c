@@ -74,18 +74,20 @@ PF_STATIC pf_send_status outbound_classify_curl(int code, bool reached, bool *re
 PF_STATIC char *outbound_error_detail(const char *body, size_t len);
 PF_STATIC pf_status outbound_endpoint(const char *base, char **url, bool *loopback, pf_diag *diag);
 
+/* The one cluster table: names (the config loader validates against
+ * them) and base URLs, in the same order. */
+const char *const pfi_cluster_names[] = {"us-1", "uk-1", "euw-1", NULL};
+static const char *const cluster_urls[] = {
+    "https://api.us-1.platform.polyai.app",
+    "https://api.uk-1.platform.polyai.app",
+    "https://api.euw-1.platform.polyai.app",
+};
+
 const char *pf_cluster_base_url(const char *cluster)
 {
-    static const struct {
-        const char *name, *url;
-    } clusters[] = {
-        {"us-1", "https://api.us-1.platform.polyai.app"},
-        {"uk-1", "https://api.uk-1.platform.polyai.app"},
-        {"euw-1", "https://api.euw-1.platform.polyai.app"},
-    };
-    for (size_t i = 0; cluster && i < sizeof clusters / sizeof clusters[0]; i++) {
-        if (strcmp(cluster, clusters[i].name) == 0)
-            return clusters[i].url;
+    for (size_t i = 0; cluster && pfi_cluster_names[i]; i++) {
+        if (strcmp(cluster, pfi_cluster_names[i]) == 0)
+            return cluster_urls[i];
     }
     return NULL;
 }
@@ -630,7 +632,7 @@ pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_di
 {
     pf_status st = PF_E_INVALID;
     pf_client *c = NULL;
-    char line[1024];
+    char line[1024] = "";
 
     *out = NULL;
     pf_diag_clear(diag);
@@ -717,6 +719,9 @@ pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_di
     c = NULL;
     st = PF_OK;
 out:
+    pfi_wipe(line, sizeof line); /* it held a credential header */
+    if (st == PF_E_NOMEM)
+        pfi_diag_set(diag, st, "out of memory");
     pf_client_destroy(c);
     return st;
 }
@@ -727,8 +732,15 @@ void pf_client_destroy(pf_client *c)
         return;
     if (c->curl)
         curl_easy_cleanup(c->curl);
+    /* Credentials are wiped before their memory goes back to the heap. */
+    for (struct curl_slist *h = c->headers; h; h = h->next)
+        pfi_wipe(h->data, strlen(h->data));
     curl_slist_free_all(c->headers);
     free(c->url);
+    if (c->auth_token)
+        pfi_wipe(c->auth_token, strlen(c->auth_token));
+    if (c->token_id)
+        pfi_wipe(c->token_id, strlen(c->token_id));
     free(c->auth_token);
     free(c->token_id);
     free(c);

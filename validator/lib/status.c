@@ -149,3 +149,10 @@ pf_status pfi_grow(void **arr, size_t *cap, size_t need, size_t size)
     *cap = ncap;
     return PF_OK;
 }
+
+void pfi_wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}

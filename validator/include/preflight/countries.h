@@ -108,32 +108,32 @@ typedef struct pf_countries pf_countries;
  * Every file is validated strictly; the first error is reported in diag
  * (file, line:column, key path) and nothing is returned.
  */
-pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
+PF_EXTERN pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
                             pf_diag *diag);
 
 /* The same from in-memory documents (names are used in messages). */
-pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens,
+PF_EXTERN pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens,
                                     const char *const *names, size_t n, pf_countries **out,
                                     pf_diag *diag);
 
-void pf_countries_destroy(pf_countries *table);
+PF_EXTERN void pf_countries_destroy(pf_countries *table);
 
 /* O(1) lookup by region code (upper case); NULL when the table has none. */
-const pf_country *pf_countries_get(const pf_countries *table, const char *code);
+PF_EXTERN const pf_country *pf_countries_get(const pf_countries *table, const char *code);
 
 /* Entries sorted by code. */
-size_t pf_countries_count(const pf_countries *table);
-const pf_country *pf_countries_at(const pf_countries *table, size_t i);
+PF_EXTERN size_t pf_countries_count(const pf_countries *table);
+PF_EXTERN const pf_country *pf_countries_at(const pf_countries *table, size_t i);
 
 /* The first source that backs a field path ("senders.alphanumeric"): a
  * source's fact names the field or an enclosing object. NULL when none. */
-const pf_source *pf_country_source_for(const pf_country *c, const char *field);
+PF_EXTERN const pf_source *pf_country_source_for(const pf_country *c, const char *field);
 
 /*
  * Field paths of c whose value is known (not unknown) but that no source
  * backs; up to cap are stored. Returns how many there are in all.
  */
-size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
+PF_EXTERN size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
 
 /*
  * Time zones by area (data/timezones.json, documented in data/timezones.md):
@@ -144,8 +144,8 @@ size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap
  * never changed once shared): a second load is PF_E_INVALID. pf_session
  * does this for you.
  */
-pf_status pf_countries_load_zones(pf_countries *table, const char *file, pf_diag *diag);
-pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, size_t len,
+PF_EXTERN pf_status pf_countries_load_zones(pf_countries *table, const char *file, pf_diag *diag);
+PF_EXTERN pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, size_t len,
                                          const char *name, pf_diag *diag);
 
 /*
@@ -156,14 +156,14 @@ pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, 
  * Returns the number of zones, 0 when the description names no known area
  * (then every zone of the country applies).
  */
-size_t pf_countries_area_zones(const pf_countries *table, const char *region,
+PF_EXTERN size_t pf_countries_area_zones(const pf_countries *table, const char *region,
                                const char *description, const char **zones, size_t cap, char *area,
                                size_t area_cap);
 
 /* Names: "yes"/"no"/"unknown", "supported"/..., "long_code_domestic"/... */
-const char *pf_tri_name(pf_tri t);
-const char *pf_sender_status_name(pf_sender_status s);
-const char *pf_sender_kind_name(pf_sender_kind k);
+PF_EXTERN const char *pf_tri_name(pf_tri t);
+PF_EXTERN const char *pf_sender_status_name(pf_sender_status s);
+PF_EXTERN const char *pf_sender_kind_name(pf_sender_kind k);
 
 #ifdef __cplusplus
 }
