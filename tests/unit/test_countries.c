@@ -112,10 +112,21 @@ static void test_secondary_sources_low(void **state)
 {
     (void)state;
     static const char *const secondary[] = {
-        "sent.dm/", "s.dm/", "docs.aws.amazon.com/pinpoint/latest/userguide/channels-sms-countries",
-        "ameex-mobile.com", "bybdirectory.com", "d7networks.com", "gateway-eju.pages.dev",
-        "mailpro.com", "messagecentral.com", "talk-q.com", "mobigyaan.com", "telerivet.com/blog",
-        "zoelaw.ai", "wiraya.com", "mondaq.com"};
+        "sent.dm/",
+        "s.dm/",
+        "docs.aws.amazon.com/pinpoint/latest/userguide/channels-sms-countries",
+        "ameex-mobile.com",
+        "bybdirectory.com",
+        "d7networks.com",
+        "gateway-eju.pages.dev",
+        "mailpro.com",
+        "messagecentral.com",
+        "talk-q.com",
+        "mobigyaan.com",
+        "telerivet.com/blog",
+        "zoelaw.ai",
+        "wiraya.com",
+        "mondaq.com"};
     pf_countries *t = load_shipped();
     size_t low = 0;
     for (size_t i = 0; i < pf_countries_count(t); i++) {
@@ -125,8 +136,7 @@ static void test_secondary_sources_low(void **state)
             for (size_t k = 0; k < PF_ARRAY_LEN(secondary) && !weak; k++)
                 weak = strstr(c->sources[s].url, secondary[k]) != NULL;
             if (weak && !c->sources[s].low_confidence)
-                print_error("%s: %s is secondary but not marked low\n", c->code,
-                            c->sources[s].url);
+                print_error("%s: %s is secondary but not marked low\n", c->code, c->sources[s].url);
             pf_check(c->code, !weak || c->sources[s].low_confidence);
             low += c->sources[s].low_confidence;
         }
@@ -141,19 +151,20 @@ static pf_countries *one_entry(const char *sms, const char *two_way, const char 
                                const char *registrations, const char *facts)
 {
     char text[4096];
-    snprintf(text, sizeof text,
-             "{\"schema\": 1, \"countries\": {\"DE\": {\"name\": \"Germany\", "
-             "\"calling_code\": 49, \"sms\": \"%s\", \"two_way\": \"%s\", "
-             "\"concatenation\": \"unknown\", \"length_note\": null, \"landline_sms\": \"unknown\", "
-             "\"senders\": {%s}, \"registrations\": [%s], \"sender_id_rules\": null, "
-             "\"quiet_hours\": \"unknown\", \"content\": {\"url_shorteners_banned\": \"unknown\", "
-             "\"urls_banned\": \"unknown\", \"phone_numbers_banned\": \"unknown\", "
-             "\"chat_app_links_banned\": \"unknown\", \"banned_categories\": \"unknown\"}, "
-             "\"opt_out\": {\"required\": \"unknown\", \"keywords\": \"unknown\"}, \"notes\": \"\", "
-             "\"sources\": [{\"url\": \"https://example.org/a\", \"facts\": [%s]}, "
-             "{\"url\": \"https://example.org/b\", \"facts\": [\"sms\"], \"confidence\": \"low\"}], "
-             "\"reviewed\": \"2026-12-02\"}}}",
-             sms, two_way, senders, registrations, facts);
+    snprintf(
+        text, sizeof text,
+        "{\"schema\": 1, \"countries\": {\"DE\": {\"name\": \"Germany\", "
+        "\"calling_code\": 49, \"sms\": \"%s\", \"two_way\": \"%s\", "
+        "\"concatenation\": \"unknown\", \"length_note\": null, \"landline_sms\": \"unknown\", "
+        "\"senders\": {%s}, \"registrations\": [%s], \"sender_id_rules\": null, "
+        "\"quiet_hours\": \"unknown\", \"content\": {\"url_shorteners_banned\": \"unknown\", "
+        "\"urls_banned\": \"unknown\", \"phone_numbers_banned\": \"unknown\", "
+        "\"chat_app_links_banned\": \"unknown\", \"banned_categories\": \"unknown\"}, "
+        "\"opt_out\": {\"required\": \"unknown\", \"keywords\": \"unknown\"}, \"notes\": \"\", "
+        "\"sources\": [{\"url\": \"https://example.org/a\", \"facts\": [%s]}, "
+        "{\"url\": \"https://example.org/b\", \"facts\": [\"sms\"], \"confidence\": \"low\"}], "
+        "\"reviewed\": \"2026-12-02\"}}}",
+        sms, two_way, senders, registrations, facts);
     const char *texts[] = {text}, *names[] = {"one.json"};
     size_t lens[] = {strlen(text)};
     pf_countries *t = NULL;
@@ -166,7 +177,7 @@ static pf_countries *one_entry(const char *sms, const char *two_way, const char 
 }
 
 #define SENDERS(ld, li, tf, sc, an)                                                                \
-    "\"long_code_domestic\": \"" ld "\", \"long_code_international\": \"" li                      \
+    "\"long_code_domestic\": \"" ld "\", \"long_code_international\": \"" li                       \
     "\", \"toll_free\": \"" tf "\", \"short_code\": \"" sc "\", \"alphanumeric\": \"" an "\""
 
 static void test_invariant_checks(void **state)
@@ -179,29 +190,31 @@ static void test_invariant_checks(void **state)
         const char *message;
     } rows[] = {
         /* consistent: a required registration and its kind */
-        {"yes", "yes", SENDERS("registration_required", "unknown", "unknown", "unknown", "supported"),
+        {"yes", "yes",
+         SENDERS("registration_required", "unknown", "unknown", "unknown", "supported"),
          "{\"name\": \"R\", \"senders\": [\"long_code_domestic\"], \"note\": \"\"}", all, NULL,
          NULL},
         /* an optional registration may name a supported kind */
         {"yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "supported"),
          "{\"name\": \"R\", \"senders\": [\"alphanumeric\"], \"note\": \"\", \"optional\": true}",
          all, NULL, NULL},
-        {"yes", "no", SENDERS("registration_required", "unknown", "unknown", "unknown", "unknown"), "",
-         all, "senders.long_code_domestic", "no registration that is not optional"},
+        {"yes", "no", SENDERS("registration_required", "unknown", "unknown", "unknown", "unknown"),
+         "", all, "senders.long_code_domestic", "no registration that is not optional"},
         {"yes", "no", SENDERS("unknown", "unknown", "unknown", "registration_required", "unknown"),
          "{\"name\": \"R\", \"senders\": [\"short_code\"], \"note\": \"\", \"optional\": true}",
          all, "senders.short_code", "no registration that is not optional"},
         {"yes", "no", SENDERS("unknown", "unknown", "unknown", "supported", "unknown"),
          "{\"name\": \"R\", \"senders\": [\"short_code\"], \"note\": \"\"}", all,
          "senders.short_code", "must be registration_required"},
-        {"yes", "yes", SENDERS("not_supported", "not_supported", "unknown", "not_supported", "supported"),
-         "", all, "two_way", "no numeric sender kind"},
+        {"yes", "yes",
+         SENDERS("not_supported", "not_supported", "unknown", "not_supported", "supported"), "",
+         all, "two_way", "no numeric sender kind"},
         {"yes", "yes", SENDERS("unknown", "unknown", "unknown", "unknown", "supported"), "", all,
          "two_way", "no numeric sender kind"},
         {"no", "unknown", SENDERS("unknown", "unknown", "unknown", "unknown", "supported"), "", all,
          "senders.alphanumeric", "sms is no"},
-        {"yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"), "",
-         "\"sms\"", "two_way", "no source backs"},
+        {"yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"), "", "\"sms\"",
+         "two_way", "no source backs"},
     };
     for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
         pf_countries *t = one_entry(rows[i].sms, rows[i].two_way, rows[i].senders,
@@ -225,13 +238,14 @@ static void test_invariant_checks(void **state)
 static void test_low_confidence(void **state)
 {
     (void)state;
-    pf_countries *t = one_entry("yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"),
-                                "", "\"two_way\"");
+    pf_countries *t =
+        one_entry("yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"), "",
+                  "\"two_way\"");
     const pf_country *c = pf_countries_get(t, "DE");
     assert_false(c->sources[0].low_confidence);
     assert_true(c->sources[1].low_confidence);
-    assert_true(pf_country_fact_low_confidence(c, "sms"));       /* only example.org/b */
-    assert_false(pf_country_fact_low_confidence(c, "two_way"));  /* example.org/a */
+    assert_true(pf_country_fact_low_confidence(c, "sms"));      /* only example.org/b */
+    assert_false(pf_country_fact_low_confidence(c, "two_way")); /* example.org/a */
     assert_false(pf_country_fact_low_confidence(c, "senders.alphanumeric")); /* unknown */
     const char *fields[4];
     assert_int_equal(pf_country_low_confidence(c, fields, 4), 1);
@@ -483,15 +497,13 @@ static void test_shipped_zones(void **state)
     static const struct {
         const char *number, *region, *area;
     } nums[] = {
-        {"+14155552671", "US", "CA"},   {"+12125550123", "US", "NY"},
-        {"+18085550123", "US", "HI"},   {"+12025550123", "US", "DC"},
-        {"+14165550188", "CA", "ON"},   {"+19025550123", "CA", "NS/PE"},
+        {"+14155552671", "US", "CA"}, {"+12125550123", "US", "NY"}, {"+18085550123", "US", "HI"},
+        {"+12025550123", "US", "DC"}, {"+14165550188", "CA", "ON"}, {"+19025550123", "CA", "NS/PE"},
         {"+15145550123", "CA", "QC"},
     };
     for (size_t i = 0; i < PF_ARRAY_LEN(nums); i++) {
         char desc[128];
-        pf_check_int(nums[i].number, pf_number_describe(nums[i].number, desc, sizeof desc),
-                     PF_OK);
+        pf_check_int(nums[i].number, pf_number_describe(nums[i].number, desc, sizeof desc), PF_OK);
         pf_check(nums[i].number,
                  pf_countries_area_zones(t, nums[i].region, desc, z, 64, area, sizeof area) > 0);
         pf_check_str(nums[i].number, area, nums[i].area);

@@ -47,8 +47,8 @@ static bool wanted(const char *code, const char *const *codes, int ncodes)
 
 /* --check: broken invariants (they fail the run), then every fact whose
  * only backing is low-confidence, with the sources a reviewer should read. */
-static int check_table(FILE *out, const pf_countries *table, const char *const *codes,
-                       int ncodes, bool json)
+static int check_table(FILE *out, const pf_countries *table, const char *const *codes, int ncodes,
+                       bool json)
 {
     size_t cap = pf_countries_check(table, NULL, 0), nissues = 0, nshown = 0, nlow = 0, nreg = 0;
     pf_country_issue *issues = calloc(cap ? cap : 1, sizeof *issues);

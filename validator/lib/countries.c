@@ -849,10 +849,13 @@ static size_t entry_facts(const pf_country *c, struct fact *f)
     f[n++] = (struct fact){"registrations", c->registration_count > 0};
     f[n++] = (struct fact){"sender_id_rules", c->sender_id_rules != NULL};
     f[n++] = (struct fact){"quiet_hours", c->quiet != PF_QUIET_UNKNOWN};
-    f[n++] = (struct fact){"content.url_shorteners_banned", c->url_shorteners_banned != PF_TRI_UNKNOWN};
+    f[n++] =
+        (struct fact){"content.url_shorteners_banned", c->url_shorteners_banned != PF_TRI_UNKNOWN};
     f[n++] = (struct fact){"content.urls_banned", c->urls_banned != PF_TRI_UNKNOWN};
-    f[n++] = (struct fact){"content.phone_numbers_banned", c->phone_numbers_banned != PF_TRI_UNKNOWN};
-    f[n++] = (struct fact){"content.chat_app_links_banned", c->chat_app_links_banned != PF_TRI_UNKNOWN};
+    f[n++] =
+        (struct fact){"content.phone_numbers_banned", c->phone_numbers_banned != PF_TRI_UNKNOWN};
+    f[n++] =
+        (struct fact){"content.chat_app_links_banned", c->chat_app_links_banned != PF_TRI_UNKNOWN};
     f[n++] = (struct fact){"content.banned_categories", c->banned_categories_known};
     f[n++] = (struct fact){"opt_out.required", c->opt_out_required != PF_TRI_UNKNOWN};
     f[n++] = (struct fact){"opt_out.keywords", c->opt_out_keywords_known};
