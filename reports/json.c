@@ -86,6 +86,8 @@ cJSON *pf_report_json_country(const pf_country *c)
                                      cJSON_CreateString(pf_sender_kind_name((pf_sender_kind)k)));
         }
         cJSON_AddStringToObject(ro, "note", r->note ? r->note : "");
+        if (r->optional)
+            cJSON_AddTrueToObject(ro, "optional");
         cJSON_AddItemToArray(regs, ro);
     }
     add_str_or_null(o, "sender_id_rules", c->sender_id_rules);
@@ -136,6 +138,8 @@ cJSON *pf_report_json_country(const pf_country *c)
         cJSON_AddStringToObject(so, "url", c->sources[i].url);
         cJSON_AddItemToObject(so, "facts",
                               string_list(c->sources[i].facts, c->sources[i].fact_count, true));
+        if (c->sources[i].low_confidence)
+            cJSON_AddStringToObject(so, "confidence", "low");
         cJSON_AddItemToArray(srcs, so);
     }
     if (c->reviewed[0])

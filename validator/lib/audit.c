@@ -170,8 +170,12 @@ static pf_status facts(struct audit *a, const pf_country *c)
     do {                                                                                           \
         if (pfi_grow((void **)&p->facts, &cap, p->fact_count + 1, sizeof *p->facts) != PF_OK)      \
             return PF_E_NOMEM;                                                                     \
-        p->facts[p->fact_count++] =                                                                \
-            (pf_audit_fact){(lbl), (fld), (val), (kn), source_of(c, (fld))};                       \
+        p->facts[p->fact_count++] = (pf_audit_fact){(lbl),                                         \
+                                                    (fld),                                         \
+                                                    (val),                                         \
+                                                    (kn),                                          \
+                                                    source_of(c, (fld)),                           \
+                                                    pf_country_fact_low_confidence(c, (fld))};     \
     } while (0)
 
     FACT("SMS delivered", "sms", pf_tri_name(c->sms), c->sms != PF_TRI_UNKNOWN);

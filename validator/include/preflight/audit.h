@@ -53,6 +53,9 @@ typedef struct pf_audit_fact {
     const char *value;  /* "yes", "registration_required", "21:00-08:00 every day ..." */
     bool known;         /* false when the table says unknown */
     const char *source; /* the address backing it, or NULL */
+    /* Known, but every source backing it is low-confidence (a secondary
+     * aggregator or vendor guide): a reviewer should confirm it. */
+    bool low_confidence;
 } pf_audit_fact;
 
 /* One thing that must be true before launch. */

@@ -43,6 +43,11 @@ typedef struct pf_registration {
     const char *name;
     unsigned senders; /* bit (1u << pf_sender_kind) per kind it applies to */
     const char *note;
+    /* Not needed before first use by every sender of these kinds (only on
+     * one network, only for some senders, or merely recommended). A
+     * registration that is not optional makes its kinds
+     * registration_required. */
+    bool optional;
 } pf_registration;
 
 /* Local-time window in which traffic is barred; wraps midnight when
@@ -64,6 +69,9 @@ typedef struct pf_source {
     const char *url;
     const char *const *facts; /* field paths this source backs */
     size_t fact_count;
+    /* A secondary source (an aggregator's table, a vendor's blog or guide
+     * about a country it does not serve itself): "confidence": "low". */
+    bool low_confidence;
 } pf_source;
 
 typedef struct pf_country {
@@ -129,11 +137,40 @@ PF_EXTERN const pf_country *pf_countries_at(const pf_countries *table, size_t i)
  * source's fact names the field or an enclosing object. NULL when none. */
 PF_EXTERN const pf_source *pf_country_source_for(const pf_country *c, const char *field);
 
+/* Does source s back field (it names the field or an enclosing object)? */
+PF_EXTERN bool pf_source_backs(const pf_source *s, const char *field);
+
 /*
  * Field paths of c whose value is known (not unknown) but that no source
  * backs; up to cap are stored. Returns how many there are in all.
  */
 PF_EXTERN size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
+
+/*
+ * Field paths of c whose value is known but whose every backing source is
+ * low-confidence; up to cap are stored. Returns how many there are.
+ */
+PF_EXTERN size_t pf_country_low_confidence(const pf_country *c, const char **fields, size_t cap);
+
+/* True when field is known in c and only low-confidence sources back it. */
+PF_EXTERN bool pf_country_fact_low_confidence(const pf_country *c, const char *field);
+
+/* One broken invariant of the table (data/README.md, "One meaning per value"). */
+typedef struct pf_country_issue {
+    char code[3];
+    const char *field; /* the field path at fault */
+    char message[200];
+} pf_country_issue;
+
+/*
+ * Check the invariants that tie an entry's values together, over the
+ * whole table: every known fact is sourced; an unreviewed entry claims
+ * nothing; a sender kind is registration_required exactly when a
+ * registration that is not optional names it; two_way "yes" needs a
+ * numeric sender kind that may send; sms "no" allows no sender kind.
+ * Up to cap issues are stored; returns how many there are in all.
+ */
+PF_EXTERN size_t pf_countries_check(const pf_countries *table, pf_country_issue *issues, size_t cap);
 
 /*
  * Time zones by area (data/timezones.json, documented in data/timezones.md):
