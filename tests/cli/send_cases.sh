@@ -20,7 +20,8 @@ rejected-401 rejected-403 rejected-404 rate-limited-then-accepted rate-limited-f
 server-error-not-retried server-error-retry-opt-in timeout-after-send dropped-after-send
 connection-refused no-credentials credentials-json-file credentials-env-file
 credentials-file-bad credentials-on-argv http-not-loopback cluster-and-base-url verbose
-error-echoes-secret written-files"
+error-echoes-secret written-files tls-refused-without-ca tls-cacert tls-capath tls-ca-env
+tls-wrong-host tls-ca-bad"
 if [ "$case" = list ]; then
   echo $cases
   exit 0
@@ -33,6 +34,7 @@ TOKEN=sk-test-SECRET-7f3a9
 TOKEN_ID=conn-SECRET-42b1
 export POLYAI_AUTH_TOKEN=$TOKEN POLYAI_TOKEN_ID=$TOKEN_ID NO_COLOR=1
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy 2>/dev/null || true
+unset PREFLIGHT_CA_BUNDLE PREFLIGHT_CA_PATH 2>/dev/null || true
 
 tmp=$(mktemp -d)
 mkdir "$tmp/log"
@@ -48,8 +50,11 @@ trap cleanup EXIT
 fail() { echo "FAIL [$case]: $*"; fails=$((fails + 1)); }
 
 # start_api STEP... — the server answers with these steps (the last repeats).
+# After start_tls CHAIN KEY: behind TLS with that certificate, base https://.
+tls=""
 start_api() {
-  "$fake" --port-file "$tmp/port" --log-dir "$tmp/log" --max-requests 8 --max-seconds 20 "$@" &
+  "$fake" --port-file "$tmp/port" --log-dir "$tmp/log" --max-requests 8 --max-seconds 20 \
+    $tls "$@" &
   pid=$!
   i=0
   while [ ! -s "$tmp/port" ]; do
@@ -57,7 +62,40 @@ start_api() {
     if [ $i -gt 250 ]; then echo "FAIL [$case]: the fake API did not start"; exit 1; fi
     sleep 0.02
   done
-  base=http://127.0.0.1:$(cat "$tmp/port")
+  base=http${tls:+s}://127.0.0.1:$(cat "$tmp/port")
+}
+start_tls() { tls="--tls-cert $1 --tls-key $2"; shift 2; start_api "$@"; }
+
+# make_pki — made at test time, nothing of it committed: in $pki, a private
+# CA (ca.pem), the same CA in a directory hashed by `openssl rehash`
+# (hashed/), a second CA that signed nothing here (other-ca.pem), and
+# certificates signed by the first: server.pem for 127.0.0.1 and localhost,
+# elsewhere.pem for another host name.
+pki=$tmp/pki
+make_pki() {
+  mkdir -p "$pki/hashed"
+  (
+    cd "$pki" || exit 1
+    key="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+    for ca in ca other-ca; do
+      openssl req -x509 $key -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=preflight test $ca" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+    done
+    for leaf in server:IP:127.0.0.1,DNS:localhost elsewhere:DNS:elsewhere.example; do
+      name=${leaf%%:*}
+      printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+        "${leaf#*:}" > $name.ext
+      openssl req $key -keyout $name.key -out $name.csr -subj "/CN=$name"
+      openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile $name.ext -out $name.pem
+    done
+    cp ca.pem hashed/ && openssl rehash hashed
+  ) > "$tmp/pki.log" 2>&1 || { echo "FAIL [$case]: openssl could not make the test CA:"; cat "$tmp/pki.log"; exit 1; }
+}
+handshakes() { ls "$tmp/log" | grep -c "^tls-.*\.$1\$"; }
+expect_handshakes() {
+  n=$(handshakes "$1")
+  [ "$n" = "$2" ] || fail "$n TLS handshakes ended '$1', want $2"
 }
 
 # run ARGS... — preflight send; sets $code, output in $tmp/out and $tmp/err.
@@ -352,6 +390,88 @@ written-files)
   run_pass --base-url "$base" --dry-run --output "$tmp/written-dry.txt"
   expect_exit 0
   grep -qF "X-PolyAi-Auth-Token: ***" "$tmp/written-dry.txt" || fail "the dry run file lacks the redacted header"
+  ;;
+tls-refused-without-ca)
+  # A certificate from a CA the system does not know (a proxy inspecting
+  # TLS looks the same): refused at the handshake, never retried, nothing
+  # recorded; and there is no switch that turns verification off.
+  make_pki
+  start_tls "$pki/server.pem" "$pki/server.key" 202
+  run_pass --base-url "$base"
+  expect_exit 3; expect_requests 0; expect_handshakes fail 1; expect_handshakes ok 0
+  expect_err "the API could not be reached; nothing was sent"
+  expect_err "SSL certificate problem"
+  expect_err "trust that CA with --cacert FILE or --capath DIR"
+  for off in --insecure -k --no-verify --ssl-no-revoke; do
+    run_pass --base-url "$base" $off
+    expect_exit 2; expect_err "$off"
+  done
+  expect_requests 0; expect_handshakes ok 0; expect_handshakes fail 1
+  ;;
+tls-cacert)
+  make_pki
+  start_tls "$pki/server.pem" "$pki/server.key" 202
+  run_pass --base-url "$base" --cacert "$pki/ca.pem" --verbose
+  expect_exit 0; expect_requests 1; expect_request 1; expect_handshakes ok 1
+  expect_out "sent: accepted (HTTP 202, 1 attempt)"
+  expect_err "trusting the CA certificates in $pki/ca.pem (--cacert)"
+  ;;
+tls-capath)
+  make_pki
+  start_tls "$pki/server.pem" "$pki/server.key" 202
+  run_pass --base-url "$base" --capath "$pki/hashed"
+  expect_exit 0; expect_requests 1; expect_request 1; expect_handshakes ok 1
+  # The directory is really what was trusted: without the right hashed
+  # name, refused.
+  rm "$pki"/hashed/*.0
+  cp "$pki/ca.pem" "$pki/hashed/00000000.0" # a hashed name, the wrong hash
+  run_pass --base-url "$base" --capath "$pki/hashed"
+  expect_exit 3; expect_requests 1; expect_handshakes fail 1
+  ;;
+tls-ca-env)
+  # The variables, and each option winning over its variable.
+  make_pki
+  start_tls "$pki/server.pem" "$pki/server.key" 202
+  PREFLIGHT_CA_BUNDLE=$pki/ca.pem run_pass --base-url "$base"
+  expect_exit 0; expect_requests 1
+  PREFLIGHT_CA_PATH=$pki/hashed run_pass --base-url "$base"
+  expect_exit 0; expect_requests 2
+  PREFLIGHT_CA_BUNDLE=$pki/other-ca.pem run_pass --base-url "$base" --cacert "$pki/ca.pem"
+  expect_exit 0; expect_requests 3
+  PREFLIGHT_CA_BUNDLE=$pki/ca.pem run_pass --base-url "$base" --cacert "$pki/other-ca.pem"
+  expect_exit 3; expect_requests 3
+  expect_handshakes ok 3; expect_handshakes fail 1
+  ;;
+tls-wrong-host)
+  # The right CA, a certificate for another name: the host is checked too.
+  make_pki
+  start_tls "$pki/elsewhere.pem" "$pki/elsewhere.key" 202
+  # (The server may see its side of the handshake complete: the client
+  # checks the name after it and hangs up before sending a byte.)
+  run_pass --base-url "$base" --cacert "$pki/ca.pem"
+  expect_exit 3; expect_requests 0
+  expect_err "the API could not be reached; nothing was sent"
+  expect_err "no alternative certificate subject name matches target host name '127.0.0.1'"
+  expect_no_err "trust that CA"
+  ;;
+tls-ca-bad)
+  # Unusable CA files and directories: exit 2 before anything is sent,
+  # naming the option or variable and the path.
+  make_pki
+  start_tls "$pki/server.pem" "$pki/server.key" 202
+  run_pass --base-url "$base" --cacert "$tmp/missing.pem"
+  expect_exit 2; expect_err "--cacert $tmp/missing.pem: cannot read the CA file"
+  run_pass --base-url "$base" --cacert "$config"
+  expect_exit 2; expect_err "--cacert $config: no PEM certificate"
+  run_pass --base-url "$base" --cacert "$pki"
+  expect_exit 2; expect_err "--cacert $pki: the CA file is not a regular file"
+  run_pass --base-url "$base" --capath "$pki"
+  expect_exit 2; expect_err "--capath $pki: no hashed certificate names"
+  PREFLIGHT_CA_PATH=$tmp/missing run_pass --base-url "$base"
+  expect_exit 2; expect_err "PREFLIGHT_CA_PATH $tmp/missing: cannot read the CA directory"
+  PREFLIGHT_CA_BUNDLE=$pki/ca.key run_pass --base-url "$base" --dry-run
+  expect_exit 2; expect_err "PREFLIGHT_CA_BUNDLE $pki/ca.key: no PEM certificate"
+  expect_requests 0; expect_handshakes ok 0
   ;;
 *)
   echo "unknown case '$case' (known: $cases)"

@@ -24,7 +24,9 @@ enum {
     OPT_MAX_ATTEMPTS,
     OPT_MAX_WAIT,
     OPT_RETRY_5XX,
-    OPT_VERBOSE
+    OPT_VERBOSE,
+    OPT_CACERT,
+    OPT_CAPATH
 };
 
 static const struct cli_opt opts[] = {
@@ -42,6 +44,12 @@ static const struct cli_opt opts[] = {
     {"retry-server-errors", CLI_NO_ARG, OPT_RETRY_5XX, NULL,
      "retry 5xx too (the person may get the text twice)"},
     {"verbose", CLI_NO_ARG, OPT_VERBOSE, NULL, "trace each attempt on stderr"},
+    {"cacert", CLI_ARG, OPT_CACERT, "FILE",
+     "trust the CA certificates in FILE (PEM) instead of the default bundle "
+     "(default: $PREFLIGHT_CA_BUNDLE)"},
+    {"capath", CLI_ARG, OPT_CAPATH, "DIR",
+     "trust the CA certificates in DIR (hashed by openssl rehash) instead of the default "
+     "directory (default: $PREFLIGHT_CA_PATH)"},
     CLI_COMMON_OPTS,
 };
 
@@ -52,15 +60,20 @@ static const char usage[] =
     "                      [--purpose transactional|promotional] [--region CC]\n"
     "                      [--cluster us-1|uk-1|euw-1 | --base-url URL] [--credentials FILE]\n"
     "                      [--dry-run] [--timeout S] [--max-attempts N] [--format text|json]\n"
+    "                      [--cacert FILE] [--capath DIR]\n"
     "\n"
     "Credentials: POLYAI_AUTH_TOKEN and POLYAI_TOKEN_ID in the environment, or\n"
     "--credentials FILE; never on the command line.\n"
+    "TLS is always verified. Behind a proxy that inspects TLS, trust its CA with\n"
+    "--cacert FILE / --capath DIR, or PREFLIGHT_CA_BUNDLE / PREFLIGHT_CA_PATH (each\n"
+    "option wins over its variable).\n"
     "Exit: 0 sent (or a dry run that would send), 1 blocked by the verdict,\n"
     "2 usage or input error, 3 the send failed (rejected, rate limited, outcome\n"
     "unknown, or the API unreachable).";
 
 struct send_opts {
     const char *cluster, *base_url, *cred_file;
+    const char *cacert, *capath; /* --cacert, --capath; NULL: the environment's */
     bool dry_run, verbose;
     pf_client_options client;
 };
@@ -118,6 +131,8 @@ static int send_option(struct send_opts *s, int id, const char *val)
     case OPT_CREDENTIALS: s->cred_file = val; return 1;
     case OPT_DRY_RUN: s->dry_run = true; return 1;
     case OPT_VERBOSE: s->verbose = true; return 1;
+    case OPT_CACERT: s->cacert = val; return 1;
+    case OPT_CAPATH: s->capath = val; return 1;
     case OPT_RETRY_5XX: s->client.retry_server_errors = true; return 1;
     case OPT_CONNECT_TIMEOUT:
         return parse_seconds("connect-timeout", val, 600, false, &s->client.connect_timeout_ms)
@@ -191,6 +206,53 @@ static int load_credentials(const struct send_opts *s, pf_send_options *o, char 
     return 0;
 }
 
+/* ---- trusted CAs ---- */
+
+/* opt if given, else the variable env when set and not empty. */
+static const char *ca_choice(const char *opt, const char *env, const char **origin,
+                             const char *opt_name)
+{
+    const char *v = getenv(env);
+    if (opt) {
+        *origin = opt_name;
+        return opt;
+    }
+    *origin = env;
+    return v && *v ? v : NULL;
+}
+
+/* Put the chosen CA file and directory in the send options (the library
+ * hands them to its client); 0 or an exit code after reporting, naming the
+ * option or variable the path came from. */
+static int apply_ca(const struct send_opts *s, pf_send_options *o)
+{
+    const char *fo, *dorig;
+    const char *file = ca_choice(s->cacert, "PREFLIGHT_CA_BUNDLE", &fo, "--cacert");
+    const char *dir = ca_choice(s->capath, "PREFLIGHT_CA_PATH", &dorig, "--capath");
+    pf_diag d;
+
+    if (!file && !dir)
+        return 0;
+    /* One at a time, so the error names the right origin. */
+    const char *failed = NULL, *path = NULL;
+    if (file && pf_send_options_set_ca(o, file, NULL, &d) != PF_OK)
+        failed = fo, path = file;
+    else if (dir && pf_send_options_set_ca(o, NULL, dir, &d) != PF_OK)
+        failed = dorig, path = dir;
+    if (failed) {
+        cli_error("send", "%s %s: %s", failed, path,
+                  d.message[0] ? d.message : pf_strerror(d.status));
+        return CLI_EXIT_USAGE;
+    }
+    if (s->verbose) {
+        if (file)
+            cli_error("send", "trusting the CA certificates in %s (%s)", file, fo);
+        if (dir)
+            cli_error("send", "trusting the CA certificates in %s/ (%s)", dir, dorig);
+    }
+    return 0;
+}
+
 /* ---- output ---- */
 
 static void on_trace(void *ctx, const pf_send_event *ev)
@@ -243,6 +305,13 @@ static void report_failure(const pf_send_result *r)
               plural(r->attempts), r->detail ? ": " : "", r->detail ? r->detail : "");
     if (r->hint)
         cli_error("send", "hint: %s", r->hint);
+    /* libcurl's words for a chain it could not verify (not for a name
+     * mismatch, which another CA would not cure). */
+    if (r->status == PF_SEND_TRANSPORT_ERROR && r->detail &&
+        strstr(r->detail, "certificate problem"))
+        cli_error("send", "hint: behind a proxy that inspects TLS, or for an API with a private "
+                          "CA, trust that CA with --cacert FILE or --capath DIR "
+                          "(PREFLIGHT_CA_BUNDLE, PREFLIGHT_CA_PATH); verification stays on");
 }
 
 /* ---- the command ---- */
@@ -361,6 +430,9 @@ int cli_send(int argc, char **argv)
     rc = CLI_EXIT_USAGE;
     if (!send_options(&s, &k, &pr, so))
         goto out;
+    if ((rc = apply_ca(&s, so)) != 0)
+        goto out;
+    rc = CLI_EXIT_USAGE;
     if (pf_sender_create(k.session, so, &snd, &d) != PF_OK) {
         if (d.file[0])
             cli_error_diag("send", &d);

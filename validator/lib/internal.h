@@ -18,28 +18,12 @@
 #define PF_STATIC
 #else
 #define PF_STATIC static
-/* Overwrite n bytes with zeros in a way the compiler cannot drop (for
- * credentials before free). */
-void pfi_wipe(void *p, size_t n);
-
-/* The cluster names ("us-1", ...), NULL-terminated: the one table,
- * beside pf_cluster_base_url. */
-extern const char *const pfi_cluster_names[];
-
 #endif
 
 #if defined(__GNUC__)
 #define PF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define PF_PRINTF(f, a)
-/* Overwrite n bytes with zeros in a way the compiler cannot drop (for
- * credentials before free). */
-void pfi_wipe(void *p, size_t n);
-
-/* The cluster names ("us-1", ...), NULL-terminated: the one table,
- * beside pf_cluster_base_url. */
-extern const char *const pfi_cluster_names[];
-
 #endif
 
 /* libphonenumber refuses input longer than this (kMaxInputStringLength). */
@@ -73,5 +57,9 @@ void pfi_wipe(void *p, size_t n);
 /* The cluster names ("us-1", ...), NULL-terminated: the one table,
  * beside pf_cluster_base_url. */
 extern const char *const pfi_cluster_names[];
+
+/* Check a CA file (readable, holds a PEM certificate) and a CA directory
+ * (readable, holds a hashed certificate name); either may be NULL. */
+pf_status pfi_ca_check(const char *ca_file, const char *ca_dir, pf_diag *diag);
 
 #endif

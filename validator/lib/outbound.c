@@ -15,8 +15,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #include "preflight/number.h"
 #include "preflight/outbound.h"
 #include "preflight/segments.h"
+#include "preflight/util.h"
 #include "preflight/version.h"
 #include "utf8_int.h"
 
@@ -38,6 +41,8 @@
 /* A credential shorter than this is not searched for in details: replacing
  * every "1" of a message would say nothing and mangle it. */
 #define SCRUB_MIN 4u
+/* A CA bundle larger than this is not a CA bundle (Debian's is 0.2 MB). */
+#define CA_FILE_MAX (16u * 1024u * 1024u)
 
 struct pf_client {
     CURL *curl;
@@ -744,6 +749,102 @@ void pf_client_destroy(pf_client *c)
     free(c->auth_token);
     free(c->token_id);
     free(c);
+}
+
+/* ca_file is a readable file with at least one PEM certificate in it. */
+static pf_status check_ca_file(const char *path, pf_diag *diag)
+{
+    struct stat sb;
+    char *text = NULL;
+    size_t len = 0;
+    pf_status st;
+
+    pfi_diag_file(diag, path);
+    if (stat(path, &sb) != 0) {
+        pfi_diag_set(diag, PF_E_IO, "cannot read the CA file: %s", strerror(errno));
+        return PF_E_IO;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        pfi_diag_set(diag, PF_E_IO, "the CA file is not a regular file");
+        return PF_E_IO;
+    }
+    if ((st = pf_read_file(path, CA_FILE_MAX, &text, &len, diag)) != PF_OK)
+        return st;
+    /* libcurl would only say so at the first handshake, as a verification
+     * failure that reads like the server's fault. */
+    if (!strstr(text, "-----BEGIN CERTIFICATE-----")) {
+        st = PF_E_INVALID;
+        pfi_diag_set(diag, st, "no PEM certificate (-----BEGIN CERTIFICATE-----) in the CA file");
+    }
+    free(text);
+    return st;
+}
+
+/* ca_dir is a readable directory with at least one hashed certificate
+ * name (8 hex digits, '.', a number), the only names OpenSSL looks up. */
+static pf_status check_ca_dir(const char *path, pf_diag *diag)
+{
+    DIR *d;
+    const struct dirent *e;
+    bool hashed = false;
+
+    pfi_diag_file(diag, path);
+    if (!(d = opendir(path))) {
+        pfi_diag_set(diag, PF_E_IO, "cannot read the CA directory: %s", strerror(errno));
+        return PF_E_IO;
+    }
+    while (!hashed && (e = readdir(d))) {
+        const char *n = e->d_name;
+        size_t i = 0;
+        while (i < 8 && isxdigit((unsigned char)n[i]))
+            i++;
+        if (i == 8 && n[8] == '.' && isdigit((unsigned char)n[9])) {
+            for (i = 10; isdigit((unsigned char)n[i]);)
+                i++;
+            hashed = n[i] == '\0';
+        }
+    }
+    closedir(d);
+    if (!hashed) {
+        pfi_diag_set(diag, PF_E_INVALID,
+                     "no hashed certificate names (HHHHHHHH.0) in the CA directory; "
+                     "run `openssl rehash` on it");
+        return PF_E_INVALID;
+    }
+    return PF_OK;
+}
+
+pf_status pfi_ca_check(const char *ca_file, const char *ca_dir, pf_diag *diag)
+{
+    pf_status st;
+    if ((ca_file && (st = check_ca_file(ca_file, diag)) != PF_OK) ||
+        (ca_dir && (st = check_ca_dir(ca_dir, diag)) != PF_OK))
+        return st;
+    return PF_OK;
+}
+
+pf_status pf_client_set_ca(pf_client *c, const char *ca_file, const char *ca_dir, pf_diag *diag)
+{
+    pf_status st;
+
+    pf_diag_clear(diag);
+    if (!c) {
+        pfi_diag_set(diag, PF_E_INVALID, "no client");
+        return PF_E_INVALID;
+    }
+    if ((st = pfi_ca_check(ca_file, ca_dir, diag)) != PF_OK)
+        return st;
+    pf_diag_clear(diag);
+    /* libcurl copies the strings. */
+    if ((ca_file && curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca_file) != CURLE_OK) ||
+        (ca_dir && curl_easy_setopt(c->curl, CURLOPT_CAPATH, ca_dir) != CURLE_OK)) {
+        /* CAPATH is CURLE_NOT_BUILT_IN with some TLS back ends. */
+        pfi_diag_set(diag, PF_E_INTERNAL, "libcurl (%s) refused the CA %s",
+                     curl_version_info(CURLVERSION_NOW)->ssl_version,
+                     ca_dir ? "directory" : "file");
+        return PF_E_INTERNAL;
+    }
+    return PF_OK;
 }
 
 /* ---- the exchange ---- */

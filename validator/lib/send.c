@@ -14,6 +14,7 @@
 
 struct pf_send_options {
     char *base_url, *cluster, *auth_token, *token_id;
+    char *ca_file, *ca_dir; /* trusted CAs instead of the default bundle; NULL: default */
     pf_severity fail_on;
     bool dry_run;
     pf_client_options client;
@@ -69,9 +70,30 @@ void pf_send_options_destroy(pf_send_options *o)
         return;
     free(o->base_url);
     free(o->cluster);
+    free(o->ca_file);
+    free(o->ca_dir);
     free_secret(o->auth_token);
     free_secret(o->token_id);
     free(o);
+}
+
+pf_status pf_send_options_set_ca(pf_send_options *o, const char *ca_file, const char *ca_dir,
+                                 pf_diag *diag)
+{
+    pf_status st;
+    pf_diag_clear(diag);
+    if (!o) {
+        pfi_diag_set(diag, PF_E_INVALID, "no options");
+        return PF_E_INVALID;
+    }
+    if ((st = pfi_ca_check(ca_file, ca_dir, diag)) != PF_OK)
+        return st;
+    if ((ca_file && (st = set_str(&o->ca_file, ca_file, false)) != PF_OK) ||
+        (ca_dir && (st = set_str(&o->ca_dir, ca_dir, false)) != PF_OK)) {
+        pfi_diag_set(diag, st, "out of memory");
+        return st;
+    }
+    return PF_OK;
 }
 
 pf_status pf_send_options_set_base_url(pf_send_options *o, const char *url)
@@ -377,6 +399,9 @@ pf_status pf_sender_create(pf_session *session, const pf_send_options *o, pf_sen
     co.auth_token = o->auth_token;
     co.token_id = o->token_id;
     if ((st = pf_client_create(&co, &s->client, diag)) != PF_OK)
+        goto out;
+    if ((o->ca_file || o->ca_dir) &&
+        (st = pf_client_set_ca(s->client, o->ca_file, o->ca_dir, diag)) != PF_OK)
         goto out;
     st = pf_checker_create(session, &s->ck, diag);
 out:

@@ -115,6 +115,26 @@ typedef struct pf_client pf_client;
 PF_EXTERN pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_diag *diag);
 PF_EXTERN void pf_client_destroy(pf_client *client);
 
+/*
+ * Trust the certificate authorities in ca_file (PEM, one certificate or
+ * more) instead of libcurl's default CA bundle, and/or those in ca_dir (a
+ * directory hashed by `openssl rehash` / c_rehash) instead of its default
+ * CA directory; NULL keeps that default. For a proxy that inspects TLS, or
+ * an API behind a private CA. Verification stays on: the peer and the
+ * host name are always checked. Call before sending; a later call
+ * replaces the earlier choice.
+ *
+ * A function on the opaque client rather than new pf_client_options
+ * fields, so programs built against an earlier pf_client_options keep
+ * working with a newer library. PF_E_IO (diag->file set) when the file or
+ * directory cannot be read; PF_E_INVALID when the file holds no PEM
+ * certificate or the directory no hashed certificate name (HHHHHHHH.N);
+ * PF_E_INTERNAL when libcurl refuses (a TLS back end without CA
+ * directories). A rejected file or directory leaves the client unchanged.
+ */
+PF_EXTERN pf_status pf_client_set_ca(pf_client *client, const char *ca_file, const char *ca_dir,
+                           pf_diag *diag);
+
 typedef struct pf_send_request {
     const char *user_number; /* recipient, strict E.164 */
     const char *message;     /* UTF-8, no NUL bytes */

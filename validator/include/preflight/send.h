@@ -59,6 +59,16 @@ PF_EXTERN pf_status pf_send_options_set_credentials(pf_send_options *o, const ch
  */
 PF_EXTERN pf_status pf_send_options_load_credentials(pf_send_options *o, const char *file,
                                                      pf_diag *diag);
+/*
+ * Trust the CA certificates in ca_file (PEM) and/or ca_dir (hashed by
+ * `openssl rehash`) instead of the default bundle: for a TLS-inspecting
+ * proxy or an API behind a private CA (pf_client_set_ca; verification stays
+ * on). NULL leaves that one as it was. Checked now: PF_E_IO (diag->file
+ * set) when unreadable, PF_E_INVALID when the file holds no PEM
+ * certificate or the directory no hashed certificate name.
+ */
+PF_EXTERN pf_status pf_send_options_set_ca(pf_send_options *o, const char *ca_file,
+                                           const char *ca_dir, pf_diag *diag);
 /* The lowest severity that stops a send: PF_SEV_BLOCK (default) or
  * PF_SEV_WARN. */
 PF_EXTERN pf_status pf_send_options_set_fail_on(pf_send_options *o, pf_severity level);
