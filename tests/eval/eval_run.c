@@ -101,8 +101,7 @@ static char *dup_or_die(const char *s)
     return d;
 }
 
-static const char *string_field(const cJSON *obj, const char *key, const char *file,
-                                size_t line)
+static const char *string_field(const cJSON *obj, const char *key, const char *file, size_t line)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!cJSON_IsString(v) || !v->valuestring[0])
@@ -410,8 +409,7 @@ static void report(const struct split *s, const struct figures *fg, bool listing
             continue;
         n++;
         printf("    %s [%s] missing: %s | found: %s\n      %s\n", r->id, cls_names[r->cls],
-               missing[0] ? missing : "(any warn/block)", r->fired[0] ? r->fired : "-",
-               r->text);
+               missing[0] ? missing : "(any warn/block)", r->fired[0] ? r->fired : "-", r->text);
     }
     if (!n)
         printf("    none\n");
@@ -530,8 +528,8 @@ static int check_thresholds(const char *file, const struct figures *fg)
             printf("  %-36s %s %-8g got %-8g %s\n", c->key, c->is_max ? "<=" : ">=", want, got,
                    ok ? "ok" : "FAIL");
         else
-            printf("  %-36s %s %-8.4f got %-8.4f %s\n", c->key, c->is_max ? "<=" : ">=", want,
-                   got, ok ? "ok" : "FAIL");
+            printf("  %-36s %s %-8.4f got %-8.4f %s\n", c->key, c->is_max ? "<=" : ">=", want, got,
+                   ok ? "ok" : "FAIL");
     }
     cJSON_Delete(doc);
     printf("\n");
@@ -540,8 +538,8 @@ static int check_thresholds(const char *file, const struct figures *fg)
 
 /* --- differential test against the CLI ------------------------------------ */
 
-static int diff_cli(const char *preflight, const struct split *s, size_t want,
-                    pf_scanner *scanner, const pf_ruleset *rules, const pf_countries *table)
+static int diff_cli(const char *preflight, const struct split *s, size_t want, pf_scanner *scanner,
+                    const pf_ruleset *rules, const pf_countries *table)
 {
     char tmpl[] = "/tmp/pf_eval_XXXXXX";
     int fd = mkstemp(tmpl);
@@ -655,9 +653,8 @@ int main(int argc, char **argv)
             *strchr((char *)s->name, '=') = 0;
             s->file = strchr(a, '=') + 1;
         } else {
-            fprintf(stderr,
-                    "usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] "
-                    "[--verbose] [--diff-cli PREFLIGHT N] NAME=FILE...\n");
+            fprintf(stderr, "usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] "
+                            "[--verbose] [--diff-cli PREFLIGHT N] NAME=FILE...\n");
             return 2;
         }
     }
