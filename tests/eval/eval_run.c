@@ -14,7 +14,9 @@
  * block (info never changes a verdict). A finding counts for the category
  * "content.<category of its rule>". Category precision is counted only on
  * classes whose labels are complete (everything but spam: spam may be
- * flagged by any category, its `expect` is not a full list).
+ * flagged by any category, its `expect` is not a full list); a category a
+ * spam message expects still counts for that category's recall. The overall
+ * precision/recall pairs leave spam out.
  *
  * usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] [--verbose]
  *                 [--diff-cli PREFLIGHT N] NAME=FILE...
@@ -256,6 +258,7 @@ static void scan_row(pf_scanner *scanner, const pf_ruleset *rules, const pf_coun
 struct catstat {
     const char *cat;
     unsigned expected, tp, fn, fp, on_spam;
+    unsigned ptp; /* true positives on the classes precision is judged on */
 };
 
 struct figures {
@@ -298,10 +301,22 @@ static void compute(const struct split *s, struct figures *fg)
         fg->count[r->cls]++;
         fg->flagged[r->cls] += r->flagged;
         if (r->cls == SPAM) {
+            /* spam: categories it expects count for their recall (the
+               labels come from the source's own categories); what fires is
+               counted, never a false alarm */
             for (size_t k = 0; k < r->ncats; k++) {
                 struct catstat *c = catstat(fg, r->cats[k]);
                 if (c)
                     c->on_spam++;
+            }
+            for (size_t k = 0; k < r->nexpect; k++) {
+                struct catstat *c = catstat(fg, r->expect[k]);
+                bool hit = has(r->cats, r->ncats, r->expect[k]);
+                if (c) {
+                    c->expected++;
+                    c->tp += hit;
+                    c->fn += !hit;
+                }
             }
             continue;
         }
@@ -311,6 +326,7 @@ static void compute(const struct split *s, struct figures *fg)
             if (c) {
                 c->expected++;
                 c->tp += hit;
+                c->ptp += hit;
                 c->fn += !hit;
             }
             fg->pairs_tp += hit;
@@ -425,7 +441,7 @@ static void report(const struct split *s, const struct figures *fg, bool listing
     for (size_t i = 0; i < fg->ncats; i++) {
         const struct catstat *c = &fg->cats[i];
         printf("  %-36s %8u %5u %5u %5u", c->cat, c->expected, c->tp, c->fn, c->fp);
-        double p = ratio(c->tp, c->tp + c->fp), rc = ratio(c->tp, c->expected);
+        double p = ratio(c->ptp, c->ptp + c->fp), rc = ratio(c->tp, c->expected);
         if (p < 0)
             printf(" %9s", "n/a");
         else

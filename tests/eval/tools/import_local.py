@@ -53,9 +53,21 @@ def smishtank(path):
         row = bc.row(text, "spam", "smishtank")
         row["id"] = "smishtank-%s" % r["messageid"].strip()
         row["source_category"] = (r.get("Message Categories") or "").strip() or None
+        row["expect"] = list(SMISHTANK_EXPECT.get(row["source_category"], []))
         rows.append(row)
     return rows
 
+
+# The dataset's own category, where it names one of ours. Delivery and
+# account alerts are credential or fee phishing; the rest (advertisements,
+# wrong-number openers, jobs, settlements, other) name no single category and
+# stay unlabelled: such spam only has to be flagged.
+SMISHTANK_EXPECT = {
+    "Account Alert": ["content.phishing"],
+    "Delivery": ["content.phishing"],
+    "Prize/Contest": ["content.prize"],
+    "Loans/Credit": ["content.high-risk-financial"],
+}
 
 IMPORTERS = {"smishtank": smishtank}
 
