@@ -79,6 +79,54 @@ static void test_broken_packs(void **state)
          "\"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"y\"}]}",
          PF_E_SCHEMA, 3, 8, "rules[1].id", "duplicate rule id 'content.t'"},
         {"invalid utf8", "{\"pack\": \"t\xff\"}", PF_E_UTF8, 1, 12, "", "invalid UTF-8"},
+        {"number_types without phone builtin",
+         RULE("\"builtin\": \"url\", \"number_types\": [\"premium_rate\"]"), PF_E_SCHEMA, 3,
+         55, "rules[0].number_types", "only to the phone_number builtin"},
+        {"bad number type",
+         RULE("\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\", "
+              "\"expensive\"]"),
+         PF_E_SCHEMA, 3, 97, "rules[0].number_types[1]", "'expensive' is not a number type"},
+        {"signals not an object", RULE("\"signals\": [\"content.x\"]"), PF_E_SCHEMA, 3, 48,
+         "rules[0].signals", "expected an object"},
+        {"signals unknown key",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.x\": 1}, \"min\": 2}"),
+         PF_E_SCHEMA, 3, 94, "rules[0].signals.min", "unknown key 'min'"},
+        {"signals no threshold", RULE("\"signals\": {\"weights\": {\"content.x\": 1}}"),
+         PF_E_SCHEMA, 3, 48, "rules[0].signals", "missing"},
+        {"signals empty weights", RULE("\"signals\": {\"threshold\": 1, \"weights\": {}}"),
+         PF_E_SCHEMA, 3, 76, "rules[0].signals.weights", "non-empty object"},
+        {"signals weight not an integer",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.x\": 1.5}}"),
+         PF_E_SCHEMA, 3, 90, "rules[0].signals.weights.content.x", "integer from 1 to 100"},
+        {"signals weight not an id",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"caps\": 1}}"), PF_E_SCHEMA, 3,
+         77, "rules[0].signals.weights.caps", "'caps' is not a rule id"},
+        {"signals duplicate id",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.x\": 1, \"content.x\": "
+              "2}}"),
+         PF_E_SCHEMA, 3, 93, "rules[0].signals.weights.content.x", "duplicate key"},
+        {"signals counting itself",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.t\": 1}}"),
+         PF_E_SCHEMA, 3, 77, "rules[0].signals.weights.content.t", "cannot count itself"},
+        {"signals threshold out of reach",
+         RULE("\"signals\": {\"threshold\": 4, \"weights\": {\"content.x\": 1, \"content.y\": "
+              "2}}"),
+         PF_E_SCHEMA, 3, 62, "rules[0].signals.threshold", "weights add up to 3"},
+        {"signals name no rule",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.nope\": 1}}"),
+         PF_E_SCHEMA, 3, 77, "rules[0].signals.weights.content.nope",
+         "'content.nope' names no loaded rule [rule content.t]"},
+        {"signals of signals",
+         "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n"
+         "{\"id\": \"content.a\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
+         "\"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"x\"},\n"
+         "{\"id\": \"content.b\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
+         "\"fix\": \"f\", \"source\": \"heuristic\", \"signals\": {\"threshold\": 1, "
+         "\"weights\": {\"content.a\": 1}}},\n"
+         "{\"id\": \"content.c\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
+         "\"fix\": \"f\", \"source\": \"heuristic\", \"signals\": {\"threshold\": 1, "
+         "\"weights\": {\"content.a\": 1, \"content.b\": 1}}}]}",
+         PF_E_SCHEMA, 4, 165, "rules[2].signals.weights.content.b", "is itself a signals rule"},
     };
     int failed = 0;
     for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
@@ -151,6 +199,26 @@ static void test_matchers(void **state)
          "verify at https://acme.example.com/v", NULL, 0, 1, 2, 0, 6},
         {"case sensitive", "\"pattern\": \"STOP\", \"caseless\": false", "stop", NULL, 0, 0, 0, 0,
          0},
+        {"number types: premium rate from the recipient's country",
+         "\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\", \"shared_cost\"]",
+         "WIN! Call 09061701461 now", "GB", 0, 1, 1, 10, 21},
+        {"number types: premium rate with its own +",
+         "\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\", \"shared_cost\"]",
+         "Call +44 906 170 1461 now", "US", 0, 1, 1, 5, 21},
+        {"number types: no country, only +",
+         "\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\"]",
+         "Call 09061701461 or +1 900 555 0199", NULL, 0, 1, 1, 20, 35},
+        {"number types: shared cost",
+         "\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\", \"shared_cost\"]",
+         "Appelez le 0810 12 34 56", "FR", 0, 1, 1, 11, 24},
+        {"number types: landline and mobile pass",
+         "\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\", \"shared_cost\"]",
+         "Call 020 7946 0958 or 07400 123456", "GB", 0, 0, 0, 0, 0},
+        {"number types: toll-free passes",
+         "\"builtin\": \"phone_number\", \"number_types\": [\"premium_rate\", \"shared_cost\"]",
+         "Call 0800 123 4567 free", "GB", 0, 0, 0, 0, 0},
+        {"number types: every type without the list", "\"builtin\": \"phone_number\"",
+         "Call 020 7946 0958 or 09061701461", "GB", 0, 2, 1, 5, 18},
         {"catastrophic pattern is stopped", "\"pattern\": \"(a+)+$\"",
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL,
          0, -1, 0, 0, 0},
@@ -216,11 +284,108 @@ static void test_matchers(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* Rules a signals rule counts, in a second pack loaded first: the ids are
+ * resolved across packs once all are loaded. */
+static const char signals_pack[] =
+    "{\"pack\": \"s\", \"description\": \"d\", \"rules\": [\n"
+    "{\"id\": \"content.sig\", \"category\": \"s\", \"severity\": \"warn\", \"message\": "
+    "\"Several signals.\", \"fix\": \"f\", \"source\": \"heuristic\", \"signals\": "
+    "{\"threshold\": 3, \"weights\": {\"content.caps\": 2, \"content.money\": 2, "
+    "\"content.link\": 1, \"content.phone\": 1, \"content.us-only\": 2}}}]}";
+static const char signal_rules_pack[] =
+    "{\"pack\": \"r\", \"description\": \"d\", \"rules\": [\n"
+    "{\"id\": \"content.caps\", \"category\": \"r\", \"severity\": \"info\", \"message\": "
+    "\"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"\\\\b[A-Z]{4,}\\\\b\", "
+    "\"caseless\": false},\n"
+    "{\"id\": \"content.money\", \"category\": \"r\", \"severity\": \"info\", \"message\": "
+    "\"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": \"\\\\${2,}\"},\n"
+    "{\"id\": \"content.link\", \"category\": \"r\", \"severity\": \"info\", \"message\": "
+    "\"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"builtin\": \"url\"},\n"
+    "{\"id\": \"content.phone\", \"category\": \"r\", \"severity\": \"info\", \"message\": "
+    "\"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"builtin\": \"phone_number\"},\n"
+    "{\"id\": \"content.us-only\", \"category\": \"r\", \"severity\": \"info\", "
+    "\"message\": \"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"words\": [\"hurry\"], "
+    "\"countries\": [\"US\"]}]}";
+
+struct signals_row {
+    const char *name;
+    const char *msg;
+    const char *country;
+    const char *disabled; /* one rule id to disable, or NULL */
+    const char *want;     /* the signals finding's message, or NULL: none */
+};
+
+static void test_signals(void **state)
+{
+    (void)state;
+    static const struct signals_row rows[] = {
+        {"nothing", "Your order has shipped.", "US", NULL, NULL},
+        {"caps alone stays info", "HUGE sale this weekend", "US", NULL, NULL},
+        {"money alone stays info", "Win $$ today", "US", NULL, NULL},
+        {"link and phone are not enough", "See acme.com or call 020 7946 0958", "GB", NULL, NULL},
+        {"caps and a link", "HUGE sale at acme.com", "US", NULL,
+         "Several signals. Signals: content.caps (+2), content.link (+1) = 3, threshold 3."},
+        {"caps and money", "HUGE $$$ sale", "US", NULL,
+         "Several signals. Signals: content.caps (+2), content.money (+2) = 4, threshold 3."},
+        {"caps and a phone number", "CALL 020 7946 0958", "GB", NULL,
+         "Several signals. Signals: content.caps (+2), content.phone (+1) = 3, threshold 3."},
+        {"many hits of one rule count once", "HUGE HUGE HUGE sale", "US", NULL, NULL},
+        {"a disabled signal does not count", "HUGE sale at acme.com", "US", "content.caps", NULL},
+        {"a signal out of scope does not count", "hurry to acme.com", "GB", NULL, NULL},
+        {"a signal in scope counts", "hurry to acme.com", "US", NULL,
+         "Several signals. Signals: content.link (+1), content.us-only (+2) = 3, threshold 3."},
+        {"the signals rule itself disabled", "HUGE sale at acme.com", "US", "content.sig", NULL},
+    };
+    const char *texts[] = {signals_pack, signal_rules_pack};
+    size_t lens[] = {strlen(signals_pack), strlen(signal_rules_pack)};
+    const char *names[] = {"s.json", "r.json"};
+    pf_ruleset *set = NULL;
+    pf_scanner *sc = NULL;
+    pf_diag d;
+    if (pf_rules_load_buffers(texts, lens, names, 2, &set, &d) != PF_OK)
+        print_error("packs do not load: %s at %u:%u %s\n", d.message, d.line, d.column, d.path);
+    assert_non_null(set);
+    assert_int_equal(pf_rules_find(set, "content.sig")->matcher, PF_MATCH_SIGNALS);
+    assert_int_equal(pf_scanner_create(set, &sc), PF_OK);
+    int failed = 0;
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        const struct signals_row *r = &rows[i];
+        pf_scan_options o = pf_scan_options_default();
+        o.country = r->country;
+        o.disabled = &r->disabled;
+        o.disabled_count = r->disabled ? 1 : 0;
+        pf_finding_list got;
+        pf_finding_list_init(&got);
+        assert_int_equal(pf_scanner_scan(sc, r->msg, strlen(r->msg), &o, &got, &d), PF_OK);
+        const pf_finding *sig = NULL;
+        int others_above_info = 0;
+        for (size_t k = 0; k < got.count; k++) {
+            if (strcmp(got.items[k].id, "content.sig") == 0)
+                sig = &got.items[k];
+            else
+                others_above_info += got.items[k].severity != PF_SEV_INFO;
+        }
+        bool ok = others_above_info == 0 &&
+                  (r->want ? sig && sig->severity == PF_SEV_WARN && !sig->has_span &&
+                                 strcmp(sig->message, r->want) == 0
+                           : sig == NULL);
+        if (!ok) {
+            print_error("row '%s': got %s\n", r->name, sig ? sig->message : "no signals finding");
+            failed++;
+        }
+        pf_finding_list_clear(&got);
+    }
+    pf_scanner_destroy(sc);
+    pf_rules_destroy(set);
+    assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken_packs),
         cmocka_unit_test(test_matchers),
+        cmocka_unit_test(test_signals),
     };
     return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }
