@@ -30,6 +30,7 @@ static const char *const rule_keys[] = {"id",        "category",
                                         "senders",   "first_message",
                                         "escalate",  "escalate_with_url",
                                         "number_types", "signals",
+                                        "except",
                                         NULL};
 static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains", "require",
@@ -269,6 +270,9 @@ static void rule_free(struct pfi_rule *r)
     for (size_t i = 0; i < r->ncodes; i++)
         pcre2_code_free(r->codes[i]);
     free(r->codes);
+    for (size_t i = 0; i < r->nexcept; i++)
+        pcre2_code_free(r->except[i]);
+    free(r->except);
     free(r->domains);
     free((void *)r->countries);
     free((void *)r->excluded);
@@ -390,6 +394,30 @@ static pf_status load_signals(struct pfi_json *j, const cJSON *rule, struct pfi_
     return st;
 }
 
+/*
+ * "except": patterns whose matches excuse a finding inside them ("Casino
+ * Road" is a street, not a casino). Always caseless.
+ */
+static pf_status load_except(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
+{
+    const char **items = NULL;
+    size_t n = 0;
+    pf_status st = string_or_list(j, rule, "except", &items, &n);
+    if (st != PF_OK)
+        return st;
+    r->except = calloc(n, sizeof *r->except);
+    if (!r->except)
+        st = PF_E_NOMEM;
+    bool one = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rule, "except"));
+    for (size_t i = 0; i < n && st == PF_OK; i++) {
+        st = compile(j, "except", one ? (size_t)-1 : i, items[i], true, &r->except[i]);
+        if (st == PF_OK)
+            r->nexcept++;
+    }
+    free(items);
+    return st;
+}
+
 static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
                            struct pfi_rule *r)
 {
@@ -482,6 +510,13 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
                                     "number_types applies only to the phone_number builtin");
         else
             st = number_types(j, rule, r);
+    }
+    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "except")) {
+        if (strcmp(kind, "pattern") != 0 && strcmp(kind, "words") != 0)
+            st = pfi_json_error_key(j, "except", 0, PF_E_SCHEMA,
+                                    "except applies only to pattern and words rules");
+        else
+            st = load_except(j, rule, r);
     }
     if (st != PF_OK)
         return st;

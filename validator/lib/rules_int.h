@@ -34,6 +34,8 @@ struct pfi_rule {
     pf_rule_info info;  /* strings point into the pack's cJSON tree */
     pcre2_code **codes; /* pattern, words (one code) or require */
     size_t ncodes;
+    pcre2_code **except; /* a match inside a match of one of these is no finding */
+    size_t nexcept;
     const char **domains; /* sorted, lower case */
     size_t ndomains;
     enum pfi_builtin builtin;

@@ -184,6 +184,25 @@ static pf_status limit_hit(struct scan *sc, const struct pfi_rule *r, int rc)
                                 r->info.id, why);
 }
 
+/*
+ * Does a match of one of r's except patterns cover start..end? Only asked
+ * when a match is about to become a finding, so it may scan the message.
+ */
+static int excepted(struct scan *sc, const struct pfi_rule *r, size_t start, size_t end)
+{
+    for (size_t e = 0; e < r->nexcept; e++) {
+        size_t from = 0, s, t;
+        int rc;
+        while ((rc = next_match(sc, r->except[e], &from, &s, &t)) == 1 && s <= start) {
+            if (t >= end)
+                return 1;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Every match of every code of r; overlapping matches of one rule count once. */
 static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
 {
@@ -199,6 +218,11 @@ static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_seve
                     overlaps = true;
             }
             if (overlaps)
+                continue;
+            int ex = r->nexcept ? excepted(sc, r, start, end) : 0;
+            if (ex < 0)
+                return limit_hit(sc, r, ex);
+            if (ex)
                 continue;
             pf_status st = add(sc, r, sev, true, start, end);
             if (st != PF_OK)
