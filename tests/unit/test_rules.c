@@ -116,6 +116,10 @@ static void test_broken_packs(void **state)
          RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.nope\": 1}}"),
          PF_E_SCHEMA, 3, 77, "rules[0].signals.weights.content.nope",
          "'content.nope' names no loaded rule [rule content.t]"},
+        {"except on a builtin", RULE("\"builtin\": \"url\", \"except\": \"x\""), PF_E_SCHEMA, 3,
+         55, "rules[0].except", "only to pattern and words"},
+        {"except does not compile", RULE("\"words\": [\"x\"], \"except\": [\"ok\", \"(\"]"),
+         PF_E_SYNTAX, 3, 70, "rules[0].except[1]", "missing closing parenthesis"},
         {"signals of signals",
          "{\"pack\": \"t\", \"description\": \"d\", \"rules\": [\n"
          "{\"id\": \"content.a\", \"category\": \"t\", \"severity\": \"warn\", \"message\": \"m\", "
@@ -219,6 +223,21 @@ static void test_matchers(void **state)
          "Call 0800 123 4567 free", "GB", 0, 0, 0, 0, 0},
         {"number types: every type without the list", "\"builtin\": \"phone_number\"",
          "Call 020 7946 0958 or 09061701461", "GB", 0, 2, 1, 5, 18},
+        {"except: a street name is no casino",
+         "\"words\": [\"casino\"], \"except\": \"\\\\b\\\\w+\\\\s+road\\\\b\"",
+         "Pick-up at 1420 Casino Road", NULL, 0, 0, 0, 0, 0},
+        {"except: the same word elsewhere still counts",
+         "\"words\": [\"casino\"], \"except\": \"\\\\b\\\\w+\\\\s+road\\\\b\"",
+         "Casino Road, then the casino", NULL, 0, 1, 1, 22, 28},
+        {"except: evasive spelling is excused too",
+         "\"words\": [\"casino\"], \"except\": [\"royale\", \"c\\\\W*a\\\\W*s\\\\W*i\\\\W*n\\\\W*o\\\\s+"
+         "road\"]",
+         "meet at C.A.S.I.N.O Road", NULL, 0, 0, 0, 0, 0},
+        {"except: a pattern that does not cover the match does not excuse",
+         "\"words\": [\"pistol\"], \"except\": \"\\\\bpistol\\\\s+squats?\"",
+         "pistol, squats", NULL, 0, 1, 1, 0, 6},
+        {"except on a pattern rule", "\"pattern\": \"poker\", \"except\": \"poker\\\\s+face\"",
+         "Poker Face is on the radio", NULL, 0, 0, 0, 0, 0},
         {"catastrophic pattern is stopped", "\"pattern\": \"(a+)+$\"",
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL,
          0, -1, 0, 0, 0},
@@ -380,12 +399,112 @@ static void test_signals(void **state)
     assert_int_equal(failed, 0);
 }
 
+/*
+ * The shipped packs on evasions and on known false-positive traps: each row
+ * names an id that must be found at warn or above (or at info, for the
+ * weak signals) and an id that must not be found at all.
+ */
+struct shipped_row {
+    const char *msg;
+    const char *country;
+    const char *want;     /* must be reported, or NULL */
+    int want_severity;    /* of that finding */
+    const char *not_want; /* must not be reported, or NULL */
+};
+
+static void test_shipped_packs(void **state)
+{
+    (void)state;
+    static const struct shipped_row rows[] = {
+        /* evasions */
+        {"Y0U H4VE A P4CKAGE waiting, cl1ck the link", "US", "content.filter-evasion.leet", 1,
+         NULL},
+        {"your in.voice for la.st mo.nth was pa.id", "US", "content.filter-evasion.dotted", 1, NULL},
+        {"Fr3sh w33d delivered daily", "US", "content.cannabis", 2, NULL},
+        {"c.a.s.i.n.o bonus tonight", "US", "content.gambling", 2, NULL},
+        {"you have w0n a cash prize", "GB", "content.prize", 1, NULL},
+        {"Claim your £500 voucher now", "GB", "content.prize", 1, NULL},
+        {"150 p / msg, 3 msgs per week", "GB", "content.subscription", 1, NULL},
+        {"Call 09061 701461 now", "GB", "content.premium-number", 2, NULL},
+        {"Call +44 9061 701461 now", "US", "content.premium-number", 2, NULL},
+        {"Your package is on hold, pay the $2 redelivery fee at https://usps.example-track.top/x",
+         "US", "content.phishing.fee", 2, NULL},
+        {"HOT singles near you want to chat", "GB", "content.adult.intl", 1, NULL},
+        {"$$$ CASH $$$ for you, reply today", "US", "content.urgency.signals", 1, NULL},
+        {"LIMITED TIME OFFER ACT NOW at https://acme.example.com", "US", "content.urgency.signals",
+         1, NULL},
+        /* weak signals stay info alone */
+        {"URGENT: the meeting moved to 3pm", "US", "content.urgency", 0, "content.urgency.signals"},
+        {"See https://acme.example.com or call 415-555-0137", "US", "content.url", 0,
+         "content.urgency.signals"},
+        /* traps */
+        {"Your ride is arriving at 1420 Casino Road.", "US", NULL, 0, "content.gambling"},
+        {"Drinks on Bourbon Street after the parade?", "US", NULL, 0, "content.shaft.alcohol"},
+        {"Class today: pistol squats and lunges.", "US", NULL, 0, "content.shaft.firearms"},
+        {"Table for two confirmed; our wine list is on the table.", "US", "content.shaft.alcohol",
+         2, NULL},
+        {"Your reservation at Vino is confirmed for 7pm; ask about wine by the glass.", "US", NULL,
+         0, "content.shaft.alcohol"},
+        {"Reminder: your flu shot is tomorrow at 9am.", "US", NULL, 0, "content.shaft.firearms"},
+        {"Your COVID booster shot is booked for Friday.", "US", NULL, 0,
+         "content.shaft.firearms"},
+        {"Tom Brady is the G.O.A.T.", "US", NULL, 0, "content.filter-evasion.spaced"},
+        {"Your sign-in code is 123456. It expires in 10 minutes.", "US", NULL, 0,
+         "content.urgency"},
+        {"Acme: Reply YES to subscribe to order updates.", "US", NULL, 0, "content.subscription"},
+        {"We're hiring at $18/hr, apply today.", "US", NULL, 0, "content.subscription"},
+        {"Your oxycodone refill is ready for pickup.", "US", NULL, 0, "content.drugs"},
+        {"Congrats to the winner of the chess match!", "US", NULL, 0, "content.prize"},
+        {"Claim your seat for Thursday's webinar.", "US", NULL, 0, "content.prize"},
+        {"Call us free on 0800 123 4567.", "GB", NULL, 0, "content.premium-number"},
+        {"Our adult education classes start Monday.", "US", NULL, 0, "content.adult"},
+        {"Your card ending 4412 was locked; reply YES if the $60 charge was you.", "US",
+         "content.phishing.lure", 0, "content.phishing.signals"},
+    };
+    const char *dir = PF_SOURCE_DIR "/rules";
+    pf_ruleset *set = NULL;
+    pf_scanner *sc = NULL;
+    pf_diag d;
+    assert_int_equal(pf_rules_load(&dir, 1, &set, &d), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &sc), PF_OK);
+    int failed = 0;
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        const struct shipped_row *r = &rows[i];
+        pf_scan_options o = pf_scan_options_default();
+        o.country = r->country;
+        o.first_message = PF_FIRST_NO;
+        pf_finding_list got;
+        pf_finding_list_init(&got);
+        assert_int_equal(pf_scanner_scan(sc, r->msg, strlen(r->msg), &o, &got, &d), PF_OK);
+        bool found = r->want == NULL, clean = true;
+        for (size_t k = 0; k < got.count; k++) {
+            const pf_finding *f = &got.items[k];
+            if (r->want && strcmp(f->id, r->want) == 0 && (int)f->severity == r->want_severity)
+                found = true;
+            if (r->not_want && strcmp(f->id, r->not_want) == 0)
+                clean = false;
+        }
+        if (!found || !clean) {
+            print_error("row %zu '%s':%s%s\n", i, r->msg, found ? "" : " missing want",
+                        clean ? "" : " has not_want");
+            for (size_t k = 0; k < got.count; k++)
+                print_error("    %s (%d)\n", got.items[k].id, got.items[k].severity);
+            failed++;
+        }
+        pf_finding_list_clear(&got);
+    }
+    pf_scanner_destroy(sc);
+    pf_rules_destroy(set);
+    assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken_packs),
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_signals),
+        cmocka_unit_test(test_shipped_packs),
     };
     return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }
