@@ -19,7 +19,10 @@
  * precision/recall pairs leave spam out.
  *
  * usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] [--verbose]
- *                 [--diff-cli PREFLIGHT N] NAME=FILE...
+ *                 [--diff-cli PREFLIGHT N] [--dump FILE] NAME=FILE...
+ *
+ * --dump writes one line per message (split, id, 0/1 flagged, the warn/block
+ * content findings) for other tools, e.g. tools/model_experiment.py.
  *
  * --thresholds is checked against the split named "test" (exit 1 when a
  * figure falls below its threshold). --diff-cli runs N messages of every
@@ -693,7 +696,8 @@ static int diff_cli(const char *preflight, const struct split *s, size_t want, p
 int main(int argc, char **argv)
 {
     const char *rules_dir = PF_SOURCE_DIR "/rules", *data_dir = PF_SOURCE_DIR "/data";
-    const char *thresholds = NULL, *preflight = NULL;
+    const char *thresholds = NULL, *preflight = NULL, *dump_file = NULL;
+    FILE *dump = NULL;
     size_t diff_n = 0;
     bool verbose = false;
     struct split splits[MAX_SPLITS];
@@ -707,6 +711,8 @@ int main(int argc, char **argv)
             data_dir = argv[++i];
         } else if (!strcmp(a, "--thresholds") && i + 1 < argc) {
             thresholds = argv[++i];
+        } else if (!strcmp(a, "--dump") && i + 1 < argc) {
+            dump_file = argv[++i];
         } else if (!strcmp(a, "--verbose")) {
             verbose = true;
         } else if (!strcmp(a, "--diff-cli") && i + 2 < argc) {
@@ -720,7 +726,7 @@ int main(int argc, char **argv)
             s->file = strchr(a, '=') + 1;
         } else {
             fprintf(stderr, "usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] "
-                            "[--verbose] [--diff-cli PREFLIGHT N] NAME=FILE...\n");
+                            "[--verbose] [--diff-cli PREFLIGHT N] [--dump FILE] NAME=FILE...\n");
             return 2;
         }
     }
@@ -745,6 +751,10 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    if (dump_file && !(dump = fopen(dump_file, "w"))) {
+        fprintf(stderr, "eval_run: %s: %s\n", dump_file, strerror(errno));
+        return 2;
+    }
     int rc = 0;
     for (size_t i = 0; i < nsplits; i++) {
         struct split *s = &splits[i];
@@ -753,6 +763,9 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < s->n; k++)
             scan_row(scanner, rules, table, &s->rows[k], NULL);
         compute(s, &fg);
+        for (size_t k = 0; dump && k < s->n; k++)
+            fprintf(dump, "%s\t%s\t%d\t%s\n", s->name, s->rows[k].id, s->rows[k].flagged,
+                    s->rows[k].fired);
         bool is_test = strcmp(s->name, "test") == 0;
         /* every split whose name starts with "test" lists its misses */
         report(s, &fg, strncmp(s->name, "test", 4) == 0 || verbose);
@@ -774,6 +787,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "eval_run: --thresholds needs a split named test\n");
             rc = 2;
         }
+    }
+    if (dump && fclose(dump) != 0) {
+        fprintf(stderr, "eval_run: %s: write failed\n", dump_file);
+        rc = 2;
     }
     printf("result: %s\n", rc == 0 ? "ok" : rc == 1 ? "below thresholds or CLI differs" : "error");
     for (size_t i = 0; i < nsplits; i++) {
