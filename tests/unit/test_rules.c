@@ -88,6 +88,10 @@ static void test_broken_packs(void **state)
          PF_E_SCHEMA, 3, 97, "rules[0].number_types[1]", "'expensive' is not a number type"},
         {"signals not an object", RULE("\"signals\": [\"content.x\"]"), PF_E_SCHEMA, 3, 48,
          "rules[0].signals", "expected an object"},
+        {"signals when_unflagged not bool",
+         RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.x\": 1}, "
+              "\"when_unflagged\": 1}"),
+         PF_E_SCHEMA, 3, 112, "rules[0].signals.when_unflagged", "expected true or false"},
         {"signals unknown key",
          RULE("\"signals\": {\"threshold\": 1, \"weights\": {\"content.x\": 1}, \"min\": 2}"),
          PF_E_SCHEMA, 3, 94, "rules[0].signals.min", "unknown key 'min'"},
@@ -498,12 +502,68 @@ static void test_shipped_packs(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* when_unflagged: a signals rule that speaks only when nothing else warned. */
+static void test_signals_unflagged(void **state)
+{
+    (void)state;
+    static const char pack[] =
+        "{\"pack\": \"u\", \"description\": \"d\", \"rules\": [\n"
+        "{\"id\": \"content.caps\", \"category\": \"u\", \"severity\": \"info\", "
+        "\"message\": \"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": "
+        "\"\\\\b[A-Z]{4,}\\\\b\", \"caseless\": false},\n"
+        "{\"id\": \"content.scam\", \"category\": \"u\", \"severity\": \"warn\", "
+        "\"message\": \"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"words\": [\"scam\"]},\n"
+        "{\"id\": \"content.alone\", \"category\": \"u\", \"severity\": \"warn\", "
+        "\"message\": \"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"signals\": "
+        "{\"threshold\": 2, \"when_unflagged\": true, \"weights\": {\"content.caps\": 2}}},\n"
+        "{\"id\": \"content.always\", \"category\": \"u\", \"severity\": \"warn\", "
+        "\"message\": \"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"signals\": "
+        "{\"threshold\": 2, \"when_unflagged\": false, \"weights\": {\"content.caps\": 2}}}]}";
+    static const struct {
+        const char *msg;
+        bool alone, always;
+    } rows[] = {
+        {"HUGE sale", true, true},
+        {"HUGE scam", false, true},
+        {"small sale", false, false},
+    };
+    const char *t = pack;
+    size_t len = strlen(pack);
+    const char *name = "u.json";
+    pf_ruleset *set = NULL;
+    pf_scanner *sc = NULL;
+    pf_diag d;
+    assert_int_equal(pf_rules_load_buffers(&t, &len, &name, 1, &set, &d), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &sc), PF_OK);
+    int failed = 0;
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        pf_finding_list got;
+        pf_finding_list_init(&got);
+        assert_int_equal(pf_scanner_scan(sc, rows[i].msg, strlen(rows[i].msg), NULL, &got, &d),
+                         PF_OK);
+        bool alone = false, always = false;
+        for (size_t k = 0; k < got.count; k++) {
+            alone |= strcmp(got.items[k].id, "content.alone") == 0;
+            always |= strcmp(got.items[k].id, "content.always") == 0;
+        }
+        if (alone != rows[i].alone || always != rows[i].always) {
+            print_error("row '%s': alone %d always %d\n", rows[i].msg, alone, always);
+            failed++;
+        }
+        pf_finding_list_clear(&got);
+    }
+    pf_scanner_destroy(sc);
+    pf_rules_destroy(set);
+    assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken_packs),
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_signals),
+        cmocka_unit_test(test_signals_unflagged),
         cmocka_unit_test(test_shipped_packs),
     };
     return cmocka_run_group_tests_name("rules", tests, NULL, NULL);

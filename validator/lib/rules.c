@@ -35,7 +35,7 @@ static const char *const rule_keys[] = {"id",        "category",
 static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains", "require",
                                            "builtin", "signals", NULL};
-static const char *const signals_keys[] = {"threshold", "weights", NULL};
+static const char *const signals_keys[] = {"threshold", "weights", "when_unflagged", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
 static const char *const sender_names[] = {"long_code", "toll_free", "short_code", "alphanumeric",
                                            NULL};
@@ -342,12 +342,15 @@ static pf_status load_signals(struct pfi_json *j, const cJSON *rule, struct pfi_
     const cJSON *w;
     long threshold = 0, sum = 0;
     size_t n = 0;
+    bool present;
     pf_status st;
 
     pfi_json_push_key(j, "signals");
     st = pfi_json_object(j, sig, signals_keys);
     if (st == PF_OK)
         st = pfi_json_get_int(j, sig, "threshold", 1, 1000, &threshold, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_bool(j, sig, "when_unflagged", &r->when_unflagged, &present);
     w = cJSON_GetObjectItemCaseSensitive(sig, "weights");
     if (st == PF_OK && (!cJSON_IsObject(w) || !w->child))
         st = pfi_json_error(j, "weights", PF_E_SCHEMA,

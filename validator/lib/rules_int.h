@@ -50,6 +50,7 @@ struct pfi_rule {
     struct pfi_signal *signals; /* signals matcher */
     size_t nsignals;
     int threshold;
+    bool when_unflagged; /* signals: only when no other rule reported at warn or block */
     size_t pack, index; /* where the rule is: pack number and index in its rules array */
 };
 

@@ -59,6 +59,7 @@ struct scan {
     pf_finding_list *out;
     struct url urls[MAX_URLS];
     size_t nurls;
+    int max_sev; /* highest severity reported by a non-signals rule, -1: none */
 };
 
 pf_scan_options pf_scan_options_default(void)
@@ -136,7 +137,11 @@ static int next_match(struct scan *sc, const pcre2_code *code, size_t *from, siz
                       size_t *end)
 {
     while (*from <= sc->len) {
-        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, 0, sc->s->md, sc->s->mctx);
+        /* The message was validated once in pf_scanner_scan and *from is
+         * always at a character boundary, so PCRE2 need not check the
+         * whole subject again on every call (one call per rule and match). */
+        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, PCRE2_NO_UTF_CHECK,
+                             sc->s->md, sc->s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
         if (rc < 0)
@@ -169,6 +174,8 @@ static pf_status add(struct scan *sc, const struct pfi_rule *r, pf_severity sev,
                     .span_start = start,
                     .span_end = end};
     sc->s->fired[r - sc->s->set->rules] = 1;
+    if ((int)sev > sc->max_sev)
+        sc->max_sev = (int)sev;
     return pf_finding_list_add(sc->out, &f);
 }
 
@@ -401,7 +408,7 @@ static pf_status run_signals(struct scan *sc, const struct pfi_rule *r, pf_sever
         if (n > 0 && (size_t)n < sizeof why - used)
             used += (size_t)n;
     }
-    if (sum < r->threshold)
+    if (sum < r->threshold || (r->when_unflagged && sc->max_sev >= PF_SEV_WARN))
         return PF_OK;
     sc->s->fired[r - sc->s->set->rules] = 1;
     return pf_finding_list_addf(sc->out, r->info.id, sev, r->info.fix, r->info.source,
@@ -472,6 +479,7 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
     sc->len = len;
     sc->o = opts ? opts : &def;
     sc->out = out;
+    sc->max_sev = -1;
     find_urls(sc);
     memset(s->fired, 0, s->set->count);
     /* Two passes: signals rules count what the other rules reported. */
