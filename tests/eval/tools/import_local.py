@@ -2,6 +2,7 @@
 """Turn a local copy of a corpus we may not redistribute into evaluation rows.
 
     python3 tests/eval/tools/import_local.py smishtank PATH/TO/analysisdataset.csv
+    python3 tests/eval/tools/import_local.py imc25 PATH/TO/final_dataset_output.csv
 
 writes tests/eval/local/dev-smishtank.jsonl and test-smishtank.jsonl (the
 directory is git-ignored: the text never enters the repository). scripts/eval
@@ -24,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,7 +71,41 @@ SMISHTANK_EXPECT = {
     "Loans/Credit": ["content.high-risk-financial"],
 }
 
-IMPORTERS = {"smishtank": smishtank}
+# Agarwal et al., "Fishing for Smishing" (IMC 2025), CC BY 4.0: its CSV
+# (dataset/final_dataset_output.csv, over the snapshot size limit here) has
+# `text`, `translation`, `language` and `scam_type`. English rows only, 2 000
+# sampled with the seed; scam types that are credential or fee phishing
+# expect content.phishing, the others only have to be flagged. The licence
+# allows committing these rows as a source of their own.
+IMC25_EXPECT = {t: ["content.phishing"] for t in
+                ("banking", "delivery", "government", "telecom")}
+IMC25_SAMPLE = 2000
+
+
+def imc25(path):
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    cols = {c.strip().lower(): c for c in reader.fieldnames or ()}
+    need = {"text", "language", "scam_type"}
+    if not need <= set(cols):
+        raise SystemExit("%s: not the IMC25 CSV (needs columns %s)" % (path, sorted(need)))
+    rows = []
+    for n, r in enumerate(reader, 2):
+        if (r[cols["language"]] or "").strip().lower() != "english":
+            continue
+        text = " ".join((r[cols["text"]] or "").split())
+        if not text:
+            continue
+        kind = (r[cols["scam_type"]] or "").strip().lower() or None
+        row = bc.row(text, "spam", "imc25", expect=IMC25_EXPECT.get(kind, []))
+        row["id"] = "imc25-line%d" % n
+        row["source_category"] = kind
+        rows.append(row)
+    rnd = random.Random(bc.SEED)
+    rnd.shuffle(rows)
+    return rows[:IMC25_SAMPLE]
+
+
+IMPORTERS = {"smishtank": smishtank, "imc25": imc25}
 
 
 def main():
