@@ -20,18 +20,17 @@
 #define PACK_FILE_MAX (8u << 20)
 #define MAX_PACKS 256
 
-static const char *const rule_keys[] = {"id",        "category",
-                                        "severity",  "message",
-                                        "fix",       "source",
-                                        "pattern",   "words",
-                                        "domains",   "require",
-                                        "builtin",   "caseless",
-                                        "countries", "exclude_countries",
-                                        "senders",   "first_message",
-                                        "escalate",  "escalate_with_url",
+static const char *const rule_keys[] = {"id",           "category",
+                                        "severity",     "message",
+                                        "fix",          "source",
+                                        "pattern",      "words",
+                                        "domains",      "require",
+                                        "builtin",      "caseless",
+                                        "countries",    "exclude_countries",
+                                        "senders",      "first_message",
+                                        "escalate",     "escalate_with_url",
                                         "number_types", "signals",
-                                        "except",
-                                        NULL};
+                                        "except",       NULL};
 static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains", "require",
                                            "builtin", "signals", NULL};
@@ -720,8 +719,8 @@ static pf_status resolve_signals(pf_ruleset *set, const char *const *texts, cons
                 why = "is itself a signals rule; signals count only other matchers";
             if (!why)
                 continue;
-            struct pfi_json j = {.text = texts[r->pack], .len = lens[r->pack],
-                                 .file = r->info.file, .diag = diag};
+            struct pfi_json j = {
+                .text = texts[r->pack], .len = lens[r->pack], .file = r->info.file, .diag = diag};
             pfi_json_push_key(&j, "rules");
             pfi_json_push_index(&j, r->index);
             pfi_json_push_key(&j, "signals");

@@ -46,12 +46,12 @@ struct pfi_rule {
     unsigned senders; /* bit per pf_rule_sender; 0 = every sender */
     enum pfi_escalate escalate;
     bool escalate_with_url;
-    unsigned number_types; /* phone_number builtin: bit per pf_number_type; 0 = every type */
+    unsigned number_types;      /* phone_number builtin: bit per pf_number_type; 0 = every type */
     struct pfi_signal *signals; /* signals matcher */
     size_t nsignals;
     int threshold;
     bool when_unflagged; /* signals: only when no other rule reported at warn or block */
-    size_t pack, index; /* where the rule is: pack number and index in its rules array */
+    size_t pack, index;  /* where the rule is: pack number and index in its rules array */
 };
 
 struct pf_ruleset {
