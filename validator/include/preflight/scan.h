@@ -41,7 +41,8 @@ typedef enum pf_matcher_kind {
     PF_MATCH_WORDS,
     PF_MATCH_DOMAINS,
     PF_MATCH_REQUIRE,
-    PF_MATCH_BUILTIN
+    PF_MATCH_BUILTIN,
+    PF_MATCH_SIGNALS /* weighted combination of other rules' findings */
 } pf_matcher_kind;
 
 /* What `preflight rules` shows of a loaded rule. */
