@@ -9,6 +9,7 @@
 #define PREFLIGHT_PREFLIGHT_H
 
 #include "preflight/audit.h"
+#include "preflight/campaign.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
 #include "preflight/csv.h"
