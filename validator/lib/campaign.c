@@ -33,6 +33,7 @@ PF_STATIC bool has_contact(const char *s);
 PF_STATIC size_t string_offset(const char *text, size_t len, size_t at, size_t want);
 PF_STATIC long find_bad_placeholder(const char *s, size_t *n);
 PF_STATIC bool url_host(const char *url, char *host, size_t cap, bool *https);
+PF_STATIC bool texted_keyword(const char *text);
 
 /* id, severity, summary, 10DLC code + page, toll-free code + page. */
 static const pf_campaign_check_info checks[] = {
@@ -388,14 +389,31 @@ PF_STATIC void brand_core(const char *name, char *out, size_t cap)
     }
 }
 
-/* Offset of the brand in text (case-insensitive), or -1. */
+/* Offset of the brand in text (case-insensitive), or -1. A shortened
+ * form counts too: the name's first two words or more, when that prefix
+ * is at least six characters ("Bloom & Root" for "Bloom & Root Garden
+ * Supply"), since messages often use the name people know. */
 static long find_brand(const char *text, const char *brand)
 {
     char core[256];
     brand_core(brand, core, sizeof core);
     if (!core[0])
         pfi_copy_cut(core, sizeof core, brand, strlen(brand));
-    return find_word(text, core);
+    long at = find_word(text, core);
+    /* Ends of the alphanumeric words of the name, longest prefix first. */
+    size_t ends[32], nw = 0;
+    for (size_t i = 0; core[i] && nw < 32; i++) {
+        if (is_word_char(core[i]) && !is_word_char(core[i + 1]))
+            ends[nw++] = i + 1;
+    }
+    for (size_t w = nw > 1 ? nw - 1 : 0; at < 0 && w >= 2; w--) {
+        if (ends[w - 1] < 6)
+            break;
+        char prefix[256];
+        pfi_copy_cut(prefix, sizeof prefix, core, ends[w - 1]);
+        at = find_word(text, prefix);
+    }
+    return at;
 }
 
 /* Whether s has an e-mail address, a web address or a phone number (seven
@@ -452,8 +470,8 @@ static const char *const v_delivery[] = {"deliver*", "ship*", "package*", "parce
                                          NULL};
 static const char *const v_marketing[] = {
     "promot*", "offer*", "sale*", "discount*", "deal*", "marketing", "coupon*", "newsletter*",
-    "event*", "special*", "new arrival*", "product*", "savings", "exclusive", "announcement*",
-    NULL};
+    "event*", "special*", "new arrival*", "product*", "savings", "save*", "exclusive",
+    "announcement*", "% off", "free", NULL};
 static const char *const v_security[] = {"security", "secure", "suspicious", "unauthori*",
                                          "login", "sign-in", "sign in", "password*", "breach*",
                                          "alert*", "device*", NULL};
@@ -536,13 +554,16 @@ static const char *const audience_words[] = {
     "opted-in", "opted in", "who opt*", "who sign*", "who subscribe*", NULL};
 static const char *const method_words[] = {
     "website", "web site", "web form", "webform", "form", "checkbox", "check box", "check-box",
-    "checkout", "sign up", "sign-up", "signup", "register*", "keyword", "text *", "texting",
-    "texts", "verbal*", "verbally", "phone call", "call", "in person", "in-person", "in store",
+    "checkout", "sign up", "sign-up", "signup", "register*", "keyword", "texting",
+    "verbal*", "verbally", "phone call", "call", "in person", "in-person", "in store",
     "in-store", "point of sale", "pos", "paper", "app", "mobile app", "portal", "qr", "kiosk",
-    "enroll*", "opt in", "opt-in", "opts in", "consent*", "agree*", "subscribe*", "account "
+    "enroll*", "opt in", "opt-in", "opts in", "box", "tick*", "settings", "page", "online",
+    "receptionist", "front desk", "staff", "agent*", "ask*", "consent*", "agree*", "subscribe*", "account "
     "settings", "profile", NULL};
-static const char *const sms_words[] = {"sms", "text", "texts", "text message*", "text messag*",
-                                        "msg*", "message*", "texting", NULL};
+/* "Msg & data rates" alone does not say the consent is to text messages
+ * (the 30841 page asks for SMS or text messaging by name). */
+static const char *const sms_words[] = {"sms", "text", "texts", "text message*", "texted",
+                                        "texting", "txt", "mms", NULL};
 static const char *const frequency_words[] = {"frequency", "freq", "per week", "per month",
                                               "per day", "a week", "a month", "a day", "/week",
                                               "/month", "/day", "weekly", "monthly", "daily",
@@ -557,7 +578,7 @@ static const char *const terms_words[] = {"terms", "t&c", "conditions", NULL};
 static const char *const written_words[] = {
     "checkbox", "check box", "check-box", "unchecked", "not pre-checked", "not pre-selected",
     "i agree", "written consent", "express written", "signature", "sign*", "e-sign*", "web form",
-    "form", "text *", "texting", "keyword", "tick*", "affirmative*", NULL};
+    "form", "keyword", "tick*", "affirmative*", NULL};
 static const char *const required_words[] = {
     "required to receive", "must agree to receive", "must opt in", "must opt-in",
     "condition of purchase", "condition of service", "required to opt in", "required to opt-in",
@@ -1001,7 +1022,8 @@ static void check_samples(struct ctx *x, const pf_ruleset *rules, pf_scanner *sc
     bool brand = false, opt_out = false, vocab_hit = false;
     struct sample_facts facts = {false, false};
     static const char *const link_words[] = {"link*", "url*", "web*", NULL};
-    static const char *const phone_words[] = {"phone*", "number*", "tel*", NULL};
+    static const char *const phone_words[] = {"phone*", "tel", "telephone*", "call-back number",
+                                              "callback number", NULL};
     const char *const *v = vocab_of(c->use_case);
     for (size_t k = 0; k < n && x->st == PF_OK; k++) {
         const char *s = c->samples[k];
@@ -1076,6 +1098,40 @@ static void check_samples(struct ctx *x, const pf_ruleset *rules, pf_scanner *sc
             "embedded_phone_numbers is true but no sample has a phone number.");
 }
 
+/* Whether text invites a texted keyword: "text JOIN to 12345", "reply
+ * YES" (a keyword in capitals after text / reply / send). */
+PF_STATIC bool texted_keyword(const char *text)
+{
+    static const char *const verbs[] = {"text", "reply", "send", "txt", NULL};
+    for (size_t i = 0; verbs[i]; i++) {
+        long at;
+        const char *from = text;
+        while ((at = find_word(from, verbs[i])) >= 0) {
+            const char *w = from + at + strlen(verbs[i]);
+            while (*w == ' ')
+                w++;
+            size_t n = 0;
+            while (isupper((unsigned char)w[n]) || isdigit((unsigned char)w[n]))
+                n++;
+            if (n >= 2 && !is_word_char(w[n]) && strncmp(w, "STOP", 4) && strncmp(w, "HELP", 4))
+                return true;
+            from = w;
+        }
+    }
+    return false;
+}
+
+/* Whether the words just before text[at] deny it ("is not a condition
+ * of purchase", "never required"). */
+static bool negated(const char *text, size_t at)
+{
+    static const char *const neg[] = {"not", "no", "never", "isn't", "without", "nor", NULL};
+    size_t from = at > 32 ? at - 32 : 0;
+    char before[40];
+    pfi_copy_cut(before, sizeof before, text + from, at - from);
+    return has_any(before, neg);
+}
+
 static void check_flow(struct ctx *x)
 {
     const pf_campaign *c = x->c;
@@ -1091,7 +1147,7 @@ static void check_flow(struct ctx *x)
                      : "The message flow is too short to show how users opt in.");
         return;
     }
-    if (!has_any(f, method_words))
+    if (!has_any(f, method_words) && !texted_keyword(f))
         ADD(x, "campaign.cta-method", "message_flow",
             "The message flow does not say how or where users give consent.");
     if (find_brand(f, c->brand_name) < 0)
@@ -1121,12 +1177,15 @@ static void check_flow(struct ctx *x)
             "The message flow does not link the privacy policy.");
     if (!has_any(f, terms_words) && !(c->terms_url && strstr(f, c->terms_url)))
         ADD(x, "campaign.cta-terms", "message_flow", "The message flow does not link the terms.");
-    if (strcmp(c->use_case, "MARKETING") == 0 && !has_any(f, written_words))
+    if (strcmp(c->use_case, "MARKETING") == 0 && !has_any(f, written_words) &&
+        !texted_keyword(f))
         ADD(x, "campaign.cta-written-consent", "message_flow",
             "A MARKETING campaign needs express written consent; the message flow shows none "
             "(a checkbox, a signed form, a texted keyword).");
     const char *which = NULL;
     long at = find_any(f, required_words, &which);
+    if (at >= 0 && negated(f, (size_t)at))
+        at = -1;
     if (at >= 0) {
         size_t wl = strcspn(which, "*");
         add_at(x, "campaign.cta-consent-required", -1, NULL, "message_flow", true, (size_t)at,
