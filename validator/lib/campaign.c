@@ -542,7 +542,7 @@ static bool informational(const char *use_case)
 static const char *const promo_words[] = {
     "% off", "sale", "discount*", "coupon*", "promo", "promo code", "promotion*", "deal",
     "deals", "shop now", "buy now", "order now", "limited time", "free shipping", "special offer",
-    "exclusive offer", "bogo", "clearance", "flash sale", "save up to", NULL};
+    "exclusive offer", "bogo", "2-for-1", "buy one get one", "clearance", "flash sale", "save up to", NULL};
 static const char *const opt_out_words[] = {"stop", "opt out", "opt-out", "optout",
                                             "unsubscribe", "cancel", "quit", "end", NULL};
 static const char *const audience_words[] = {
@@ -764,7 +764,8 @@ static void add_at(struct ctx *x, const char *id, int sev, const char *code_over
     int depth = steps_of(path, steps, keys, 8);
     size_t off = depth ? pfi_json_locate(x->c->text, x->c->len, steps, depth, false) : 0;
     off = pfi_json_skip_ws(x->c->text, x->c->len, off);
-    size_t end = pfi_json_skip_value(x->c->text, x->c->len, off);
+    /* A missing field points at the document (or its object): one character. */
+    size_t end = depth ? pfi_json_skip_value(x->c->text, x->c->len, off) : off + 1;
     if (has_span && off < x->c->len && x->c->text[off] == '"') {
         size_t sa = string_offset(x->c->text, x->c->len, off, a);
         end = string_offset(x->c->text, x->c->len, off, b);
