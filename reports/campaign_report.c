@@ -47,10 +47,10 @@ void pf_report_text_campaign(FILE *f, const pf_campaign_result *const *r, size_t
         for (size_t k = 0; k < c->findings.count; k++) {
             const pf_finding *x = &c->findings.items[k];
             const pf_campaign_location *loc = &c->locations[k];
-            fprintf(f, "%s%s:%u:%u:%s %s%s:%s %s [%s]", color ? C_BOLD : "", c->file,
-                    loc->at.line, loc->at.column, color ? C_OFF : "",
-                    color ? sev_color(x->severity) : "", pf_severity_name(x->severity),
-                    color ? C_OFF : "", x->message ? x->message : "", x->id);
+            fprintf(f, "%s%s:%u:%u:%s %s%s:%s %s [%s]", color ? C_BOLD : "", c->file, loc->at.line,
+                    loc->at.column, color ? C_OFF : "", color ? sev_color(x->severity) : "",
+                    pf_severity_name(x->severity), color ? C_OFF : "", x->message ? x->message : "",
+                    x->id);
             if (x->rejection_code)
                 fprintf(f, " (anticipates %s)", x->rejection_code);
             fputc('\n', f);
@@ -59,12 +59,12 @@ void pf_report_text_campaign(FILE *f, const pf_campaign_result *const *r, size_t
                 fprintf(f, "      = fix: %s\n", x->fix);
             fprintf(f, "      = source: %s\n", x->source ? x->source : "heuristic");
         }
-        fprintf(f, "%s%s:%s %s campaign for %s (%s): %zu block, %zu warn, %zu info; verdict %s%s%s\n",
-                color ? C_BOLD : "", c->file, color ? C_OFF : "", pf_campaign_kind_name(c->kind),
-                c->brand, c->use_case, c->severity_count[PF_SEV_BLOCK],
-                c->severity_count[PF_SEV_WARN], c->severity_count[PF_SEV_INFO],
-                color ? verdict_color(c->verdict) : "", pf_verdict_name(c->verdict),
-                color ? C_OFF : "");
+        fprintf(
+            f, "%s%s:%s %s campaign for %s (%s): %zu block, %zu warn, %zu info; verdict %s%s%s\n",
+            color ? C_BOLD : "", c->file, color ? C_OFF : "", pf_campaign_kind_name(c->kind),
+            c->brand, c->use_case, c->severity_count[PF_SEV_BLOCK], c->severity_count[PF_SEV_WARN],
+            c->severity_count[PF_SEV_INFO], color ? verdict_color(c->verdict) : "",
+            pf_verdict_name(c->verdict), color ? C_OFF : "");
     }
 }
 
@@ -204,8 +204,8 @@ static cJSON *result_json(const pf_campaign_result *c, size_t k, int index, cons
             if (ctx) {
                 cJSON_AddNumberToObject(ctx, "startLine", loc->line);
                 cJSON_AddNumberToObject(ctx, "endLine", loc->line);
-                pf_report_sarif_snippet(ctx, "snippet", loc->source_line, loc->source_line_len,
-                                        1, (unsigned)-1);
+                pf_report_sarif_snippet(ctx, "snippet", loc->source_line, loc->source_line_len, 1,
+                                        (unsigned)-1);
             }
         }
     }
@@ -313,8 +313,7 @@ static size_t area_of(const char *id)
     if (strncmp(n, "cta-", 4) == 0 || strncmp(n, "message-flow", 12) == 0 ||
         strncmp(n, "age-gate", 8) == 0)
         return 2;
-    if (strncmp(n, "opt-", 4) == 0 || strncmp(n, "help", 4) == 0 ||
-        strncmp(n, "keyword", 7) == 0)
+    if (strncmp(n, "opt-", 4) == 0 || strncmp(n, "help", 4) == 0 || strncmp(n, "keyword", 7) == 0)
         return 3;
     return 4;
 }
@@ -347,8 +346,8 @@ void pf_report_junit_campaign(FILE *f, const pf_campaign_result *const *r, size_
             ff += area_failures(c, a, fail_on) > 0;
         fputs("  <testsuite name=\"", f);
         xml(f, c->file);
-        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n",
-                na, ff);
+        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n", na,
+                ff);
         for (size_t a = 0; a < na; a++) {
             fprintf(f, "    <testcase name=\"%s\" classname=\"", areas[a]);
             xml(f, c->file);

@@ -72,8 +72,10 @@ int cli_campaign(int argc, char **argv)
                 goto out;
             }
             if (!pf_campaign_check_find(val)) {
-                cli_error("campaign", "--disable: no campaign check has the id '%s' (see "
-                                      "rules/campaign.md)", val);
+                cli_error("campaign",
+                          "--disable: no campaign check has the id '%s' (see "
+                          "rules/campaign.md)",
+                          val);
                 goto out;
             }
             disabled[ndisabled++] = val;

@@ -22,7 +22,9 @@
 
 #define ERR(n) "https://www.twilio.com/docs/api/errors/" #n
 /* CTIA Messaging Principles and Best Practices (May 2023). */
-#define CTIA "https://api.ctia.org/wp-content/uploads/2023/05/230523-CTIA-Messaging-Principles-and-Best-Practices-FINAL.pdf"
+#define CTIA                                                                                       \
+    "https://api.ctia.org/wp-content/uploads/2023/05/"                                             \
+    "230523-CTIA-Messaging-Principles-and-Best-Practices-FINAL.pdf"
 /* The UsAppToPerson resource: the campaign attributes (embedded links). */
 #define USA2P "https://www.twilio.com/docs/messaging/api/usapptoperson-resource"
 
@@ -42,8 +44,8 @@ static const pf_campaign_check_info checks[] = {
     {"campaign.description-short", PF_SEV_BLOCK,
      "The description is too short to say who sends what to whom and why.", "30886", ERR(30886),
      NULL, ERR(30886)},
-    {"campaign.description-brand", PF_SEV_WARN, "The description does not name the brand.",
-     "30886", ERR(30886), NULL, ERR(30886)},
+    {"campaign.description-brand", PF_SEV_WARN, "The description does not name the brand.", "30886",
+     ERR(30886), NULL, ERR(30886)},
     {"campaign.description-use-case", PF_SEV_WARN,
      "The description does not describe messages of the declared use case.", "30886", ERR(30886),
      NULL, ERR(30886)},
@@ -55,8 +57,8 @@ static const pf_campaign_check_info checks[] = {
      ERR(30886)},
     {"campaign.samples-count", PF_SEV_BLOCK, "The campaign needs two to five sample messages.",
      "30893", ERR(30893), NULL, ERR(30893)},
-    {"campaign.sample-empty", PF_SEV_BLOCK, "A sample message is empty.", "30893", ERR(30893),
-     NULL, ERR(30893)},
+    {"campaign.sample-empty", PF_SEV_BLOCK, "A sample message is empty.", "30893", ERR(30893), NULL,
+     ERR(30893)},
     {"campaign.samples-brand", PF_SEV_BLOCK, "No sample message names the brand.", "30893",
      ERR(30893), NULL, ERR(30893)},
     {"campaign.samples-opt-out", PF_SEV_BLOCK, "No sample message has opt-out language.", "30893",
@@ -68,10 +70,9 @@ static const pf_campaign_check_info checks[] = {
      "A sample is promotional under a use case that is not marketing.", "30893", ERR(30893), NULL,
      ERR(30893)},
     {"campaign.samples-use-case", PF_SEV_WARN,
-     "No sample message looks like the declared use case.", "30893", ERR(30893), NULL,
-     ERR(30893)},
-    {"campaign.sample-url-shortener", PF_SEV_BLOCK, "A sample links through a public URL shortener.",
-     "30892", ERR(30892), NULL, ERR(30892)},
+     "No sample message looks like the declared use case.", "30893", ERR(30893), NULL, ERR(30893)},
+    {"campaign.sample-url-shortener", PF_SEV_BLOCK,
+     "A sample links through a public URL shortener.", "30892", ERR(30892), NULL, ERR(30892)},
     {"campaign.sample-insecure-link", PF_SEV_WARN, "A sample has a plain http:// link.", "30892",
      ERR(30892), NULL, ERR(30892)},
     {"campaign.content-shaft", PF_SEV_BLOCK,
@@ -97,11 +98,11 @@ static const pf_campaign_check_info checks[] = {
      "embedded_phone_numbers is true but no sample has a phone number.", "30889", ERR(30889), NULL,
      ERR(30889)},
     {"campaign.age-gate-flow", PF_SEV_WARN,
-     "An age-gated campaign's message flow does not say how age is verified.", "30888",
-     ERR(30888), "30456", ERR(30456)},
+     "An age-gated campaign's message flow does not say how age is verified.", "30888", ERR(30888),
+     "30456", ERR(30456)},
     {"campaign.message-flow-missing", PF_SEV_BLOCK,
-     "There is no message flow (call to action) or it is too short.", "30896", ERR(30896),
-     "30842", ERR(30842)},
+     "There is no message flow (call to action) or it is too short.", "30896", ERR(30896), "30842",
+     ERR(30842)},
     {"campaign.cta-method", PF_SEV_BLOCK,
      "The message flow does not say how or where consent is collected.", "30896", ERR(30896),
      "30842", ERR(30842)},
@@ -129,13 +130,12 @@ static const pf_campaign_check_info checks[] = {
      "A marketing campaign's message flow does not show express written consent.", "30896",
      ERR(30896), "30446", ERR(30446)},
     {"campaign.cta-consent-required", PF_SEV_WARN,
-     "The message flow makes consent to messages a condition of the service.", "30896",
-     ERR(30896), "30832", ERR(30832)},
-    {"campaign.opt-in-message-missing", PF_SEV_BLOCK,
-     "There is no opt-in confirmation message.", "30896", ERR(30896), "30828", ERR(30828)},
+     "The message flow makes consent to messages a condition of the service.", "30896", ERR(30896),
+     "30832", ERR(30832)},
+    {"campaign.opt-in-message-missing", PF_SEV_BLOCK, "There is no opt-in confirmation message.",
+     "30896", ERR(30896), "30828", ERR(30828)},
     {"campaign.opt-in-message-elements", PF_SEV_WARN,
-     "The opt-in confirmation lacks a required element.", "30896", ERR(30896), "30828",
-     ERR(30828)},
+     "The opt-in confirmation lacks a required element.", "30896", ERR(30896), "30828", ERR(30828)},
     {"campaign.opt-out-missing", PF_SEV_BLOCK, "Opt-out keywords or the opt-out reply are missing.",
      "30887", ERR(30887), NULL, ERR(30887)},
     {"campaign.opt-out-stop", PF_SEV_BLOCK, "STOP is not among the opt-out keywords.", "30887",
@@ -148,19 +148,19 @@ static const pf_campaign_check_info checks[] = {
     {"campaign.help-keyword", PF_SEV_BLOCK, "HELP is not among the help keywords.", "30902",
      ERR(30902), "30531", ERR(30531)},
     {"campaign.help-message", PF_SEV_BLOCK,
-     "The HELP reply does not name the brand and a way to reach it.", "30902", ERR(30902),
-     "30531", ERR(30531)},
+     "The HELP reply does not name the brand and a way to reach it.", "30902", ERR(30902), "30531",
+     ERR(30531)},
     {"campaign.keyword-conflict", PF_SEV_WARN, "One keyword is in two lists.", NULL, CTIA, NULL,
      CTIA},
     {"campaign.privacy-url-missing", PF_SEV_BLOCK, "There is no privacy policy address.", "30908",
      ERR(30908), NULL, ERR(30908)},
-    {"campaign.privacy-url-invalid", PF_SEV_BLOCK, "The privacy policy address is not a web address.",
-     "30908", ERR(30908), NULL, ERR(30908)},
+    {"campaign.privacy-url-invalid", PF_SEV_BLOCK,
+     "The privacy policy address is not a web address.", "30908", ERR(30908), NULL, ERR(30908)},
     {"campaign.privacy-url-insecure", PF_SEV_WARN, "The privacy policy address is not https.",
      "30908", ERR(30908), NULL, ERR(30908)},
     {"campaign.privacy-url-domain", PF_SEV_WARN,
-     "The privacy policy is not on the brand's domain or a named policy host.", "30907",
-     ERR(30907), NULL, ERR(30907)},
+     "The privacy policy is not on the brand's domain or a named policy host.", "30907", ERR(30907),
+     NULL, ERR(30907)},
     {"campaign.terms-url-missing", PF_SEV_WARN, "There is no terms address.", "30896", ERR(30896),
      NULL, ERR(30896)},
     {"campaign.terms-url-invalid", PF_SEV_BLOCK, "The terms address is not a web address.", "30896",
@@ -367,9 +367,9 @@ static bool blank(const char *s)
  * form ("Acme Dental, LLC" -> "Acme Dental"), into out[cap]. */
 PF_STATIC void brand_core(const char *name, char *out, size_t cap)
 {
-    static const char *const forms[] = {"inc", "inc.", "llc", "l.l.c.", "ltd", "ltd.", "co",
-                                        "co.", "corp", "corp.", "corporation", "company",
-                                        "limited", "plc", "gmbh", "pllc", "lp", "llp", NULL};
+    static const char *const forms[] = {
+        "inc",         "inc.",    "llc",     "l.l.c.", "ltd",  "ltd.", "co", "co.", "corp", "corp.",
+        "corporation", "company", "limited", "plc",    "gmbh", "pllc", "lp", "llp", NULL};
     pfi_copy_cut(out, cap, name, strlen(name));
     for (;;) {
         size_t n = strlen(out);
@@ -454,45 +454,45 @@ struct vocab {
     const char *const *words;
 };
 
-static const char *const v_2fa[] = {"code*", "verif*", "one-time", "passcode*", "otp",
-                                    "login", "log in", "sign in", "sign-in", "authenticat*",
-                                    "password*", "pin", NULL};
+static const char *const v_2fa[] = {"code*",     "verif*", "one-time", "passcode*", "otp",
+                                    "login",     "log in", "sign in",  "sign-in",   "authenticat*",
+                                    "password*", "pin",    NULL};
 static const char *const v_account[] = {
-    "account*", "notif*", "alert*", "remind*", "update*", "appointment*", "balance*",
-    "payment*", "bill*", "invoice*", "order*", "status", "renewal*", "reservation*",
-    "booking*", "confirm*", "schedul*", "due", "statement*", "membership*", NULL};
-static const char *const v_care[] = {"support", "help", "question*", "service*", "ticket*",
-                                     "assist*", "inquir*", "customer care", "care", "account*",
-                                     "request*", "follow-up", "follow up", NULL};
-static const char *const v_delivery[] = {"deliver*", "ship*", "package*", "parcel*", "order*",
-                                         "tracking", "track", "arriv*", "dispatch*",
-                                         "out for delivery", "pickup", "pick up", "courier*",
-                                         NULL};
+    "account*", "notif*",   "alert*",   "remind*", "update*",    "appointment*", "balance*",
+    "payment*", "bill*",    "invoice*", "order*",  "status",     "renewal*",     "reservation*",
+    "booking*", "confirm*", "schedul*", "due",     "statement*", "membership*",  NULL};
+static const char *const v_care[] = {
+    "support",       "help", "question*", "service*", "ticket*",   "assist*",   "inquir*",
+    "customer care", "care", "account*",  "request*", "follow-up", "follow up", NULL};
+static const char *const v_delivery[] = {
+    "deliver*", "ship*",     "package*",         "parcel*", "order*",  "tracking", "track",
+    "arriv*",   "dispatch*", "out for delivery", "pickup",  "pick up", "courier*", NULL};
 static const char *const v_marketing[] = {
-    "promot*", "offer*", "sale*", "discount*", "deal*", "marketing", "coupon*", "newsletter*",
-    "event*", "special*", "new arrival*", "product*", "savings", "save*", "exclusive",
-    "announcement*", "% off", "free", NULL};
-static const char *const v_security[] = {"security", "secure", "suspicious", "unauthori*",
-                                         "login", "sign-in", "sign in", "password*", "breach*",
-                                         "alert*", "device*", NULL};
-static const char *const v_fraud[] = {"fraud*", "suspicious", "transaction*", "activity",
-                                      "unauthori*", "alert*", "charge*", "purchase*", NULL};
-static const char *const v_polling[] = {"poll*", "survey*", "vote*", "voting", "feedback",
-                                        "rate", "rating*", "opinion*", NULL};
-static const char *const v_charity[] = {"donat*", "charit*", "nonprofit*", "non-profit*",
-                                        "fundrais*", "volunteer*", "cause", "give", "giving",
-                                        NULL};
-static const char *const v_education[] = {"student*", "campus*", "class*", "course*", "school*",
-                                          "enrol*", "semester*", "tuition", "parent*", "grade*",
-                                          "universit*", "college*", NULL};
-static const char *const v_psa[] = {"public", "community", "announcement*", "awareness",
-                                    "residents", "safety", NULL};
+    "promot*",     "offer*",        "sale*",    "discount*",    "deal*",    "marketing", "coupon*",
+    "newsletter*", "event*",        "special*", "new arrival*", "product*", "savings",   "save*",
+    "exclusive",   "announcement*", "% off",    "free",         NULL};
+static const char *const v_security[] = {"security", "secure",  "suspicious", "unauthori*",
+                                         "login",    "sign-in", "sign in",    "password*",
+                                         "breach*",  "alert*",  "device*",    NULL};
+static const char *const v_fraud[] = {"fraud*",   "suspicious", "transaction*",
+                                      "activity", "unauthori*", "alert*",
+                                      "charge*",  "purchase*",  NULL};
+static const char *const v_polling[] = {"poll*", "survey*", "vote*",    "voting", "feedback",
+                                        "rate",  "rating*", "opinion*", NULL};
+static const char *const v_charity[] = {"donat*",    "charit*",    "nonprofit*", "non-profit*",
+                                        "fundrais*", "volunteer*", "cause",      "give",
+                                        "giving",    NULL};
+static const char *const v_education[] = {
+    "student*", "campus*", "class*", "course*",    "school*",  "enrol*", "semester*",
+    "tuition",  "parent*", "grade*", "universit*", "college*", NULL};
+static const char *const v_psa[] = {
+    "public", "community", "announcement*", "awareness", "residents", "safety", NULL};
 static const char *const v_emergency[] = {"emergenc*", "evacuat*", "warning*", "alert*",
-                                          "safety", "shelter*", "outage*", NULL};
-static const char *const v_political[] = {"vote*", "voting", "election*", "candidate*",
-                                          "campaign*", "ballot*", "polling", NULL};
-static const char *const v_sweepstake[] = {"sweepstake*", "prize*", "win*", "winner*",
-                                           "entry", "entries", "drawing*", "contest*", NULL};
+                                          "safety",    "shelter*", "outage*",  NULL};
+static const char *const v_political[] = {"vote*",     "voting",  "election*", "candidate*",
+                                          "campaign*", "ballot*", "polling",   NULL};
+static const char *const v_sweepstake[] = {
+    "sweepstake*", "prize*", "win*", "winner*", "entry", "entries", "drawing*", "contest*", NULL};
 
 static const struct vocab vocabs[] = {
     {"2FA", v_2fa},
@@ -527,11 +527,16 @@ static const char *const *vocab_of(const char *use_case)
  * them is a mismatch (the 30893 page: samples must match the use case). */
 static bool informational(const char *use_case)
 {
-    static const char *const names[] = {"2FA",          "ACCOUNT_NOTIFICATION",
-                                        "CUSTOMER_CARE", "DELIVERY_NOTIFICATION",
-                                        "FRAUD_ALERT",  "SECURITY_ALERT",
-                                        "POLLING_VOTING", "EMERGENCY",
-                                        "PUBLIC_SERVICE_ANNOUNCEMENT", NULL};
+    static const char *const names[] = {"2FA",
+                                        "ACCOUNT_NOTIFICATION",
+                                        "CUSTOMER_CARE",
+                                        "DELIVERY_NOTIFICATION",
+                                        "FRAUD_ALERT",
+                                        "SECURITY_ALERT",
+                                        "POLLING_VOTING",
+                                        "EMERGENCY",
+                                        "PUBLIC_SERVICE_ANNOUNCEMENT",
+                                        NULL};
     for (size_t i = 0; names[i]; i++) {
         if (strcmp(names[i], use_case) == 0)
             return true;
@@ -540,59 +545,113 @@ static bool informational(const char *use_case)
 }
 
 static const char *const promo_words[] = {
-    "% off", "sale", "discount*", "coupon*", "promo", "promo code", "promotion*", "deal",
-    "deals", "shop now", "buy now", "order now", "limited time", "free shipping", "special offer",
-    "exclusive offer", "bogo", "2-for-1", "buy one get one", "clearance", "flash sale", "save up to", NULL};
-static const char *const opt_out_words[] = {"stop", "opt out", "opt-out", "optout",
-                                            "unsubscribe", "cancel", "quit", "end", NULL};
+    "% off",           "sale",          "discount*",     "coupon*",         "promo",   "promo code",
+    "promotion*",      "deal",          "deals",         "shop now",        "buy now", "order now",
+    "limited time",    "free shipping", "special offer", "exclusive offer", "bogo",    "2-for-1",
+    "buy one get one", "clearance",     "flash sale",    "save up to",      NULL};
+static const char *const opt_out_words[] = {"stop",   "opt out", "opt-out", "optout", "unsubscribe",
+                                            "cancel", "quit",    "end",     NULL};
 static const char *const audience_words[] = {
-    "customer*", "client*", "patient*", "member*", "subscriber*", "user*", "student*",
-    "parent*", "donor*", "resident*", "employee*", "guest*", "visitor*", "shopper*", "buyer*",
-    "tenant*", "owner*", "account holder*", "policyholder*", "caller*", "player*", "fan*",
-    "supporter*", "recipient*", "people", "consumer*", "homeowner*", "applicant*", "borrower*",
-    "contact*", "volunteer*", "attendee*", "traveler*", "traveller*", "driver*", "rider*",
-    "opted-in", "opted in", "who opt*", "who sign*", "who subscribe*", NULL};
-static const char *const method_words[] = {
-    "website", "web site", "web form", "webform", "form", "checkbox", "check box", "check-box",
-    "checkout", "sign up", "sign-up", "signup", "register*", "keyword", "texting",
-    "verbal*", "verbally", "phone call", "call", "in person", "in-person", "in store",
-    "in-store", "point of sale", "pos", "paper", "app", "mobile app", "portal", "qr", "kiosk",
-    "enroll*", "opt in", "opt-in", "opts in", "box", "tick*", "settings", "page", "online",
-    "receptionist", "front desk", "staff", "agent*", "ask*", "consent*", "agree*", "subscribe*", "account "
-    "settings", "profile", NULL};
+    "customer*",     "client*",   "patient*",   "member*",    "subscriber*",    "user*",
+    "student*",      "parent*",   "donor*",     "resident*",  "employee*",      "guest*",
+    "visitor*",      "shopper*",  "buyer*",     "tenant*",    "owner*",         "account holder*",
+    "policyholder*", "caller*",   "player*",    "fan*",       "supporter*",     "recipient*",
+    "people",        "consumer*", "homeowner*", "applicant*", "borrower*",      "contact*",
+    "volunteer*",    "attendee*", "traveler*",  "traveller*", "driver*",        "rider*",
+    "opted-in",      "opted in",  "who opt*",   "who sign*",  "who subscribe*", NULL};
+static const char *const method_words[] = {"website",
+                                           "web site",
+                                           "web form",
+                                           "webform",
+                                           "form",
+                                           "checkbox",
+                                           "check box",
+                                           "check-box",
+                                           "checkout",
+                                           "sign up",
+                                           "sign-up",
+                                           "signup",
+                                           "register*",
+                                           "keyword",
+                                           "texting",
+                                           "verbal*",
+                                           "verbally",
+                                           "phone call",
+                                           "call",
+                                           "in person",
+                                           "in-person",
+                                           "in store",
+                                           "in-store",
+                                           "point of sale",
+                                           "pos",
+                                           "paper",
+                                           "app",
+                                           "mobile app",
+                                           "portal",
+                                           "qr",
+                                           "kiosk",
+                                           "enroll*",
+                                           "opt in",
+                                           "opt-in",
+                                           "opts in",
+                                           "box",
+                                           "tick*",
+                                           "settings",
+                                           "page",
+                                           "online",
+                                           "receptionist",
+                                           "front desk",
+                                           "staff",
+                                           "agent*",
+                                           "ask*",
+                                           "consent*",
+                                           "agree*",
+                                           "subscribe*",
+                                           "account "
+                                           "settings",
+                                           "profile",
+                                           NULL};
 /* "Msg & data rates" alone does not say the consent is to text messages
  * (the 30841 page asks for SMS or text messaging by name). */
-static const char *const sms_words[] = {"sms", "text", "texts", "text message*", "texted",
-                                        "texting", "txt", "mms", NULL};
-static const char *const frequency_words[] = {"frequency", "freq", "per week", "per month",
-                                              "per day", "a week", "a month", "a day", "/week",
-                                              "/month", "/day", "weekly", "monthly", "daily",
-                                              "recurring", "varies", "msgs/", "times a", NULL};
-static const char *const rates_words[] = {"data rates", "msg & data", "msg&data", "msg and data",
-                                          "message and data", "message & data", "rates may apply",
-                                          "std rates", "standard rates", NULL};
+static const char *const sms_words[] = {
+    "sms", "text", "texts", "text message*", "texted", "texting", "txt", "mms", NULL};
+static const char *const frequency_words[] = {
+    "frequency", "freq",   "per week", "per month", "per day", "a week",  "a month",
+    "a day",     "/week",  "/month",   "/day",      "weekly",  "monthly", "daily",
+    "recurring", "varies", "msgs/",    "times a",   NULL};
+static const char *const rates_words[] = {
+    "data rates",     "msg & data",      "msg&data",  "msg and data",   "message and data",
+    "message & data", "rates may apply", "std rates", "standard rates", NULL};
 static const char *const stop_words[] = {"stop", NULL};
 static const char *const help_words[] = {"help", NULL};
 static const char *const privacy_words[] = {"privacy", NULL};
 static const char *const terms_words[] = {"terms", "t&c", "conditions", NULL};
-static const char *const written_words[] = {
-    "checkbox", "check box", "check-box", "unchecked", "not pre-checked", "not pre-selected",
-    "i agree", "written consent", "express written", "signature", "sign*", "e-sign*", "web form",
-    "form", "keyword", "tick*", "affirmative*", NULL};
-static const char *const required_words[] = {
-    "required to receive", "must agree to receive", "must opt in", "must opt-in",
-    "condition of purchase", "condition of service", "required to opt in", "required to opt-in",
-    "required for all", "mandatory", "cannot be unchecked", "pre-checked", "pre-selected",
-    "automatically enrolled", "automatically opted", NULL};
-static const char *const age_words[] = {"age", "21+", "18+", "21 or older", "18 or older",
-                                        "date of birth", "birth date", "birthdate", "dob",
-                                        "age gate", "age verification", "verify age",
-                                        "age-verif*", "of legal age", NULL};
-static const char *const lending_words[] = {"direct lend*", "direct lender*", "direct loan*",
-                                            "first-party lend*", "lend*", "loan*", NULL};
+static const char *const written_words[] = {"checkbox",        "check box",
+                                            "check-box",       "unchecked",
+                                            "not pre-checked", "not pre-selected",
+                                            "i agree",         "written consent",
+                                            "express written", "signature",
+                                            "sign*",           "e-sign*",
+                                            "web form",        "form",
+                                            "keyword",         "tick*",
+                                            "affirmative*",    NULL};
+static const char *const required_words[] = {"required to receive",   "must agree to receive",
+                                             "must opt in",           "must opt-in",
+                                             "condition of purchase", "condition of service",
+                                             "required to opt in",    "required to opt-in",
+                                             "required for all",      "mandatory",
+                                             "cannot be unchecked",   "pre-checked",
+                                             "pre-selected",          "automatically enrolled",
+                                             "automatically opted",   NULL};
+static const char *const age_words[] = {
+    "age",        "21+",          "18+", "21 or older", "18 or older",      "date of birth",
+    "birth date", "birthdate",    "dob", "age gate",    "age verification", "verify age",
+    "age-verif*", "of legal age", NULL};
+static const char *const lending_words[] = {
+    "direct lend*", "direct lender*", "direct loan*", "first-party lend*", "lend*", "loan*", NULL};
 static const char *const confirm_out_words[] = {
-    "no more", "no further", "unsubscribed", "opted out", "opted-out", "will not receive",
-    "won't receive", "will no longer", "stopped", "removed", NULL};
+    "no more",       "no further",     "unsubscribed", "opted out", "opted-out", "will not receive",
+    "won't receive", "will no longer", "stopped",      "removed",   NULL};
 
 /* ---- the run: findings with their positions ---- */
 
@@ -676,7 +735,9 @@ static unsigned hex4(const char *s)
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
         char ch = s[i];
-        v = v * 16 + (unsigned)(isdigit((unsigned char)ch) ? ch - '0' : (tolower((unsigned char)ch) - 'a' + 10));
+        v = v * 16 + (unsigned)(isdigit((unsigned char)ch)
+                                    ? ch - '0'
+                                    : (tolower((unsigned char)ch) - 'a' + 10));
     }
     return v;
 }
@@ -939,8 +1000,8 @@ static void map_content(struct ctx *x, size_t k, const pf_finding *f, struct sam
                    : strcmp(cat, "alcohol") == 0 ? "30456"
                    : strcmp(cat, "tobacco") == 0 ? "30458"
                                                  : NULL;
-        add_at(x, "campaign.content-shaft", -1, code, path, span, a, b,
-               "%s has %s content%s%s.", what, cat, quote,
+        add_at(x, "campaign.content-shaft", -1, code, path, span, a, b, "%s has %s content%s%s.",
+               what, cat, quote,
                gated_ok ? " and the campaign is not age_gated"
                         : "; it cannot be registered even with an age gate");
         return;
@@ -975,8 +1036,8 @@ static void map_content(struct ctx *x, size_t k, const pf_finding *f, struct sam
         return;
     if (f->severity < PF_SEV_WARN)
         return;
-    add_at(x, "campaign.sample-content", (int)f->severity, NULL, path, span, a, b,
-           "%s: %s [%s]%s", what, f->message ? f->message : "", id, quote);
+    add_at(x, "campaign.sample-content", (int)f->severity, NULL, path, span, a, b, "%s: %s [%s]%s",
+           what, f->message ? f->message : "", id, quote);
 }
 
 /* Scan text with the content rule packs as a US message from the
@@ -1009,7 +1070,7 @@ static void check_description_content(struct ctx *x, pf_scanner *sc)
     pf_finding_list_clear(&found);
 }
 
-static void check_samples(struct ctx *x, const pf_ruleset *rules, pf_scanner *sc)
+static void check_samples(struct ctx *x, pf_scanner *sc)
 {
     const pf_campaign *c = x->c;
     bool tf = x->o->kind == PF_CAMPAIGN_TOLL_FREE;
@@ -1023,16 +1084,16 @@ static void check_samples(struct ctx *x, const pf_ruleset *rules, pf_scanner *sc
     bool brand = false, opt_out = false, vocab_hit = false;
     struct sample_facts facts = {false, false};
     static const char *const link_words[] = {"link*", "url*", "web*", NULL};
-    static const char *const phone_words[] = {"phone*", "tel", "telephone*", "call-back number",
-                                              "callback number", NULL};
+    static const char *const phone_words[] = {
+        "phone*", "tel", "telephone*", "call-back number", "callback number", NULL};
     const char *const *v = vocab_of(c->use_case);
     for (size_t k = 0; k < n && x->st == PF_OK; k++) {
         const char *s = c->samples[k];
         char path[48];
         snprintf(path, sizeof path, "sample_messages[%zu]", k);
         if (blank(s)) {
-            add_at(x, "campaign.sample-empty", -1, NULL, path, false, 0, 0,
-                   "Sample %zu is empty.", k + 1);
+            add_at(x, "campaign.sample-empty", -1, NULL, path, false, 0, 0, "Sample %zu is empty.",
+                   k + 1);
             continue;
         }
         brand = brand || find_brand(s, c->brand_name) >= 0;
@@ -1042,8 +1103,9 @@ static void check_samples(struct ctx *x, const pf_ruleset *rules, pf_scanner *sc
         long at = find_bad_placeholder(s, &pn);
         if (at >= 0)
             add_at(x, "campaign.sample-placeholder", -1, NULL, path, true, (size_t)at,
-                   (size_t)at + pn, "Sample %zu marks a templated field as \"%.*s\"; use [brackets].",
-                   k + 1, (int)(pn > 60 ? 60 : pn), s + at);
+                   (size_t)at + pn,
+                   "Sample %zu marks a templated field as \"%.*s\"; use [brackets].", k + 1,
+                   (int)(pn > 60 ? 60 : pn), s + at);
         const char *which = NULL;
         long pa = informational(c->use_case) ? find_any(s, promo_words, &which) : -1;
         if (pa >= 0) {
@@ -1069,7 +1131,6 @@ static void check_samples(struct ctx *x, const pf_ruleset *rules, pf_scanner *sc
             map_content(x, k, &found.items[i], &facts);
         pf_finding_list_clear(&found);
     }
-    (void)rules;
     if (n && !brand)
         ADD(x, "campaign.samples-brand", "sample_messages",
             "No sample message names the brand \"%s\".", c->brand_name);
@@ -1137,7 +1198,6 @@ static void check_flow(struct ctx *x)
 {
     const pf_campaign *c = x->c;
     const char *f = c->message_flow;
-    bool tf = x->o->kind == PF_CAMPAIGN_TOLL_FREE;
     if (c->age_gated && (!f || !has_any(f, age_words)))
         ADD(x, "campaign.age-gate-flow", f ? "message_flow" : "age_gated",
             "age_gated is true but the message flow does not say where and how age is "
@@ -1178,8 +1238,7 @@ static void check_flow(struct ctx *x)
             "The message flow does not link the privacy policy.");
     if (!has_any(f, terms_words) && !(c->terms_url && strstr(f, c->terms_url)))
         ADD(x, "campaign.cta-terms", "message_flow", "The message flow does not link the terms.");
-    if (strcmp(c->use_case, "MARKETING") == 0 && !has_any(f, written_words) &&
-        !texted_keyword(f))
+    if (strcmp(c->use_case, "MARKETING") == 0 && !has_any(f, written_words) && !texted_keyword(f))
         ADD(x, "campaign.cta-written-consent", "message_flow",
             "A MARKETING campaign needs express written consent; the message flow shows none "
             "(a checkbox, a signed form, a texted keyword).");
@@ -1190,10 +1249,9 @@ static void check_flow(struct ctx *x)
     if (at >= 0) {
         size_t wl = strcspn(which, "*");
         add_at(x, "campaign.cta-consent-required", -1, NULL, "message_flow", true, (size_t)at,
-               (size_t)at + wl, "The message flow makes consent look required (\"%.*s\").",
-               (int)wl, f + at);
+               (size_t)at + wl, "The message flow makes consent look required (\"%.*s\").", (int)wl,
+               f + at);
     }
-    (void)tf;
 }
 
 /* Whether keyword kw (case-insensitive) is in k. */
@@ -1238,9 +1296,9 @@ static void check_keywords(struct ctx *x)
     /* Opt-out. */
     if (!out->present || !out->keyword_count || blank(out->message)) {
         ADD(x, "campaign.opt-out-missing", out->present ? "opt_out" : "",
-            !out->present             ? "There is no opt_out section (keywords and reply)."
-            : !out->keyword_count     ? "opt_out has no keywords."
-                                      : "opt_out has no reply message.");
+            !out->present         ? "There is no opt_out section (keywords and reply)."
+            : !out->keyword_count ? "opt_out has no keywords."
+                                  : "opt_out has no reply message.");
     }
     if (out->keyword_count && !has_keyword(out, "STOP"))
         ADD(x, "campaign.opt-out-stop", "opt_out.keywords",
@@ -1257,9 +1315,9 @@ static void check_keywords(struct ctx *x)
     /* HELP. */
     if (!help->present || !help->keyword_count || blank(help->message)) {
         ADD(x, "campaign.help-missing", help->present ? "help" : "",
-            !help->present            ? "There is no help section (keywords and reply)."
-            : !help->keyword_count    ? "help has no keywords."
-                                      : "help has no reply message.");
+            !help->present         ? "There is no help section (keywords and reply)."
+            : !help->keyword_count ? "help has no keywords."
+                                   : "help has no reply message.");
     }
     if (help->keyword_count && !has_keyword(help, "HELP"))
         ADD(x, "campaign.help-keyword", "help.keywords", "HELP is not among the help keywords.");
@@ -1282,8 +1340,8 @@ static void check_keywords(struct ctx *x)
                     char path[48];
                     snprintf(path, sizeof path, "%s.keywords", names[b]);
                     ADD(x, "campaign.keyword-conflict", path,
-                        "\"%s\" is both an %s and a %s keyword.", lists[a]->keywords[i],
-                        names[a], names[b]);
+                        "\"%s\" is both an %s and a %s keyword.", lists[a]->keywords[i], names[a],
+                        names[b]);
                 }
             }
         }
@@ -1377,7 +1435,8 @@ static void check_url(struct ctx *x, const char *url, const char *key, const cha
     for (size_t i = 0; !ok && i < c->policy_host_count; i++)
         ok = host_within(host, c->policy_hosts[i]);
     if (!ok)
-        ADD(x, domain_id, key, "The %s is on %s, which is neither the brand's website%s%s%s nor in policy_hosts.",
+        ADD(x, domain_id, key,
+            "The %s is on %s, which is neither the brand's website%s%s%s nor in policy_hosts.",
             what, host, c->brand_website ? " (" : "", c->brand_website ? c->brand_website : "",
             c->brand_website ? ")" : "");
 }
@@ -1404,10 +1463,19 @@ static void check_urls(struct ctx *x)
 
 /* ---- --fetch: the pages themselves ---- */
 
-static const char *const no_share_words[] = {
-    "not be shared", "not share", "never share", "not sell", "never sell", "not be sold",
-    "will not be shared", "won't share", "not rent", "not be transferred", "no mobile information",
-    "excludes text messaging", NULL};
+static const char *const no_share_words[] = {"not be shared",
+                                             "not share",
+                                             "never share",
+                                             "not sell",
+                                             "never sell",
+                                             "not be sold",
+                                             "will not be shared",
+                                             "won't share",
+                                             "not rent",
+                                             "not be transferred",
+                                             "no mobile information",
+                                             "excludes text messaging",
+                                             NULL};
 static const char *const third_words[] = {"third part*", "affiliate*", "partners", NULL};
 static const char *const sms_terms_words[] = {"sms", "text messag*", "text message*", NULL};
 
@@ -1509,7 +1577,7 @@ pf_status pf_campaign_check(const pf_campaign *c, const pf_ruleset *rules,
         goto out;
     check_description(&x);
     check_description_content(&x, sc);
-    check_samples(&x, rules, sc);
+    check_samples(&x, sc);
     check_flow(&x);
     check_keywords(&x);
     check_urls(&x);

@@ -101,9 +101,10 @@ PF_STATIC size_t page_text(char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '<') {
-            bool skip = strncasecmp(s + i, "<script", 7) == 0 || strncasecmp(s + i, "<style", 6) == 0;
-            const char *end = skip ? (strncasecmp(s + i, "<script", 7) == 0 ? "</script" : "</style")
-                                   : NULL;
+            bool skip =
+                strncasecmp(s + i, "<script", 7) == 0 || strncasecmp(s + i, "<style", 6) == 0;
+            const char *end =
+                skip ? (strncasecmp(s + i, "<script", 7) == 0 ? "</script" : "</style") : NULL;
             if (end) {
                 char *e = NULL;
                 for (size_t k = i; k + strlen(end) <= len; k++) {
@@ -121,8 +122,8 @@ PF_STATIC size_t page_text(char *s, size_t len)
             static const struct {
                 const char *ent;
                 char ch;
-            } ents[] = {{"&nbsp;", ' '}, {"&amp;", '&'}, {"&#39;", '\''}, {"&rsquo;", '\''},
-                        {"&apos;", '\''}, {"&quot;", '"'}};
+            } ents[] = {{"&nbsp;", ' '},   {"&amp;", '&'},   {"&#39;", '\''},
+                        {"&rsquo;", '\''}, {"&apos;", '\''}, {"&quot;", '"'}};
             for (size_t k = 0; k < sizeof ents / sizeof ents[0]; k++) {
                 size_t n = strlen(ents[k].ent);
                 if (i + n <= len && strncasecmp(s + i, ents[k].ent, n) == 0) {

@@ -45,11 +45,25 @@ const char *const pfi_campaign_use_cases[] = {
 };
 
 static const char *const top_keys[] = {
-    "$schema",      "brand",         "use_case",        "description",
-    "message_flow", "sample_messages", "opt_in",        "opt_out",
-    "help",         "privacy_policy_url", "terms_url",  "policy_hosts",
-    "embedded_links", "embedded_phone_numbers", "age_gated", "direct_lending",
-    "number_pool",  "monthly_volume", NULL,
+    "$schema",
+    "brand",
+    "use_case",
+    "description",
+    "message_flow",
+    "sample_messages",
+    "opt_in",
+    "opt_out",
+    "help",
+    "privacy_policy_url",
+    "terms_url",
+    "policy_hosts",
+    "embedded_links",
+    "embedded_phone_numbers",
+    "age_gated",
+    "direct_lending",
+    "number_pool",
+    "monthly_volume",
+    NULL,
 };
 static const char *const brand_keys[] = {"name", "website", "vertical", NULL};
 static const char *const keys_keys[] = {"keywords", "message", NULL};
@@ -85,8 +99,7 @@ static pf_status get_strings(struct pfi_json *j, const cJSON *obj, const char *k
         return st;
     size_t n = (size_t)cJSON_GetArraySize(arr);
     if (n > cap)
-        return pfi_json_error(j, key, PF_E_TOO_LARGE, "%zu entries; at most %zu are read", n,
-                              cap);
+        return pfi_json_error(j, key, PF_E_TOO_LARGE, "%zu entries; at most %zu are read", n, cap);
     pfi_json_push_key(j, key);
     for (const cJSON *e = arr->child; e && st == PF_OK; e = e->next) {
         pfi_json_push_index(j, *count);
@@ -208,8 +221,8 @@ void pf_campaign_destroy(pf_campaign *c)
     free(c);
 }
 
-pf_status pf_campaign_load_buffer(const char *text, size_t len, const char *name,
-                                  pf_campaign **out, pf_diag *diag)
+pf_status pf_campaign_load_buffer(const char *text, size_t len, const char *name, pf_campaign **out,
+                                  pf_diag *diag)
 {
     struct pfi_json j;
     pf_status st = PF_OK;

@@ -35,8 +35,8 @@ extern "C" {
 #define PF_CAMPAIGN_FILE_MAX (1u << 20)
 
 typedef enum pf_campaign_kind {
-    PF_CAMPAIGN_10DLC = 0,   /* an A2P 10DLC campaign (The Campaign Registry) */
-    PF_CAMPAIGN_TOLL_FREE    /* a toll-free verification request */
+    PF_CAMPAIGN_10DLC = 0, /* an A2P 10DLC campaign (The Campaign Registry) */
+    PF_CAMPAIGN_TOLL_FREE  /* a toll-free verification request */
 } pf_campaign_kind;
 
 /* "10dlc", "toll-free". */
@@ -49,8 +49,8 @@ typedef struct pf_campaign pf_campaign;
 /* Read and check a campaign file (at most PF_CAMPAIGN_FILE_MAX bytes). */
 pf_status pf_campaign_load(const char *path, pf_campaign **out, pf_diag *diag);
 /* The same from memory; name is used in messages and results. */
-pf_status pf_campaign_load_buffer(const char *text, size_t len, const char *name,
-                                  pf_campaign **out, pf_diag *diag);
+pf_status pf_campaign_load_buffer(const char *text, size_t len, const char *name, pf_campaign **out,
+                                  pf_diag *diag);
 void pf_campaign_destroy(pf_campaign *c);
 
 /* What a caller may want to show without running the checks. */
@@ -65,8 +65,8 @@ typedef struct pf_campaign_options {
     /* Fetch the privacy policy and terms pages (libcurl): https only, plain
      * http only to a loopback address; redirects, size and time capped. */
     bool fetch;
-    unsigned fetch_timeout_ms;   /* whole transfer; 0: 10 000 */
-    size_t fetch_max_bytes;      /* a larger page is a finding; 0: 1 MiB */
+    unsigned fetch_timeout_ms;    /* whole transfer; 0: 10 000 */
+    size_t fetch_max_bytes;       /* a larger page is a finding; 0: 1 MiB */
     unsigned fetch_max_redirects; /* 0: 3 */
 } pf_campaign_options;
 
@@ -84,9 +84,9 @@ typedef struct pf_campaign_result {
     const char *brand;
     const char *use_case;
     pf_campaign_kind kind;
-    pf_verdict_kind verdict;     /* the highest severity (info never counts) */
-    size_t severity_count[3];    /* findings by pf_severity */
-    pf_finding_list findings;    /* block first, then by position; rejection_code set */
+    pf_verdict_kind verdict;         /* the highest severity (info never counts) */
+    size_t severity_count[3];        /* findings by pf_severity */
+    pf_finding_list findings;        /* block first, then by position; rejection_code set */
     pf_campaign_location *locations; /* locations[i] is where findings.items[i] is */
 } pf_campaign_result;
 
