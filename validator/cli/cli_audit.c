@@ -101,6 +101,32 @@ int cli_audit(int argc, char **argv)
             goto out;
         }
     }
+    /* The config's campaigns too: a2p_10dlc.campaign_file, relative to the
+     * config file, each file once. */
+    char resolved[MAX_PATHS][1024];
+    size_t nresolved = 0;
+    for (size_t i = 0; config && i < pf_config_number_count(config); i++) {
+        const char *cf = pf_config_number_at(config, i)->campaign_file;
+        if (!cf)
+            continue;
+        const char *slash = strrchr(config_file, '/');
+        int dl = slash ? (int)(slash - config_file) : 0;
+        if (cf[0] == '/' || !slash)
+            snprintf(resolved[nresolved], sizeof resolved[nresolved], "%s", cf);
+        else
+            snprintf(resolved[nresolved], sizeof resolved[nresolved], "%.*s/%s", dl, config_file,
+                     cf);
+        bool dup = false;
+        for (size_t k = 0; k < ncampaigns; k++)
+            dup |= strcmp(campaign_files[k], resolved[nresolved]) == 0;
+        if (dup)
+            continue;
+        if (ncampaigns == MAX_PATHS) {
+            cli_error("audit", "at most %d campaign files", MAX_PATHS);
+            goto out;
+        }
+        campaign_files[ncampaigns++] = resolved[nresolved++];
+    }
     for (; nloaded < ncampaigns; nloaded++) {
         if (pf_campaign_load(campaign_files[nloaded], &campaigns[nloaded], &d) != PF_OK) {
             cli_error_diag("audit", &d);
