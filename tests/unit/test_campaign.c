@@ -97,6 +97,8 @@ static const struct {
     {"sample-empty", PF_CAMPAIGN_10DLC, "sample-empty:block:30893"},
     {"samples-brand", PF_CAMPAIGN_10DLC, "samples-brand:block:30893"},
     {"samples-opt-out", PF_CAMPAIGN_10DLC, "samples-opt-out:block:30893"},
+    /* "cancel" and "end" in prose are no opt-out language. */
+    {"samples-opt-out-prose", PF_CAMPAIGN_10DLC, "samples-opt-out:block:30893"},
     {"sample-placeholder", PF_CAMPAIGN_10DLC, "sample-placeholder:warn:30893"},
     {"sample-promotional", PF_CAMPAIGN_10DLC, "sample-promotional:block:30893"},
     {"samples-use-case", PF_CAMPAIGN_10DLC, "samples-use-case:warn:30893"},

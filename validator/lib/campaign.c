@@ -549,8 +549,11 @@ static const char *const promo_words[] = {
     "promotion*",      "deal",          "deals",         "shop now",        "buy now", "order now",
     "limited time",    "free shipping", "special offer", "exclusive offer", "bogo",    "2-for-1",
     "buy one get one", "clearance",     "flash sale",    "save up to",      NULL};
-static const char *const opt_out_words[] = {"stop",   "opt out", "opt-out", "optout", "unsubscribe",
-                                            "cancel", "quit",    "end",     NULL};
+/* "cancel" and "end" count only as the keyword to send: in prose they are
+ * about appointments and dates ("to cancel your visit"). */
+static const char *const opt_out_words[] = {
+    "stop",        "opt out",   "opt-out",  "optout",     "unsubscribe", "reply cancel",
+    "text cancel", "reply end", "text end", "reply quit", NULL};
 static const char *const audience_words[] = {
     "customer*",     "client*",   "patient*",   "member*",    "subscriber*",    "user*",
     "student*",      "parent*",   "donor*",     "resident*",  "employee*",      "guest*",
