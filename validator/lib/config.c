@@ -61,7 +61,8 @@ static const char *const number_keys[] = {"number",
                                           "toll_free_verification",
                                           "sender_registrations",
                                           NULL};
-static const char *const a2p_keys[] = {"campaign_id", "brand_id", "status", NULL};
+static const char *const a2p_keys[] = {"campaign_id", "brand_id", "status", "campaign_file",
+                                       NULL};
 static const char *const registration_keys[] = {"status", "reference", NULL};
 
 const char *pf_environment_name(pf_environment env)
@@ -208,6 +209,8 @@ static pf_status check_a2p(struct pfi_json *j, const cJSON *entry, pf_config_num
         st = get_text(j, a, "brand_id", &out->brand_id, false);
     if (st == PF_OK)
         st = get_reg(j, a, "status", &out->a2p_10dlc, true);
+    if (st == PF_OK)
+        st = get_text(j, a, "campaign_file", &out->campaign_file, false);
     pfi_json_pop(j);
     return st;
 }

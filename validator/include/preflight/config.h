@@ -68,6 +68,9 @@ typedef struct pf_config_number {
     const pf_sender_registration *registrations;
     size_t registration_count;
     unsigned line; /* where the entry starts in the file */
+    /* a2p_10dlc.campaign_file: the campaign's registration file (see
+     * campaign.h), as written, relative to the config file; NULL when absent. */
+    const char *campaign_file;
 } pf_config_number;
 
 typedef struct pf_config pf_config;

@@ -10,6 +10,7 @@
 
 #include "preflight/audit.h"
 #include "preflight/batch.h"
+#include "preflight/campaign.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
 #include "preflight/csv.h"
