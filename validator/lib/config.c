@@ -495,7 +495,7 @@ pf_status pf_config_load(const char *file, pf_config **out, pf_diag *diag)
     if (st == PF_OK)
         st = pf_config_load_buffer(text, len, file, out, diag);
     free(text);
-    return st;
+    return pfi_diag_status(diag, st);
 }
 
 const char *pf_config_cluster(const pf_config *cfg)

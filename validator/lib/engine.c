@@ -541,7 +541,7 @@ static void check_quiet_hours(struct check *k)
                   : pfi_tz_local_times(k->ck->tz, c->code, k->in->send_time, lt, MAX_ZONES);
     if (nz < 0) {
         if (k->st == PF_OK)
-            k->st = PF_E_INTERNAL;
+            k->st = pfi_tz_out_of_memory(k->ck->tz) ? PF_E_NOMEM : PF_E_INTERNAL;
         return;
     }
     if (nz == 0)

@@ -562,8 +562,9 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
     set->url = pcre2_compile((PCRE2_SPTR)url_pattern, PCRE2_ZERO_TERMINATED,
                              PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &off, NULL);
     if (!set->docs || !set->files || !set->url) {
+        pf_status st = set->url ? PF_E_NOMEM : PF_E_INTERNAL; /* before the set is gone */
         pf_rules_destroy(set);
-        return set->url ? PF_E_NOMEM : PF_E_INTERNAL;
+        return st;
     }
     jit(set->url);
     *out = set;
@@ -593,6 +594,9 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
         st = load_pack(set, &cap, texts[i], lens[i], set->files[i], diag);
     }
     if (st != PF_OK) {
+        /* Every failure leaves a diag whose status is the one returned. */
+        if (diag && diag->status != st)
+            pfi_diag_set(diag, st, "%s", pf_strerror(st));
         pf_rules_destroy(set);
         return st;
     }
