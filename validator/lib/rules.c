@@ -34,8 +34,6 @@ static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains",
                                            "require", "builtin", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
-static const char *const sender_names[] = {"long_code", "toll_free", "short_code", "alphanumeric",
-                                           NULL};
 static const char *const escalate_names[] = {"",
                                              "url_shorteners_banned",
                                              "urls_banned",
@@ -350,12 +348,8 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         size_t n = 0;
         st = string_or_list(j, rule, "senders", &names, &n);
         for (size_t i = 0; st == PF_OK && i < n; i++) {
-            int k = -1;
-            for (int s = 0; sender_names[s]; s++) {
-                if (strcmp(sender_names[s], names[i]) == 0)
-                    k = s;
-            }
-            if (k < 0) {
+            pf_sender_type k;
+            if (pf_sender_type_from_name(names[i], &k) != PF_OK) {
                 pfi_json_push_key(j, "senders");
                 pfi_json_push_index(j, i);
                 st = pfi_json_error(j, NULL, PF_E_SCHEMA,

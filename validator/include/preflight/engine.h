@@ -69,7 +69,7 @@ typedef struct pf_verdict {
     bool has_agent;
     bool agent_auto; /* selected: auto (else explicit) */
     char agent_e164[24];
-    const char *agent_kind; /* "long_code", "toll_free", "short_code", "unknown" (static) */
+    pf_sender_type agent_kind; /* PF_SENDER_UNKNOWN when no sender is known */
     char agent_region[4];
     /* SPEC §3 message */
     bool has_message; /* false when the text could not be segmented */
