@@ -3,9 +3,9 @@
  * this number, from this sender, now?" with a verdict and every reason
  * (SPEC §3).
  *
- * The country table, rule set and config are loaded once and shared,
- * read-only, by any number of checkers; a checker is per thread (it owns a
- * scanner and time-zone calendars).
+ * A pf_session (session.h) holds the country table, rule set and config,
+ * loaded once and shared read-only by any number of checkers; a checker is
+ * per thread (it owns a scanner and time-zone calendars).
  */
 #ifndef PREFLIGHT_ENGINE_H
 #define PREFLIGHT_ENGINE_H
