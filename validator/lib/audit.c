@@ -282,12 +282,9 @@ static pf_status check_numbers(struct audit *a, const pf_audit_options *o, pf_di
                 st = pf_finding_list_add(&an->verdict.findings, &raw.findings.items[k]);
         }
         pf_finding_list_clear(&raw.findings);
-        int max = pf_finding_list_max(&an->verdict.findings);
-        an->verdict.verdict = max == PF_SEV_BLOCK  ? PF_VERDICT_BLOCK
-                              : max == PF_SEV_WARN ? PF_VERDICT_WARN
-                                                   : PF_VERDICT_PASS;
+        an->verdict.verdict = pf_verdict_from_findings(&an->verdict.findings);
         an->checked = true;
-        an->can_send = max < PF_SEV_BLOCK;
+        an->can_send = an->verdict.verdict != PF_VERDICT_BLOCK;
     }
     pf_checker_destroy(ck);
     return st;

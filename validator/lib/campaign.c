@@ -1070,7 +1070,7 @@ static pf_status scan_text(struct ctx *x, pf_scanner *sc, const char *text, pf_f
 {
     pf_scan_options so = pf_scan_options_default();
     so.country = "US";
-    so.sender = x->o->kind == PF_CAMPAIGN_TOLL_FREE ? PF_RS_TOLL_FREE : PF_RS_LONG_CODE;
+    so.sender = x->o->kind == PF_CAMPAIGN_TOLL_FREE ? PF_SENDER_TOLL_FREE : PF_SENDER_LONG_CODE;
     so.first_message = PF_FIRST_NO;
     so.brand = x->c->brand_name;
     return pf_scanner_scan(sc, text, strlen(text), &so, found, d);

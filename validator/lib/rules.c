@@ -36,8 +36,6 @@ static const char *const matcher_keys[] = {"pattern", "words",   "domains", "req
                                            "builtin", "signals", NULL};
 static const char *const signals_keys[] = {"threshold", "weights", "when_unflagged", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
-static const char *const sender_names[] = {"long_code", "toll_free", "short_code", "alphanumeric",
-                                           NULL};
 static const char *const escalate_names[] = {"",
                                              "url_shorteners_banned",
                                              "urls_banned",
@@ -420,17 +418,40 @@ static pf_status load_except(struct pfi_json *j, const cJSON *rule, struct pfi_r
     return st;
 }
 
-static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
-                           struct pfi_rule *r)
+/* The "senders" scope: a name or a list of names, into a bit set. */
+static pf_status load_senders(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
 {
-    pf_status st = pfi_json_object(j, rule, rule_keys);
-    pf_rule_info *in = &r->info;
-    bool present, caseless = true;
-    int sev = 0, esc = 0, builtin = 0;
-    const char *kind = NULL;
+    if (!cJSON_GetObjectItemCaseSensitive(rule, "senders"))
+        return PF_OK;
+    const char **names = NULL;
+    size_t n = 0;
+    pf_status st = string_or_list(j, rule, "senders", &names, &n);
+    for (size_t i = 0; st == PF_OK && i < n; i++) {
+        pf_sender_type k;
+        if (pf_sender_type_from_name(names[i], &k) == PF_OK) {
+            r->senders |= 1u << k;
+            continue;
+        }
+        pfi_json_push_key(j, "senders");
+        pfi_json_push_index(j, i);
+        st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                            "'%s' is not one of: long_code, toll_free, short_code, alphanumeric",
+                            names[i]);
+        pfi_json_pop(j);
+        pfi_json_pop(j);
+    }
+    free(names);
+    return st;
+}
 
-    memset(r, 0, sizeof *r);
-    in->file = file;
+/* Everything but the matcher: id, texts, source, flags, scopes. */
+static pf_status load_rule_fields(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r,
+                                  bool *caseless)
+{
+    pf_rule_info *in = &r->info;
+    bool present;
+    int sev = 0, esc = 0;
+    pf_status st = pfi_json_object(j, rule, rule_keys);
     if (st == PF_OK)
         st = pfi_json_get_string(j, rule, "id", &in->id, NULL);
     if (st == PF_OK && !valid_id(in->id))
@@ -452,7 +473,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         st = pfi_json_error(j, "source", PF_E_SCHEMA,
                             "a source is an http(s) address or \"heuristic\"");
     if (st == PF_OK)
-        st = pfi_json_get_bool(j, rule, "caseless", &caseless, &present);
+        st = pfi_json_get_bool(j, rule, "caseless", caseless, &present);
     if (st == PF_OK)
         st = pfi_json_get_bool(j, rule, "first_message", &in->first_message, &present);
     if (st == PF_OK)
@@ -467,31 +488,94 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         st = region_list(j, rule, "countries", &r->countries, &r->ncountries);
     if (st == PF_OK)
         st = region_list(j, rule, "exclude_countries", &r->excluded, &r->nexcluded);
-    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "senders")) {
-        const char **names = NULL;
-        size_t n = 0;
-        st = string_or_list(j, rule, "senders", &names, &n);
-        for (size_t i = 0; st == PF_OK && i < n; i++) {
-            int k = -1;
-            for (int s = 0; sender_names[s]; s++) {
-                if (strcmp(sender_names[s], names[i]) == 0)
-                    k = s;
-            }
-            if (k < 0) {
-                pfi_json_push_key(j, "senders");
+    if (st == PF_OK)
+        st = load_senders(j, rule, r);
+    return st;
+}
+
+/* "domains": lower-case host names, sorted for binary search. Takes items. */
+static pf_status load_domains(struct pfi_json *j, struct pfi_rule *r, const char **items, size_t n)
+{
+    pf_status st = PF_OK;
+    r->info.matcher = PF_MATCH_DOMAINS;
+    for (size_t i = 0; i < n && st == PF_OK; i++) {
+        for (const char *p = items[i]; *p && st == PF_OK; p++) {
+            if ((*p >= 'A' && *p <= 'Z') || *p == '/' || *p == ' ' || *p == ':') {
+                pfi_json_push_key(j, "domains");
                 pfi_json_push_index(j, i);
-                st = pfi_json_error(j, NULL, PF_E_SCHEMA,
-                                    "'%s' is not one of: long_code, toll_free, short_code, "
-                                    "alphanumeric",
-                                    names[i]);
+                st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a lower-case host name",
+                                    items[i]);
                 pfi_json_pop(j);
                 pfi_json_pop(j);
-            } else {
-                r->senders |= 1u << k;
             }
         }
-        free(names);
     }
+    if (st != PF_OK) {
+        free(items);
+        return st;
+    }
+    qsort(items, n, sizeof *items, cmp_str);
+    r->domains = items;
+    r->ndomains = n;
+    return PF_OK;
+}
+
+/* "words": one alternation between letter/number boundaries. Takes items. */
+static pf_status load_words(struct pfi_json *j, struct pfi_rule *r, const char **items, size_t n,
+                            bool caseless)
+{
+    r->info.matcher = PF_MATCH_WORDS;
+    struct strbuf b = {0};
+    sb_str(&b, "(?<![\\p{L}\\p{N}])(?:");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_str(&b, "|");
+        word_alternative(&b, items[i]);
+    }
+    sb_str(&b, ")(?![\\p{L}\\p{N}])");
+    free(items);
+    if (b.failed) {
+        free(b.s);
+        return PF_E_NOMEM;
+    }
+    r->codes = calloc(1, sizeof *r->codes);
+    pf_status st =
+        r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0]) : PF_E_NOMEM;
+    r->ncodes = st == PF_OK ? 1 : 0;
+    free(b.s);
+    return st;
+}
+
+/* "pattern" / "require": each regex compiled on its own. Takes items. */
+static pf_status load_patterns(struct pfi_json *j, const cJSON *rule, const char *kind,
+                               struct pfi_rule *r, const char **items, size_t n, bool caseless)
+{
+    pf_status st = PF_OK;
+    r->info.matcher = strcmp(kind, "pattern") == 0 ? PF_MATCH_PATTERN : PF_MATCH_REQUIRE;
+    r->codes = calloc(n ? n : 1, sizeof *r->codes);
+    if (!r->codes) {
+        free(items);
+        return PF_E_NOMEM;
+    }
+    bool one = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rule, kind));
+    for (size_t i = 0; i < n && st == PF_OK; i++) {
+        st = compile(j, kind, one ? (size_t)-1 : i, items[i], caseless, &r->codes[i]);
+        if (st == PF_OK)
+            r->ncodes++;
+    }
+    free(items);
+    return st;
+}
+
+static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
+                           struct pfi_rule *r)
+{
+    bool caseless = true;
+    const char *kind = NULL;
+
+    memset(r, 0, sizeof *r);
+    r->info.file = file;
+    pf_status st = load_rule_fields(j, rule, r, &caseless);
     /* Exactly one matcher. */
     for (const char *const *m = matcher_keys; st == PF_OK && *m; m++) {
         if (!cJSON_GetObjectItemCaseSensitive(rule, *m))
@@ -522,81 +606,26 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
     }
     if (st != PF_OK)
         return st;
-
     if (strcmp(kind, "signals") == 0) {
-        in->matcher = PF_MATCH_SIGNALS;
+        r->info.matcher = PF_MATCH_SIGNALS;
         return load_signals(j, rule, r);
     }
-
-    const char **items = NULL;
-    size_t n = 0;
     if (strcmp(kind, "builtin") == 0) {
-        in->matcher = PF_MATCH_BUILTIN;
+        int builtin = 0;
+        r->info.matcher = PF_MATCH_BUILTIN;
         st = pfi_json_get_enum(j, rule, "builtin", builtin_names, &builtin, NULL);
         r->builtin = (enum pfi_builtin)builtin;
         return st;
     }
-    st = string_or_list(j, rule, kind, &items, &n);
-    if (st != PF_OK)
+    const char **items = NULL;
+    size_t n = 0;
+    if ((st = string_or_list(j, rule, kind, &items, &n)) != PF_OK)
         return st;
-    if (strcmp(kind, "domains") == 0) {
-        in->matcher = PF_MATCH_DOMAINS;
-        for (size_t i = 0; i < n && st == PF_OK; i++) {
-            for (const char *p = items[i]; *p && st == PF_OK; p++) {
-                if ((*p >= 'A' && *p <= 'Z') || *p == '/' || *p == ' ' || *p == ':') {
-                    pfi_json_push_key(j, "domains");
-                    pfi_json_push_index(j, i);
-                    st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a lower-case host name",
-                                        items[i]);
-                    pfi_json_pop(j);
-                    pfi_json_pop(j);
-                }
-            }
-        }
-        if (st != PF_OK) {
-            free(items);
-            return st;
-        }
-        qsort(items, n, sizeof *items, cmp_str);
-        r->domains = items;
-        r->ndomains = n;
-        return PF_OK;
-    }
-    if (strcmp(kind, "words") == 0) {
-        in->matcher = PF_MATCH_WORDS;
-        struct strbuf b = {0};
-        sb_str(&b, "(?<![\\p{L}\\p{N}])(?:");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                sb_str(&b, "|");
-            word_alternative(&b, items[i]);
-        }
-        sb_str(&b, ")(?![\\p{L}\\p{N}])");
-        free(items);
-        if (b.failed) {
-            free(b.s);
-            return PF_E_NOMEM;
-        }
-        r->codes = calloc(1, sizeof *r->codes);
-        st = r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0]) : PF_E_NOMEM;
-        r->ncodes = st == PF_OK ? 1 : 0;
-        free(b.s);
-        return st;
-    }
-    in->matcher = strcmp(kind, "pattern") == 0 ? PF_MATCH_PATTERN : PF_MATCH_REQUIRE;
-    r->codes = calloc(n, sizeof *r->codes);
-    if (!r->codes) {
-        free(items);
-        return PF_E_NOMEM;
-    }
-    bool one = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rule, kind));
-    for (size_t i = 0; i < n && st == PF_OK; i++) {
-        st = compile(j, kind, one ? (size_t)-1 : i, items[i], caseless, &r->codes[i]);
-        if (st == PF_OK)
-            r->ncodes++;
-    }
-    free(items);
-    return st;
+    if (strcmp(kind, "domains") == 0)
+        return load_domains(j, r, items, n);
+    if (strcmp(kind, "words") == 0)
+        return load_words(j, r, items, n, caseless);
+    return load_patterns(j, rule, kind, r, items, n, caseless);
 }
 
 static pf_status add_rule(pf_ruleset *set, size_t *cap, struct pfi_rule *r)
@@ -745,8 +774,9 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
     set->url = pcre2_compile((PCRE2_SPTR)url_pattern, PCRE2_ZERO_TERMINATED,
                              PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &off, NULL);
     if (!set->docs || !set->files || !set->url) {
+        pf_status st = set->url ? PF_E_NOMEM : PF_E_INTERNAL; /* before the set is gone */
         pf_rules_destroy(set);
-        return set->url ? PF_E_NOMEM : PF_E_INTERNAL;
+        return st;
     }
     jit(set->url);
     *out = set;
@@ -778,6 +808,9 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
     if (st == PF_OK)
         st = resolve_signals(set, texts, lens, diag);
     if (st != PF_OK) {
+        /* Every failure leaves a diag whose status is the one returned. */
+        if (diag && diag->status != st)
+            pfi_diag_set(diag, st, "%s", pf_strerror(st));
         pf_rules_destroy(set);
         return st;
     }

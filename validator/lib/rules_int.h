@@ -43,7 +43,7 @@ struct pfi_rule {
     size_t ncountries;
     const char *const *excluded;
     size_t nexcluded;
-    unsigned senders; /* bit per pf_rule_sender; 0 = every sender */
+    unsigned senders; /* bit (1u << pf_sender_type) per sender; 0 = every sender */
     enum pfi_escalate escalate;
     bool escalate_with_url;
     unsigned number_types;      /* phone_number builtin: bit per pf_number_type; 0 = every type */

@@ -66,7 +66,7 @@ pf_scan_options pf_scan_options_default(void)
 {
     pf_scan_options o;
     memset(&o, 0, sizeof o);
-    o.sender = -1;
+    o.sender = PF_SENDER_UNKNOWN;
     return o;
 }
 
@@ -124,7 +124,7 @@ bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o)
         return false;
     if (r->excluded && o->country && in_list(o->country, r->excluded, r->nexcluded))
         return false;
-    if (r->senders && o->sender >= 0 && !(r->senders & (1u << o->sender)))
+    if (r->senders && o->sender != PF_SENDER_UNKNOWN && !(r->senders & (1u << o->sender)))
         return false;
     return true;
 }

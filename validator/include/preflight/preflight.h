@@ -23,6 +23,7 @@
 #include "preflight/scan.h"
 #include "preflight/segments.h"
 #include "preflight/send.h"
+#include "preflight/sender.h"
 #include "preflight/session.h"
 #include "preflight/status.h"
 #include "preflight/template.h"
