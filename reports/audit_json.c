@@ -82,6 +82,7 @@ cJSON *pf_report_json_audit(const pf_audit *a)
         cJSON_AddStringToObject(fo, "value", f->value);
         cJSON_AddBoolToObject(fo, "known", f->known);
         str_or_null(fo, "source", f->source);
+        str_or_null(fo, "confidence", !f->source ? NULL : f->low_confidence ? "low" : "high");
         str_or_null(fo, "reviewed", c->reviewed[0] ? c->reviewed : NULL);
         cJSON_AddItemToArray(facts, fo);
     }

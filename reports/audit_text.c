@@ -121,8 +121,9 @@ void pf_report_text_audit(FILE *f, const pf_audit *a, bool color)
     for (size_t i = 0; i < a->fact_count; i++) {
         const pf_audit_fact *x = &a->facts[i];
         fprintf(f, "  %-32s %s\n", x->label, x->value);
-        fprintf(f, "  %-32s %s%s%s\n", "", x->source ? x->source : "no source",
-                c->reviewed[0] ? ", reviewed " : "", c->reviewed);
+        fprintf(f, "  %-32s %s%s%s%s\n", "", x->source ? x->source : "no source",
+                x->low_confidence ? " (low confidence)" : "", c->reviewed[0] ? ", reviewed " : "",
+                c->reviewed);
     }
     if (c->notes && c->notes[0])
         fprintf(f, "  notes: %s\n", c->notes);

@@ -87,6 +87,7 @@ static const char *const css =
     ".s-skipped{background:#9e9e9e}\n"
     ".src{font-size:13px;word-break:break-all}\n"
     ".muted{color:var(--muted)}\n"
+    ".low{color:var(--amber);font-weight:600}\n"
     "ul.findings{margin:4px 0 0;padding-left:18px}ul.findings li{margin:2px 0}\n"
     "code{font:13px/1.4 ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
     "background:var(--bg);padding:0 3px;border-radius:3px}\n"
@@ -418,6 +419,8 @@ void pf_report_html_audit(FILE *f, const pf_audit *a)
         esc(f, x->value);
         fputs("</td><td class=\"src\">", f);
         source_link(f, x->source);
+        if (x->low_confidence)
+            fputs(" <span class=\"low\">low confidence</span>", f);
         fprintf(f, "</td><td class=\"num\">%s</td></tr>\n", c->reviewed[0] ? c->reviewed : "—");
     }
     fputs("</tbody>\n</table>\n", f);

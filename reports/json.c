@@ -86,6 +86,8 @@ cJSON *pf_report_json_country(const pf_country *c)
                                      cJSON_CreateString(pf_sender_kind_name((pf_sender_kind)k)));
         }
         cJSON_AddStringToObject(ro, "note", r->note ? r->note : "");
+        if (r->optional)
+            cJSON_AddTrueToObject(ro, "optional");
         cJSON_AddItemToArray(regs, ro);
     }
     add_str_or_null(o, "sender_id_rules", c->sender_id_rules);
@@ -136,6 +138,8 @@ cJSON *pf_report_json_country(const pf_country *c)
         cJSON_AddStringToObject(so, "url", c->sources[i].url);
         cJSON_AddItemToObject(so, "facts",
                               string_list(c->sources[i].facts, c->sources[i].fact_count, true));
+        if (c->sources[i].low_confidence)
+            cJSON_AddStringToObject(so, "confidence", "low");
         cJSON_AddItemToArray(srcs, so);
     }
     if (c->reviewed[0])
@@ -147,8 +151,7 @@ cJSON *pf_report_json_country(const pf_country *c)
 
 const char *pf_report_verdict_name(const pf_finding_list *findings)
 {
-    int max = pf_finding_list_max(findings);
-    return max == PF_SEV_BLOCK ? "block" : max == PF_SEV_WARN ? "warn" : "pass";
+    return pf_verdict_name(pf_verdict_from_findings(findings));
 }
 
 cJSON *pf_report_json_finding(const pf_finding *f)
@@ -169,6 +172,39 @@ cJSON *pf_report_json_finding(const pf_finding *f)
         }
     }
     return o;
+}
+
+cJSON *pf_report_json_scan(const char *country, const pf_segments *seg,
+                           const pf_finding_list *findings)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *arr = doc ? cJSON_CreateArray() : NULL;
+    if (!arr) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    for (size_t i = 0; i < findings->count; i++) {
+        cJSON *f = pf_report_json_finding(&findings->items[i]);
+        if (!f || !cJSON_AddItemToArray(arr, f)) {
+            cJSON_Delete(f);
+            cJSON_Delete(arr);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+    }
+    cJSON *msg = pf_report_json_message(seg);
+    bool ok = cJSON_AddStringToObject(doc, "verdict", pf_report_verdict_name(findings)) &&
+              (country ? cJSON_AddStringToObject(doc, "country", country) != NULL
+                       : cJSON_AddNullToObject(doc, "country") != NULL) &&
+              msg && cJSON_AddItemToObject(doc, "message", msg);
+    if (!ok)
+        cJSON_Delete(msg);
+    if (!ok || !cJSON_AddItemToObject(doc, "findings", arr)) {
+        cJSON_Delete(arr);
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
 }
 
 cJSON *pf_report_json_message(const pf_segments *seg)
@@ -239,49 +275,10 @@ cJSON *pf_report_json_segments(const char *msg, size_t len, const pf_segments *s
 
 cJSON *pf_report_json_verdict(const pf_verdict *v)
 {
-    char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
+    char *text;
+    if (pf_verdict_to_json(v, 0, &text, NULL) != PF_OK)
         return NULL;
-    cJSON_AddStringToObject(o, "verdict", pf_verdict_name(v->verdict));
-    cJSON *u = cJSON_AddObjectToObject(o, "user_number");
-    if (u) {
-        pf_report_clean_utf8(v->user.input, strlen(v->user.input), clean, sizeof clean);
-        cJSON_AddStringToObject(u, "input", clean);
-        if (v->user_parsed)
-            cJSON_AddStringToObject(u, "e164", v->user.e164);
-        else
-            cJSON_AddNullToObject(u, "e164");
-        cJSON_AddBoolToObject(u, "valid", v->user_parsed && v->user.valid);
-        if (v->user_parsed && v->user.region[0])
-            cJSON_AddStringToObject(u, "region", v->user.region);
-        else
-            cJSON_AddNullToObject(u, "region");
-        cJSON_AddStringToObject(u, "type", pf_number_type_name(v->user.type));
-    }
-    if (v->has_agent) {
-        cJSON *a = cJSON_AddObjectToObject(o, "agent_number");
-        if (a) {
-            pf_report_clean_utf8(v->agent_e164, strlen(v->agent_e164), clean, sizeof clean);
-            cJSON_AddStringToObject(a, "e164", clean);
-            cJSON_AddStringToObject(a, "selected", v->agent_auto ? "auto" : "explicit");
-            cJSON_AddStringToObject(a, "kind", v->agent_kind);
-            if (v->agent_region[0])
-                cJSON_AddStringToObject(a, "region", v->agent_region);
-            else
-                cJSON_AddNullToObject(a, "region");
-        }
-    } else {
-        cJSON_AddNullToObject(o, "agent_number");
-    }
-    cJSON *m = cJSON_AddObjectToObject(o, "message");
-    if (m && v->has_message) {
-        cJSON_AddStringToObject(m, "encoding", pf_encoding_name(v->encoding));
-        cJSON_AddNumberToObject(m, "characters", (double)v->characters);
-        cJSON_AddNumberToObject(m, "segments", (double)v->segments);
-    }
-    cJSON *arr = cJSON_AddArrayToObject(o, "findings");
-    for (size_t i = 0; arr && i < v->findings.count; i++)
-        cJSON_AddItemToArray(arr, pf_report_json_finding(&v->findings.items[i]));
-    return o;
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    return doc;
 }

@@ -169,6 +169,8 @@ void pf_report_md_audit(FILE *f, const pf_audit *a)
         md(f, x->value);
         fputs(" | ", f);
         source_cell(f, x->source);
+        if (x->low_confidence)
+            fputs(" (low confidence)", f);
         fprintf(f, " | %s |\n", c->reviewed[0] ? c->reviewed : "—");
     }
     if (c->notes && c->notes[0]) {

@@ -50,6 +50,7 @@ void pf_report_text_country(FILE *f, const pf_country *c, bool color);
 /* "pass", "warn" or "block" for a list of findings (info never counts). */
 const char *pf_report_verdict_name(const pf_finding_list *findings);
 
+
 /* One finding as SPEC §3 JSON. */
 cJSON *pf_report_json_finding(const pf_finding *f);
 
@@ -67,7 +68,13 @@ void pf_report_text_findings(FILE *f, const char *msg, size_t len, const pf_find
 void pf_report_text_segments(FILE *f, const char *msg, size_t len, const pf_segments *seg,
                              bool color);
 
-/* A verdict as SPEC §3 JSON. */
+/* What `preflight scan --format json` prints: the verdict of the findings,
+ * the country (NULL: null), the message's segments and the findings. */
+cJSON *pf_report_json_scan(const char *country, const pf_segments *seg,
+                           const pf_finding_list *findings);
+
+/* A verdict as SPEC §3 JSON: the library's writer (pf_verdict_to_json)
+ * parsed back into a tree, for documents that embed it. */
 cJSON *pf_report_json_verdict(const pf_verdict *v);
 
 /* A verdict for a person: the verdict first, then each finding. */

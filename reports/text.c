@@ -125,7 +125,8 @@ void pf_report_text_country(FILE *f, const pf_country *c, bool color)
         fprintf(f, "  registrations");
         cite(f, c, "registrations", true);
         for (size_t i = 0; i < c->registration_count; i++)
-            fprintf(f, "    - %s: %s\n", c->registrations[i].name,
+            fprintf(f, "    - %s%s: %s\n", c->registrations[i].name,
+                    c->registrations[i].optional ? " (optional)" : "",
                     c->registrations[i].note ? c->registrations[i].note : "");
     }
     if (c->sender_id_rules)
@@ -176,7 +177,8 @@ void pf_report_text_country(FILE *f, const pf_country *c, bool color)
     if (c->source_count)
         fprintf(f, "  sources\n");
     for (size_t i = 0; i < c->source_count; i++)
-        fprintf(f, "    [%zu] %s\n", i + 1, c->sources[i].url);
+        fprintf(f, "    [%zu] %s%s\n", i + 1, c->sources[i].url,
+                c->sources[i].low_confidence ? " (low confidence)" : "");
 }
 
 static const char *sev_color(pf_severity s)

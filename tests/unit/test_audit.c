@@ -12,6 +12,7 @@
 
 #include "../test_util.h"
 #include "preflight/preflight.h"
+#include "verdict_int.h"
 
 #define INPUTS PF_SOURCE_DIR "/tests/golden/inputs/"
 
@@ -126,7 +127,7 @@ static void test_agrees_with_check(void **state)
     (void)state;
     static const char *const countries[] = {"US", "CA", "GB", "DE", "AE"};
     pf_checker *ck = NULL;
-    assert_int_equal(pf_checker_create(table, rules, config, &ck), PF_OK);
+    assert_int_equal(pfi_checker_create(table, rules, config, &ck), PF_OK);
     for (size_t i = 0; i < PF_ARRAY_LEN(countries); i++) {
         pf_audit_options o = pf_audit_options_default();
         pf_audit *a = NULL;
@@ -178,12 +179,43 @@ static void test_errors(void **state)
     pf_audit_destroy(NULL);
 }
 
+/* A fact is marked low-confidence exactly when every source backing it
+ * is: in the snapshot, DE's concatenation rests only on a vendor guide,
+ * its two_way also on the platform's own page, its sms only on that page. */
+static void test_low_confidence_facts(void **state)
+{
+    (void)state;
+    pf_audit_options o = pf_audit_options_default();
+    pf_audit *a = NULL;
+    pf_diag d;
+    o.country = "DE";
+    o.table = table;
+    o.rules = rules;
+    assert_int_equal(pf_audit_run(&o, &a, &d), PF_OK);
+    int seen = 0;
+    for (size_t i = 0; i < a->fact_count; i++) {
+        const pf_audit_fact *f = &a->facts[i];
+        if (strcmp(f->field, "concatenation") == 0 || strcmp(f->field, "landline_sms") == 0) {
+            pf_check(f->field, f->known && f->low_confidence);
+            seen++;
+        } else if (strcmp(f->field, "two_way") == 0 || strcmp(f->field, "sms") == 0) {
+            pf_check(f->field, f->known && !f->low_confidence);
+            seen++;
+        } else if (!f->known) {
+            pf_check(f->field, !f->low_confidence);
+        }
+    }
+    assert_int_equal(seen, 4);
+    pf_audit_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_agrees_with_check),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_low_confidence_facts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
  * the right message at the right line:column.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../test_util.h"
 #include "preflight/countries.h"
@@ -85,6 +86,176 @@ static void test_core_regions_reviewed(void **state)
         pf_check(core[i], c && c->reviewed[0] && c->source_count > 0);
         pf_check(core[i], c->sms != PF_TRI_UNKNOWN);
     }
+    pf_countries_destroy(t);
+}
+
+/* The whole shipped table keeps the invariants of data/README.md
+ * ("One meaning per value"); each broken one is printed. */
+static void test_table_invariants(void **state)
+{
+    (void)state;
+    pf_countries *t = load_shipped();
+    size_t n = pf_countries_check(t, NULL, 0);
+    pf_country_issue *issues = calloc(n ? n : 1, sizeof *issues);
+    assert_non_null(issues);
+    assert_int_equal(pf_countries_check(t, issues, n), n);
+    for (size_t i = 0; i < n; i++)
+        print_error("%s %s: %s\n", issues[i].code, issues[i].field, issues[i].message);
+    assert_int_equal(n, 0);
+    free(issues);
+    pf_countries_destroy(t);
+}
+
+/* Secondary aggregators and vendor guides about countries they do not
+ * serve are low-confidence wherever they are cited (data/README.md). */
+static void test_secondary_sources_low(void **state)
+{
+    (void)state;
+    static const char *const secondary[] = {
+        "sent.dm/",
+        "s.dm/",
+        "docs.aws.amazon.com/pinpoint/latest/userguide/channels-sms-countries",
+        "ameex-mobile.com",
+        "bybdirectory.com",
+        "d7networks.com",
+        "gateway-eju.pages.dev",
+        "mailpro.com",
+        "messagecentral.com",
+        "talk-q.com",
+        "mobigyaan.com",
+        "telerivet.com/blog",
+        "zoelaw.ai",
+        "wiraya.com",
+        "mondaq.com"};
+    pf_countries *t = load_shipped();
+    size_t low = 0;
+    for (size_t i = 0; i < pf_countries_count(t); i++) {
+        const pf_country *c = pf_countries_at(t, i);
+        for (size_t s = 0; s < c->source_count; s++) {
+            bool weak = false;
+            for (size_t k = 0; k < PF_ARRAY_LEN(secondary) && !weak; k++)
+                weak = strstr(c->sources[s].url, secondary[k]) != NULL;
+            if (weak && !c->sources[s].low_confidence)
+                print_error("%s: %s is secondary but not marked low\n", c->code, c->sources[s].url);
+            pf_check(c->code, !weak || c->sources[s].low_confidence);
+            low += c->sources[s].low_confidence;
+        }
+    }
+    assert_true(low > 0);
+    pf_countries_destroy(t);
+}
+
+/* A one-entry table for the invariant checks: DE with the given senders,
+ * registrations, two_way and sms, every known fact sourced by one page. */
+static pf_countries *one_entry(const char *sms, const char *two_way, const char *senders,
+                               const char *registrations, const char *facts)
+{
+    char text[4096];
+    snprintf(
+        text, sizeof text,
+        "{\"schema\": 1, \"countries\": {\"DE\": {\"name\": \"Germany\", "
+        "\"calling_code\": 49, \"sms\": \"%s\", \"two_way\": \"%s\", "
+        "\"concatenation\": \"unknown\", \"length_note\": null, \"landline_sms\": \"unknown\", "
+        "\"senders\": {%s}, \"registrations\": [%s], \"sender_id_rules\": null, "
+        "\"quiet_hours\": \"unknown\", \"content\": {\"url_shorteners_banned\": \"unknown\", "
+        "\"urls_banned\": \"unknown\", \"phone_numbers_banned\": \"unknown\", "
+        "\"chat_app_links_banned\": \"unknown\", \"banned_categories\": \"unknown\"}, "
+        "\"opt_out\": {\"required\": \"unknown\", \"keywords\": \"unknown\"}, \"notes\": \"\", "
+        "\"sources\": [{\"url\": \"https://example.org/a\", \"facts\": [%s]}, "
+        "{\"url\": \"https://example.org/b\", \"facts\": [\"sms\"], \"confidence\": \"low\"}], "
+        "\"reviewed\": \"2026-12-02\"}}}",
+        sms, two_way, senders, registrations, facts);
+    const char *texts[] = {text}, *names[] = {"one.json"};
+    size_t lens[] = {strlen(text)};
+    pf_countries *t = NULL;
+    pf_diag d;
+    pf_status st = pf_countries_load_buffers(texts, lens, names, 1, &t, &d);
+    if (st != PF_OK)
+        print_error("%s:%u:%u: %s: %s\n", d.file, d.line, d.column, d.path, d.message);
+    assert_int_equal(st, PF_OK);
+    return t;
+}
+
+#define SENDERS(ld, li, tf, sc, an)                                                                \
+    "\"long_code_domestic\": \"" ld "\", \"long_code_international\": \"" li                       \
+    "\", \"toll_free\": \"" tf "\", \"short_code\": \"" sc "\", \"alphanumeric\": \"" an "\""
+
+static void test_invariant_checks(void **state)
+{
+    (void)state;
+    static const char *const all = "\"sms\", \"two_way\", \"senders\", \"registrations\"";
+    static const struct {
+        const char *sms, *two_way, *senders, *registrations, *facts;
+        const char *field; /* the issue expected, NULL for none */
+        const char *message;
+    } rows[] = {
+        /* consistent: a required registration and its kind */
+        {"yes", "yes",
+         SENDERS("registration_required", "unknown", "unknown", "unknown", "supported"),
+         "{\"name\": \"R\", \"senders\": [\"long_code_domestic\"], \"note\": \"\"}", all, NULL,
+         NULL},
+        /* an optional registration may name a supported kind */
+        {"yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "supported"),
+         "{\"name\": \"R\", \"senders\": [\"alphanumeric\"], \"note\": \"\", \"optional\": true}",
+         all, NULL, NULL},
+        {"yes", "no", SENDERS("registration_required", "unknown", "unknown", "unknown", "unknown"),
+         "", all, "senders.long_code_domestic", "no registration that is not optional"},
+        {"yes", "no", SENDERS("unknown", "unknown", "unknown", "registration_required", "unknown"),
+         "{\"name\": \"R\", \"senders\": [\"short_code\"], \"note\": \"\", \"optional\": true}",
+         all, "senders.short_code", "no registration that is not optional"},
+        {"yes", "no", SENDERS("unknown", "unknown", "unknown", "supported", "unknown"),
+         "{\"name\": \"R\", \"senders\": [\"short_code\"], \"note\": \"\"}", all,
+         "senders.short_code", "must be registration_required"},
+        {"yes", "yes",
+         SENDERS("not_supported", "not_supported", "unknown", "not_supported", "supported"), "",
+         all, "two_way", "no numeric sender kind"},
+        {"yes", "yes", SENDERS("unknown", "unknown", "unknown", "unknown", "supported"), "", all,
+         "two_way", "no numeric sender kind"},
+        {"no", "unknown", SENDERS("unknown", "unknown", "unknown", "unknown", "supported"), "", all,
+         "senders.alphanumeric", "sms is no"},
+        {"yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"), "", "\"sms\"",
+         "two_way", "no source backs"},
+    };
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        pf_countries *t = one_entry(rows[i].sms, rows[i].two_way, rows[i].senders,
+                                    rows[i].registrations, rows[i].facts);
+        pf_country_issue issues[4];
+        size_t n = pf_countries_check(t, issues, 4);
+        char label[16];
+        snprintf(label, sizeof label, "row %zu", i);
+        pf_check_int(label, n, rows[i].field ? 1 : 0);
+        if (rows[i].field && n) {
+            pf_check_str(label, issues[0].field, rows[i].field);
+            pf_check(label, strstr(issues[0].message, rows[i].message) != NULL);
+            pf_check_str(label, issues[0].code, "DE");
+        }
+        pf_countries_destroy(t);
+    }
+}
+
+/* "confidence": "low" on a source makes the facts only it backs
+ * low-confidence; one primary source among the backers lifts that. */
+static void test_low_confidence(void **state)
+{
+    (void)state;
+    pf_countries *t =
+        one_entry("yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"), "",
+                  "\"two_way\"");
+    const pf_country *c = pf_countries_get(t, "DE");
+    assert_false(c->sources[0].low_confidence);
+    assert_true(c->sources[1].low_confidence);
+    assert_true(pf_country_fact_low_confidence(c, "sms"));      /* only example.org/b */
+    assert_false(pf_country_fact_low_confidence(c, "two_way")); /* example.org/a */
+    assert_false(pf_country_fact_low_confidence(c, "senders.alphanumeric")); /* unknown */
+    const char *fields[4];
+    assert_int_equal(pf_country_low_confidence(c, fields, 4), 1);
+    assert_string_equal(fields[0], "sms");
+    pf_countries_destroy(t);
+    t = one_entry("yes", "no", SENDERS("unknown", "unknown", "unknown", "unknown", "unknown"), "",
+                  "\"sms\", \"two_way\"");
+    c = pf_countries_get(t, "DE");
+    assert_false(pf_country_fact_low_confidence(c, "sms")); /* a and b back it */
+    assert_int_equal(pf_country_low_confidence(c, fields, 4), 0);
     pf_countries_destroy(t);
 }
 
@@ -186,6 +357,10 @@ static void test_broken_files(void **state)
         {"bad-date.json", PF_E_SCHEMA, 5, 24, "countries.AE.reviewed", "expected a date"},
         {"missing-key.json", PF_E_SCHEMA, 4, 11, "countries.DE", "missing key 'sms'"},
         {"invalid-utf8.json", PF_E_UTF8, 1, 49, "", "invalid UTF-8"},
+        {"bad-confidence.json", PF_E_SCHEMA, 5, 90, "countries.AE.sources[0].confidence",
+         "'medium' is not one of"},
+        {"bad-optional.json", PF_E_SCHEMA, 5, 97, "countries.AE.registrations[0].optional",
+         "expected true or false"},
     };
     int failed = 0;
     for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
@@ -279,13 +454,19 @@ static void test_zones(void **state)
          "regions.US.areas.CA.zone", "unknown key 'zone'"},
     };
     for (size_t i = 0; i < PF_ARRAY_LEN(bad); i++) {
-        pf_status st =
-            pf_countries_load_zones_buffer(t, bad[i].text, strlen(bad[i].text), "tz.json", &d);
+        pf_countries *fresh = load_shipped();
+        pf_status st = pf_countries_load_zones_buffer(fresh, bad[i].text, strlen(bad[i].text),
+                                                      "tz.json", &d);
         pf_check_int(bad[i].name, st, PF_E_SCHEMA);
+        pf_check_int(bad[i].name, d.status, st);
         pf_check_str(bad[i].name, d.path, bad[i].path);
         pf_check(bad[i].name, strstr(d.message, bad[i].message) != NULL);
+        pf_countries_destroy(fresh);
     }
-    /* A failed load keeps what was loaded before. */
+    /* A table with zones is never changed again (checkers may be reading
+     * it): a second load, good or bad, is refused and the zones stay. */
+    pf_check_int("second load", pf_countries_load_zones(t, zfile, &d), PF_E_INVALID);
+    pf_check_int("second load diag", d.status, PF_E_INVALID);
     const char *z[4];
     pf_check("kept", pf_countries_area_zones(t, "US", "Hawaii", z, 4, NULL, 0) == 1);
     pf_countries_destroy(t);
@@ -322,15 +503,13 @@ static void test_shipped_zones(void **state)
     static const struct {
         const char *number, *region, *area;
     } nums[] = {
-        {"+14155552671", "US", "CA"},   {"+12125550123", "US", "NY"},
-        {"+18085550123", "US", "HI"},   {"+12025550123", "US", "DC"},
-        {"+14165550188", "CA", "ON"},   {"+19025550123", "CA", "NS/PE"},
+        {"+14155552671", "US", "CA"}, {"+12125550123", "US", "NY"}, {"+18085550123", "US", "HI"},
+        {"+12025550123", "US", "DC"}, {"+14165550188", "CA", "ON"}, {"+19025550123", "CA", "NS/PE"},
         {"+15145550123", "CA", "QC"},
     };
     for (size_t i = 0; i < PF_ARRAY_LEN(nums); i++) {
         char desc[128];
-        pf_check_int(nums[i].number, pf_number_describe(nums[i].number, desc, sizeof desc),
-                     PF_OK);
+        pf_check_int(nums[i].number, pf_number_describe(nums[i].number, desc, sizeof desc), PF_OK);
         pf_check(nums[i].number,
                  pf_countries_area_zones(t, nums[i].region, desc, z, 64, area, sizeof area) > 0);
         pf_check_str(nums[i].number, area, nums[i].area);
@@ -344,6 +523,10 @@ int main(void)
         cmocka_unit_test(test_region_set_matches_libphonenumber),
         cmocka_unit_test(test_every_fact_sourced),
         cmocka_unit_test(test_core_regions_reviewed),
+        cmocka_unit_test(test_table_invariants),
+        cmocka_unit_test(test_secondary_sources_low),
+        cmocka_unit_test(test_invariant_checks),
+        cmocka_unit_test(test_low_confidence),
         cmocka_unit_test(test_known_facts),
         cmocka_unit_test(test_overlay),
         cmocka_unit_test(test_broken_files),

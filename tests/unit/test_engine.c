@@ -12,6 +12,7 @@
 
 #include "../test_util.h"
 #include "preflight/preflight.h"
+#include "verdict_int.h"
 
 #define DIR PF_SOURCE_DIR "/tests/unit/engine/"
 
@@ -111,7 +112,7 @@ static const struct row rows[] = {
      "block", "sender.none-available", NULL},
     {"sender not e164", MAIN, "+14155552671", NULL, "+1 415 555 0132", -1, NF, TX, NULL, NULL,
      "block", "number.not-e164", NULL},
-    {"no config", NONE, "+14155552671", NULL, NULL, -1, NF, TX, NULL, NULL, "pass", "", NULL},
+    {"no config", NONE, "+14155552671", NULL, NULL, -1, NF, TX, NULL, NULL, "pass", "config.none", NULL},
     /* other countries: kinds, registrations, one-way */
     {"gb auto prefers domestic", MAIN, "@GB:mobile", NULL, NULL, -1, NF, TX, NULL, NULL, "pass", "",
      "+447400123456"},
@@ -273,7 +274,7 @@ static void test_scenarios(void **state)
         const struct row *r = &rows[i];
         const pf_config *cfg = r->cfg == MAIN ? cfg_main : r->cfg == PENDING ? cfg_pending : NULL;
         pf_checker *ck;
-        assert_int_equal(pf_checker_create(table, rules, cfg, &ck), PF_OK);
+        assert_int_equal(pfi_checker_create(table, rules, cfg, &ck), PF_OK);
         char to[32];
         pf_check_input in = pf_check_input_default();
         in.to = recipient(r->to, to, sizeof to);
@@ -375,7 +376,7 @@ static void test_bad_message(void **state)
 {
     (void)state;
     pf_checker *ck;
-    assert_int_equal(pf_checker_create(table, rules, cfg_main, &ck), PF_OK);
+    assert_int_equal(pfi_checker_create(table, rules, cfg_main, &ck), PF_OK);
     pf_check_input in = pf_check_input_default();
     in.to = "+14155552671";
     in.to_len = strlen(in.to);

@@ -60,8 +60,6 @@ enum {
         NULL, CLI_NO_ARG, 0, NULL, NULL                                                  \
     }
 
-#define CLI_MAX_DIRS 16
-
 enum cli_level { CLI_FAIL_BLOCK = 0, CLI_FAIL_WARN = 1 };
 
 /* The common flags after parsing. */
@@ -69,10 +67,8 @@ struct cli_common {
     const char *command;
     const char *format; /* NULL until set */
     const char *output;
-    const char *rules[CLI_MAX_DIRS];
-    int nrules;
-    const char *data[CLI_MAX_DIRS];
-    int ndata;
+    pf_session_options *so; /* rules and data dirs, config, disabled ids */
+    bool has_rules, has_data;
     enum cli_level fail_on;
     bool quiet;
     bool color;
@@ -127,29 +123,22 @@ bool cli_close_output(const struct cli_common *c, FILE *f);
 /* Print a command's help from its usage line and option table. */
 void cli_print_help(FILE *f, const char *usage, const struct cli_opt *opts);
 
-/* The installed or source-tree directory holding "rules" or "data". */
+/* The installed directory holding "rules" or "data", or NULL. */
 const char *cli_default_dir(const char *what, char *buf, size_t cap);
 
-/*
- * Load the country table: the shipped data/countries.json (or the one in
- * $PREFLIGHT_DATA_DIR), then each --data DIR's countries.json in order.
- * Reports errors; false on failure.
- */
-bool cli_load_countries(const struct cli_common *c, pf_countries **out);
+/* Release what cli_common_init allocated. */
+void cli_common_free(struct cli_common *c);
+
+/* Session settings from command flags; 1, or -1 after reporting. */
+enum { CLI_SO_DISABLE = 1, CLI_SO_CONFIG };
+int cli_session_option(struct cli_common *c, int what, const char *val);
 
 /*
- * Load the rule packs: the shipped rules/ (or $PREFLIGHT_RULES_DIR), then
- * each --rules DIR. Reports errors; false on failure.
+ * Open the session: the shipped rules/ and data/ (or $PREFLIGHT_RULES_DIR,
+ * $PREFLIGHT_DATA_DIR), each --rules and --data DIR, the config and the
+ * disabled ids given. Reports errors; false on failure.
  */
-bool cli_load_rules(const struct cli_common *c, pf_ruleset **out);
-
-/*
- * Load the project config (file may be NULL: *out stays NULL) and check
- * that every id in its disabled_rules names a loaded rule. Reports
- * errors; false on failure.
- */
-bool cli_load_config(const struct cli_common *c, const char *file, const pf_ruleset *rules,
-                     pf_config **out);
+bool cli_open_session(struct cli_common *c, pf_session **out);
 
 /*
  * The message from --message TEXT or --message-file FILE (exactly one):
@@ -193,27 +182,26 @@ enum {
         {"region", CLI_ARG, OPT_CK_REGION, "CC", "region for a recipient without '+'"},         \
         {"disable", CLI_ARG, OPT_CK_DISABLE, "ID", "do not run rule ID (repeatable)"}
 
-#define CLI_MAX_DISABLED 64
-
 struct cli_check {
     struct cli_common c;
     const char *to, *text, *file, *at, *config_file;
-    const char *disabled[CLI_MAX_DISABLED];
-    int ndisabled;
     pf_check_input in;
     char *msg;
     size_t len;
-    pf_ruleset *rules;
-    pf_countries *table;
-    pf_config *config;
+    pf_session *session;
     pf_verdict verdict;
 };
 
 void cli_check_init(struct cli_check *k, const char *command);
 /* 1 handled, 0 not a check option, -1 bad value (reported). */
 int cli_check_option(struct cli_check *k, int id, const char *val);
-/* Read, load and check; 0 or the exit code after reporting. */
+/* Read the message and flags and open the session, filling k->in; 0 or
+ * the exit code after reporting. */
+int cli_check_setup(struct cli_check *k);
+/* Setup, then check into k->verdict; 0 or the exit code after reporting. */
 int cli_check_prepare(struct cli_check *k);
+/* Report a message the check refused (diag from pf_checker_check). */
+void cli_check_input_error(const struct cli_check *k, const pf_diag *d);
 bool cli_check_print(struct cli_check *k, FILE *out);
 void cli_check_free(struct cli_check *k);
 
@@ -227,5 +215,6 @@ int cli_countries(int argc, char **argv);
 int cli_segments(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_rules(int argc, char **argv);
+int cli_mcp(int argc, char **argv);
 
 #endif

@@ -34,12 +34,13 @@ int cli_audit(int argc, char **argv)
     static const char *const formats[] = {"text", "md", "json", "html", NULL};
     struct cli_common c;
     struct cli_parser p;
-    const char *val, *country = NULL, *config_file = NULL, *paths[MAX_PATHS];
+    const char *val, *country = NULL, *paths[MAX_PATHS];
     size_t npaths = 0;
     int id, rc = CLI_EXIT_USAGE;
-    pf_ruleset *rules = NULL;
-    pf_countries *table = NULL;
-    pf_config *config = NULL;
+    pf_session *session = NULL;
+    const pf_ruleset *rules = NULL;
+    const pf_countries *table = NULL;
+    const pf_config *config = NULL;
     pf_template_set *set = NULL;
     pf_audit *audit = NULL;
     FILE *out = NULL;
@@ -54,7 +55,10 @@ int cli_audit(int argc, char **argv)
             cli_error("audit", "unexpected argument '%s'\n%s", val, usage);
             goto out;
         case OPT_COUNTRY: country = val; continue;
-        case OPT_CONFIG: config_file = val; continue;
+        case OPT_CONFIG:
+            if (cli_session_option(&c, CLI_SO_CONFIG, val) < 0)
+                goto out;
+            continue;
         case OPT_TEMPLATES:
             if (npaths == MAX_PATHS) {
                 cli_error("audit", "at most %d --templates options", MAX_PATHS);
@@ -76,10 +80,11 @@ int cli_audit(int argc, char **argv)
         cli_error("audit", "--country CC is required\n%s", usage);
         goto out;
     }
-    if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table))
+    if (!cli_open_session(&c, &session))
         goto out;
-    if (!cli_load_config(&c, config_file, rules, &config))
-        goto out;
+    rules = pf_session_rules(session);
+    table = pf_session_countries(session);
+    config = pf_session_config(session);
     if (npaths && pf_template_set_create(&set) != PF_OK) {
         cli_error("audit", "out of memory");
         goto out;
@@ -129,8 +134,7 @@ int cli_audit(int argc, char **argv)
 out:
     pf_audit_destroy(audit);
     pf_template_set_destroy(set);
-    pf_config_destroy(config);
-    pf_countries_destroy(table);
-    pf_rules_destroy(rules);
+    pf_session_unref(session);
+    cli_common_free(&c);
     return rc;
 }

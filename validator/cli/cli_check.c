@@ -28,7 +28,7 @@ int cli_check_option(struct cli_check *k, int id, const char *val)
     case OPT_CK_MESSAGE: k->text = val; return 1;
     case OPT_CK_MESSAGE_FILE: k->file = val; return 1;
     case OPT_CK_AGENT: k->in.agent_number = val; return 1;
-    case OPT_CK_CONFIG: k->config_file = val; return 1;
+    case OPT_CK_CONFIG: k->config_file = val; return cli_session_option(&k->c, CLI_SO_CONFIG, val);
     case OPT_CK_REGION: k->in.region = val; return 1;
     case OPT_CK_FIRST: k->in.first_message = PF_FIRST_YES; return 1;
     case OPT_CK_NOT_FIRST: k->in.first_message = PF_FIRST_NO; return 1;
@@ -52,18 +52,12 @@ int cli_check_option(struct cli_check *k, int id, const char *val)
             return -1;
         }
         return 1;
-    case OPT_CK_DISABLE:
-        if (k->ndisabled == CLI_MAX_DISABLED) {
-            cli_error(k->c.command, "at most %d --disable options", CLI_MAX_DISABLED);
-            return -1;
-        }
-        k->disabled[k->ndisabled++] = val;
-        return 1;
+    case OPT_CK_DISABLE: return cli_session_option(&k->c, CLI_SO_DISABLE, val);
     default: return 0;
     }
 }
 
-int cli_check_prepare(struct cli_check *k)
+int cli_check_setup(struct cli_check *k)
 {
     if (!k->to) {
         cli_error(k->c.command, "--to NUMBER is required");
@@ -87,41 +81,36 @@ int cli_check_prepare(struct cli_check *k)
         cli_error(k->c.command, "--region: unknown region code '%s'", k->in.region);
         return CLI_EXIT_USAGE;
     }
-    if (!cli_load_rules(&k->c, &k->rules) || !cli_load_countries(&k->c, &k->table))
+    if (!cli_open_session(&k->c, &k->session))
         return CLI_EXIT_USAGE;
-    if (!cli_load_config(&k->c, k->config_file, k->rules, &k->config))
-        return CLI_EXIT_USAGE;
-    for (int i = 0; i < k->ndisabled; i++) {
-        if (!pf_rules_find(k->rules, k->disabled[i])) {
-            cli_error(k->c.command, "--disable: no rule has the id '%s' (see 'preflight rules')",
-                      k->disabled[i]);
-            return CLI_EXIT_USAGE;
-        }
-    }
     k->in.to = k->to;
     k->in.to_len = strlen(k->to);
     k->in.message = k->msg;
     k->in.message_len = k->len;
-    k->in.disabled = k->disabled;
-    k->in.disabled_count = (size_t)k->ndisabled;
+    return 0;
+}
+
+void cli_check_input_error(const struct cli_check *k, const pf_diag *d)
+{
+    cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "", d->message);
+}
+
+int cli_check_prepare(struct cli_check *k)
+{
+    int rc = cli_check_setup(k);
+    if (rc)
+        return rc;
     pf_checker *ck = NULL;
     pf_diag d;
-    if (pf_checker_create(k->table, k->rules, k->config, &ck) != PF_OK) {
-        cli_error(k->c.command, "out of memory");
+    if (pf_checker_create(k->session, &ck, &d) != PF_OK) {
+        cli_error_diag(k->c.command, &d);
         return CLI_EXIT_USAGE;
     }
     pf_status st = pf_checker_check(ck, &k->in, &k->verdict, &d);
     pf_checker_destroy(ck);
     if (st != PF_OK) {
-        cli_error(k->c.command, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "", d.message);
+        cli_check_input_error(k, &d);
         return CLI_EXIT_USAGE;
-    }
-    if (!k->config) {
-        /* Said, not hidden: without a config the sender was not checked. */
-        pf_finding_list_addf(&k->verdict.findings, "config.none", PF_SEV_INFO,
-                             "Pass --config preflight.json to check the sender.", "heuristic",
-                             "No project config was given: sender provisioning, environment "
-                             "and A2P registration were not checked.");
     }
     return 0;
 }
@@ -137,19 +126,21 @@ void cli_check_init(struct cli_check *k, const char *command)
 void cli_check_free(struct cli_check *k)
 {
     pf_verdict_clear(&k->verdict);
-    pf_config_destroy(k->config);
-    pf_countries_destroy(k->table);
-    pf_rules_destroy(k->rules);
+    pf_session_unref(k->session);
+    cli_common_free(&k->c);
     free(k->msg);
 }
 
 bool cli_check_print(struct cli_check *k, FILE *out)
 {
     if (strcmp(k->c.format, "json") == 0) {
-        cJSON *doc = pf_report_json_verdict(&k->verdict);
-        bool ok = doc && pf_report_json_print(out, doc);
-        cJSON_Delete(doc);
-        return ok;
+        char *json;
+        size_t n;
+        if (pf_verdict_to_json(&k->verdict, PF_JSON_PRETTY | PF_JSON_NEWLINE, &json, &n) != PF_OK)
+            return false;
+        fwrite(json, 1, n, out);
+        free(json);
+        return true;
     }
     if (!k->c.quiet)
         pf_report_text_verdict(out, &k->verdict, k->msg, k->len, k->c.color);

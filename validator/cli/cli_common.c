@@ -15,9 +15,6 @@
 #ifndef PF_SHARE_SUBDIR
 #define PF_SHARE_SUBDIR "share/sms-preflight"
 #endif
-#ifndef PF_SOURCE_DIR
-#define PF_SOURCE_DIR "."
-#endif
 
 void cli_error(const char *command, const char *fmt, ...)
 {
@@ -112,12 +109,47 @@ static bool want_color(const char *when)
     return isatty(STDOUT_FILENO) != 0;
 }
 
+static const char *base_dir(const char *what, const char *env, char *buf, size_t cap);
+
 void cli_common_init(struct cli_common *c, const char *command)
 {
+    char buf[PATH_MAX];
+    const char *dir;
     memset(c, 0, sizeof *c);
     c->command = command;
     c->fail_on = CLI_FAIL_BLOCK;
     c->color = want_color("auto");
+    /* The shipped rules and data come first; --rules and --data add to
+     * them. A failure here surfaces in cli_open_session. */
+    if (pf_session_options_create(&c->so) != PF_OK)
+        return;
+    if ((dir = base_dir("rules", "PREFLIGHT_RULES_DIR", buf, sizeof buf)))
+        c->has_rules = pf_session_options_add_rules_dir(c->so, dir) == PF_OK;
+    if ((dir = base_dir("data", "PREFLIGHT_DATA_DIR", buf, sizeof buf)))
+        c->has_data = pf_session_options_add_data_dir(c->so, dir) == PF_OK;
+}
+
+void cli_common_free(struct cli_common *c)
+{
+    pf_session_options_destroy(c->so);
+    c->so = NULL;
+}
+
+int cli_session_option(struct cli_common *c, int what, const char *val)
+{
+    pf_status st = PF_E_NOMEM;
+    if (c->so) {
+        switch (what) {
+        case CLI_SO_DISABLE: st = pf_session_options_add_disabled_rule(c->so, val); break;
+        case CLI_SO_CONFIG: st = pf_session_options_set_config_file(c->so, val); break;
+        default: st = PF_E_INVALID; break;
+        }
+    }
+    if (st != PF_OK) {
+        cli_error(c->command, "out of memory");
+        return -1;
+    }
+    return 1;
 }
 
 int cli_common_option(struct cli_common *c, int id, const char *val, const struct cli_opt *opts,
@@ -130,14 +162,17 @@ int cli_common_option(struct cli_common *c, int id, const char *val, const struc
     case CLI_OPT_OUTPUT: c->output = val; return 1;
     case CLI_OPT_RULES:
     case CLI_OPT_DATA: {
-        const char **dirs = id == CLI_OPT_RULES ? c->rules : c->data;
-        int *n = id == CLI_OPT_RULES ? &c->nrules : &c->ndata;
-        if (*n == CLI_MAX_DIRS) {
-            cli_error(c->command, "at most %d --%s directories", CLI_MAX_DIRS,
-                      id == CLI_OPT_RULES ? "rules" : "data");
+        pf_status st = !c->so               ? PF_E_NOMEM
+                       : id == CLI_OPT_RULES ? pf_session_options_add_rules_dir(c->so, val)
+                                             : pf_session_options_add_data_dir(c->so, val);
+        if (st != PF_OK) {
+            cli_error(c->command, "out of memory");
             return -1;
         }
-        dirs[(*n)++] = val;
+        if (id == CLI_OPT_RULES)
+            c->has_rules = true;
+        else
+            c->has_data = true;
         return 1;
     }
     case CLI_OPT_FAIL_ON:
@@ -223,9 +258,10 @@ static bool is_dir(const char *path)
 
 const char *cli_default_dir(const char *what, char *buf, size_t cap)
 {
-    /* An installed binary lives in <prefix>/bin and finds its data in
-     * <prefix>/share/sms-preflight; a binary in the build tree falls back to
-     * the source tree it was configured from. */
+    /* A binary in <prefix>/bin finds its data in <prefix>/share/sms-preflight,
+     * and only there: the build tree is laid out the same way (CMake links
+     * <build>/validator/share/sms-preflight to the sources), so an installed
+     * program never reads the build machine's tree. */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -238,11 +274,10 @@ const char *cli_default_dir(const char *what, char *buf, size_t cap)
                 return buf;
         }
     }
-    snprintf(buf, cap, "%s/%s", PF_SOURCE_DIR, what);
-    return buf;
+    return NULL;
 }
 
-/* The default directory for rules or data: $env, else installed/source. */
+/* The default directory for rules or data: $env, else the installed one. */
 static const char *base_dir(const char *what, const char *env, char *buf, size_t cap)
 {
     const char *e = getenv(env);
@@ -251,58 +286,29 @@ static const char *base_dir(const char *what, const char *env, char *buf, size_t
     return cli_default_dir(what, buf, cap);
 }
 
-bool cli_load_countries(const struct cli_common *c, pf_countries **out)
+bool cli_open_session(struct cli_common *c, pf_session **out)
 {
-    char base[PATH_MAX], paths[CLI_MAX_DIRS + 1][PATH_MAX];
-    const char *files[CLI_MAX_DIRS + 1];
-    size_t n = 0;
     pf_diag d;
-
-    snprintf(paths[n], sizeof paths[n], "%s/countries.json",
-             base_dir("data", "PREFLIGHT_DATA_DIR", base, sizeof base));
-    files[n] = paths[n];
-    n++;
-    for (int i = 0; i < c->ndata; i++, n++) {
-        snprintf(paths[n], sizeof paths[n], "%s/countries.json", c->data[i]);
-        files[n] = paths[n];
-    }
-    if (pf_countries_load(files, n, out, &d) != PF_OK) {
-        cli_error_diag(c->command, &d);
+    *out = NULL;
+    if (!c->so) {
+        cli_error(c->command, "out of memory");
         return false;
     }
-    /* Time zones by area: the last data directory that has the file wins. */
-    const char *zones = NULL;
-    char zpath[CLI_MAX_DIRS + 1][PATH_MAX];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(zpath[i], sizeof zpath[i], "%.*s/timezones.json",
-                 (int)(strlen(files[i]) - strlen("/countries.json")), files[i]);
-        if (access(zpath[i], R_OK) == 0)
-            zones = zpath[i];
-    }
-    if (zones && pf_countries_load_zones(*out, zones, &d) != PF_OK) {
-        cli_error_diag(c->command, &d);
-        pf_countries_destroy(*out);
-        *out = NULL;
+    if (!c->has_rules || !c->has_data) {
+        cli_error(c->command,
+                  "no %s directory: set PREFLIGHT_%s_DIR or pass --%s DIR (the installed "
+                  "one is <prefix>/%s/%s)",
+                  c->has_rules ? "data" : "rules", c->has_rules ? "DATA" : "RULES",
+                  c->has_rules ? "data" : "rules", PF_SHARE_SUBDIR, c->has_rules ? "data" : "rules");
         return false;
     }
-    return true;
-}
-
-bool cli_load_rules(const struct cli_common *c, pf_ruleset **out)
-{
-    char base[PATH_MAX];
-    const char *dirs[CLI_MAX_DIRS + 1];
-    size_t n = 0;
-    pf_diag d;
-
-    dirs[n++] = base_dir("rules", "PREFLIGHT_RULES_DIR", base, sizeof base);
-    for (int i = 0; i < c->nrules; i++)
-        dirs[n++] = c->rules[i];
-    if (pf_rules_load(dirs, n, out, &d) != PF_OK) {
+    if (pf_session_open(c->so, out, &d) == PF_OK)
+        return true;
+    if (d.status == PF_E_NOT_FOUND && !d.file[0] && strcmp(d.path, "disabled_rules") == 0)
+        cli_error(c->command, "--disable: %s (see 'preflight rules')", d.message);
+    else
         cli_error_diag(c->command, &d);
-        return false;
-    }
-    return true;
+    return false;
 }
 
 int cli_read_message(const char *command, const char *text, const char *file, char **buf,
@@ -348,28 +354,4 @@ int cli_exit_for(const struct cli_common *c, int max_severity)
 {
     int threshold = c->fail_on == CLI_FAIL_WARN ? PF_SEV_WARN : PF_SEV_BLOCK;
     return max_severity >= threshold ? CLI_EXIT_FINDING : CLI_EXIT_OK;
-}
-
-bool cli_load_config(const struct cli_common *c, const char *file, const pf_ruleset *rules,
-                     pf_config **out)
-{
-    pf_diag d;
-    *out = NULL;
-    if (!file)
-        return true;
-    if (pf_config_load(file, out, &d) != PF_OK) {
-        cli_error_diag(c->command, &d);
-        return false;
-    }
-    size_t n = 0;
-    const char *const *dis = pf_config_disabled_rules(*out, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (!pf_rules_find(rules, dis[i])) {
-            cli_error(c->command, "%s: disabled_rules: no rule has the id '%s'", file, dis[i]);
-            pf_config_destroy(*out);
-            *out = NULL;
-            return false;
-        }
-    }
-    return true;
 }

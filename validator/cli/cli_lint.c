@@ -39,15 +39,15 @@ int cli_lint(int argc, char **argv)
     static const char *const formats[] = {"text", "json", "sarif", "junit", NULL};
     struct cli_common c;
     struct cli_parser p;
-    const char *val, *config_file = NULL, *paths[MAX_PATHS], *countries[PF_LINT_MAX_COUNTRIES],
-                     *disabled[CLI_MAX_DISABLED];
-    size_t npaths = 0, ncountries = 0, ndisabled = 0;
+    const char *val, *paths[MAX_PATHS], *countries[PF_LINT_MAX_COUNTRIES];
+    size_t npaths = 0, ncountries = 0;
     unsigned max_length = 0;
     bool verbose = false;
     int id, rc = CLI_EXIT_USAGE;
-    pf_ruleset *rules = NULL;
-    pf_countries *table = NULL;
-    pf_config *config = NULL;
+    pf_session *session = NULL;
+    const pf_ruleset *rules = NULL;
+    const pf_countries *table = NULL;
+    const pf_config *config = NULL;
     pf_template_set *set = NULL;
     pf_lint_result *res = NULL;
     FILE *out = NULL;
@@ -72,13 +72,13 @@ int cli_lint(int argc, char **argv)
             }
             countries[ncountries++] = val;
             continue;
-        case OPT_CONFIG: config_file = val; continue;
-        case OPT_DISABLE:
-            if (ndisabled == CLI_MAX_DISABLED) {
-                cli_error("lint", "at most %d --disable options", CLI_MAX_DISABLED);
+        case OPT_CONFIG:
+            if (cli_session_option(&c, CLI_SO_CONFIG, val) < 0)
                 goto out;
-            }
-            disabled[ndisabled++] = val;
+            continue;
+        case OPT_DISABLE:
+            if (cli_session_option(&c, CLI_SO_DISABLE, val) < 0)
+                goto out;
             continue;
         case OPT_MAX_LENGTH: {
             char *end;
@@ -106,17 +106,11 @@ int cli_lint(int argc, char **argv)
         cli_error("lint", "give at least one template file or directory\n%s", usage);
         goto out;
     }
-    if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table))
+    if (!cli_open_session(&c, &session))
         goto out;
-    if (!cli_load_config(&c, config_file, rules, &config))
-        goto out;
-    for (size_t i = 0; i < ndisabled; i++) {
-        if (!pf_rules_find(rules, disabled[i])) {
-            cli_error("lint", "--disable: no rule has the id '%s' (see 'preflight rules')",
-                      disabled[i]);
-            goto out;
-        }
-    }
+    rules = pf_session_rules(session);
+    table = pf_session_countries(session);
+    config = pf_session_config(session);
     if (pf_template_set_create(&set) != PF_OK) {
         cli_error("lint", "out of memory");
         goto out;
@@ -136,8 +130,7 @@ int cli_lint(int argc, char **argv)
     lo.country_count = ncountries;
     lo.table = table;
     lo.config = config;
-    lo.disabled = disabled;
-    lo.disabled_count = ndisabled;
+    lo.disabled = pf_session_disabled_rules(session, &lo.disabled_count);
     lo.default_max_length = max_length;
     if (pf_lint_run(set, rules, &lo, &res, &d) != PF_OK) {
         if (d.path[0])
@@ -174,8 +167,7 @@ int cli_lint(int argc, char **argv)
 out:
     pf_lint_result_destroy(res);
     pf_template_set_destroy(set);
-    pf_config_destroy(config);
-    pf_countries_destroy(table);
-    pf_rules_destroy(rules);
+    pf_session_unref(session);
+    cli_common_free(&c);
     return rc;
 }

@@ -169,6 +169,7 @@ close:
     if (!cli_close_output(&c, r.out))
         rc = CLI_EXIT_USAGE;
 out:
+    cli_common_free(&c);
     cJSON_Delete(r.doc);
     free(numbers);
     return rc;

@@ -22,7 +22,8 @@ int cli_rules(int argc, char **argv)
     struct cli_parser p;
     const char *val;
     int id, rc = CLI_EXIT_USAGE;
-    pf_ruleset *rules = NULL;
+    pf_session *session = NULL;
+    const pf_ruleset *rules = NULL;
     cJSON *doc = NULL;
     FILE *out = NULL;
 
@@ -41,8 +42,9 @@ int cli_rules(int argc, char **argv)
         if (h != 1)
             goto out;
     }
-    if (!cli_check_format(&c, formats) || !cli_load_rules(&c, &rules))
+    if (!cli_check_format(&c, formats) || !cli_open_session(&c, &session))
         goto out;
+    rules = pf_session_rules(session);
     if (!(out = cli_open_output(&c)))
         goto out;
     bool json = strcmp(c.format, "json") == 0;
@@ -82,6 +84,7 @@ int cli_rules(int argc, char **argv)
     rc = cli_close_output(&c, out) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 out:
     cJSON_Delete(doc);
-    pf_rules_destroy(rules);
+    pf_session_unref(session);
+    cli_common_free(&c);
     return rc;
 }

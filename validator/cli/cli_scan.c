@@ -36,7 +36,6 @@ static const char usage[] =
     "                      [--first-message | --not-first] [--brand NAME] [--sender KIND]\n"
     "                      [--disable ID]... [--format text|json]";
 
-#define MAX_DISABLED 64
 
 int cli_scan(int argc, char **argv)
 {
@@ -44,19 +43,19 @@ int cli_scan(int argc, char **argv)
     static const char *const senders[] = {"long_code", "toll_free", "short_code", "alphanumeric"};
     struct cli_common c;
     struct cli_parser p;
-    const char *val, *text = NULL, *file = NULL, *disabled[MAX_DISABLED];
+    const char *val, *text = NULL, *file = NULL;
     char *msg = NULL;
     size_t len = 0;
     int id, rc = CLI_EXIT_USAGE;
     pf_scan_options so = pf_scan_options_default();
-    pf_ruleset *rules = NULL;
-    pf_countries *table = NULL;
+    pf_session *session = NULL;
+    const pf_countries *table;
     pf_scanner *scanner = NULL;
     pf_segments *seg = NULL;
     pf_finding_list findings;
     cJSON *doc = NULL;
     FILE *out = NULL;
-    pf_diag d;
+    pf_diag d = {0};
 
     pf_finding_list_init(&findings);
     cli_common_init(&c, "scan");
@@ -88,11 +87,8 @@ int cli_scan(int argc, char **argv)
             }
             continue;
         case OPT_DISABLE:
-            if (so.disabled_count == MAX_DISABLED) {
-                cli_error("scan", "at most %d --disable options", MAX_DISABLED);
+            if (cli_session_option(&c, CLI_SO_DISABLE, val) < 0)
                 goto out;
-            }
-            disabled[so.disabled_count++] = val;
             continue;
         default: break;
         }
@@ -102,21 +98,15 @@ int cli_scan(int argc, char **argv)
         if (h != 1)
             goto out;
     }
-    so.disabled = disabled;
     if (!cli_check_format(&c, formats))
         goto out;
     if ((rc = cli_read_message("scan", text, file, &msg, &len)) != 0)
         goto out;
     rc = CLI_EXIT_USAGE;
-    if (!cli_load_rules(&c, &rules) || !cli_load_countries(&c, &table))
+    if (!cli_open_session(&c, &session))
         goto out;
-    for (size_t i = 0; i < so.disabled_count; i++) {
-        if (!pf_rules_find(rules, disabled[i])) {
-            cli_error("scan", "--disable: no rule has the id '%s' (see 'preflight rules')",
-                      disabled[i]);
-            goto out;
-        }
-    }
+    table = pf_session_countries(session);
+    so.disabled = pf_session_disabled_rules(session, &so.disabled_count);
     if (so.country) {
         so.country_entry = pf_countries_get(table, so.country);
         if (!so.country_entry) {
@@ -129,8 +119,10 @@ int cli_scan(int argc, char **argv)
     }
     if (pf_segments_compute(msg, len, &seg, &d) != PF_OK ||
         pf_message_check(msg, len, seg, PF_SEGMENTS_MAX_DEFAULT, &findings) != PF_OK ||
-        pf_scanner_create(rules, &scanner) != PF_OK ||
+        pf_scanner_create(pf_session_rules(session), &scanner) != PF_OK ||
         pf_scanner_scan(scanner, msg, len, &so, &findings, &d) != PF_OK) {
+        /* d is zeroed above, so a failure that set no message (memory) is
+         * never read uninitialised. */
         cli_error("scan", "%s", d.message[0] ? d.message : "out of memory");
         goto out;
     }
@@ -138,20 +130,8 @@ int cli_scan(int argc, char **argv)
     if (!(out = cli_open_output(&c)))
         goto out;
     if (strcmp(c.format, "json") == 0) {
-        doc = cJSON_CreateObject();
-        cJSON *arr = doc ? cJSON_CreateArray() : NULL;
-        for (size_t i = 0; arr && i < findings.count; i++)
-            cJSON_AddItemToArray(arr, pf_report_json_finding(&findings.items[i]));
-        if (doc) {
-            cJSON_AddStringToObject(doc, "verdict", pf_report_verdict_name(&findings));
-            if (so.country)
-                cJSON_AddStringToObject(doc, "country", so.country);
-            else
-                cJSON_AddNullToObject(doc, "country");
-            cJSON_AddItemToObject(doc, "message", pf_report_json_message(seg));
-            cJSON_AddItemToObject(doc, "findings", arr);
-        }
-        if (!doc || !arr || !pf_report_json_print(out, doc)) {
+        doc = pf_report_json_scan(so.country, seg, &findings);
+        if (!doc || !pf_report_json_print(out, doc)) {
             cli_error("scan", "out of memory");
             cli_close_output(&c, out);
             goto out;
@@ -174,8 +154,8 @@ out:
     pf_finding_list_clear(&findings);
     pf_scanner_destroy(scanner);
     pf_segments_destroy(seg);
-    pf_countries_destroy(table);
-    pf_rules_destroy(rules);
+    pf_session_unref(session);
+    cli_common_free(&c);
     free(msg);
     return rc;
 }

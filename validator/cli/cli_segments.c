@@ -79,6 +79,7 @@ int cli_segments(int argc, char **argv)
     }
     rc = cli_close_output(&c, out) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 out:
+    cli_common_free(&c);
     cJSON_Delete(doc);
     pf_segments_destroy(seg);
     free(msg);

@@ -71,14 +71,6 @@ static const char usage[] =
     "2 usage or input error, 3 the send failed (rejected, rate limited, outcome\n"
     "unknown, or the API unreachable).";
 
-#define CRED_FILE_MAX (64u * 1024u)
-
-struct creds {
-    char *auth_token;
-    char *token_id;
-    char source[600]; /* for --verbose: where they came from, never what they are */
-};
-
 struct send_opts {
     const char *cluster, *base_url, *cred_file;
     const char *cacert, *capath; /* --cacert, --capath; NULL: the environment's */
@@ -167,138 +159,16 @@ static int send_option(struct send_opts *s, int id, const char *val)
 
 /* ---- credentials ---- */
 
-static void creds_free(struct creds *c)
-{
-    free(c->auth_token);
-    free(c->token_id);
-    memset(c, 0, sizeof *c);
-}
-
-/* Store value (len bytes) into *slot; an empty value counts as absent. */
-static bool creds_set(char **slot, const char *value, size_t len)
-{
-    free(*slot);
-    *slot = NULL;
-    if (len == 0)
-        return true;
-    if (!(*slot = malloc(len + 1)))
-        return false;
-    memcpy(*slot, value, len);
-    (*slot)[len] = '\0';
-    return true;
-}
-
-/* A JSON credentials file: {"auth_token": "...", "token_id": "..."}. Errors
- * name the file and the key, never a value. */
-static bool creds_json(const char *file, const char *text, size_t len, struct creds *c)
-{
-    bool ok = false;
-    cJSON *doc = cJSON_ParseWithLength(text, len);
-    if (!doc || !cJSON_IsObject(doc)) {
-        cli_error("send", "%s: not a JSON object {\"auth_token\": ..., \"token_id\": ...}", file);
-        goto out;
-    }
-    for (const cJSON *it = doc->child; it; it = it->next) {
-        char **slot = strcmp(it->string, "auth_token") == 0 ? &c->auth_token
-                      : strcmp(it->string, "token_id") == 0 ? &c->token_id
-                                                            : NULL;
-        if (!slot) {
-            cli_error("send", "%s: unknown key '%.64s' (expected auth_token, token_id)", file,
-                      it->string);
-            goto out;
-        }
-        if (!cJSON_IsString(it)) {
-            cli_error("send", "%s: %s must be a string", file, it->string);
-            goto out;
-        }
-        if (!creds_set(slot, it->valuestring, strlen(it->valuestring))) {
-            cli_error("send", "out of memory");
-            goto out;
-        }
-    }
-    ok = true;
-out:
-    cJSON_Delete(doc);
-    return ok;
-}
-
-/* A KEY=VALUE file (POLYAI_AUTH_TOKEN=..., POLYAI_TOKEN_ID=...; '#'
- * comments, optional "export " and quotes), as a .env file has them. */
-static bool creds_kv(const char *file, const char *text, size_t len, struct creds *c)
-{
-    unsigned lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
-        const char *s = text + i;
-        size_t n = e - i;
-        i = e + 1;
-        lineno++;
-        while (n && (*s == ' ' || *s == '\t')) {
-            s++;
-            n--;
-        }
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-            n--;
-        if (n == 0 || *s == '#')
-            continue;
-        if (n > 7 && strncmp(s, "export ", 7) == 0) {
-            s += 7;
-            n -= 7;
-        }
-        const char *eq = memchr(s, '=', n);
-        if (!eq) {
-            cli_error("send", "%s:%u: expected KEY=VALUE", file, lineno);
-            return false;
-        }
-        size_t kl = (size_t)(eq - s);
-        while (kl && (s[kl - 1] == ' ' || s[kl - 1] == '\t'))
-            kl--;
-        const char *v = eq + 1;
-        size_t vl = n - (size_t)(v - s);
-        while (vl && (*v == ' ' || *v == '\t')) {
-            v++;
-            vl--;
-        }
-        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
-            v++;
-            vl -= 2;
-        }
-        char **slot = NULL;
-        if ((kl == 17 && strncmp(s, "POLYAI_AUTH_TOKEN", kl) == 0) ||
-            (kl == 10 && strncmp(s, "auth_token", kl) == 0))
-            slot = &c->auth_token;
-        else if ((kl == 15 && strncmp(s, "POLYAI_TOKEN_ID", kl) == 0) ||
-                 (kl == 8 && strncmp(s, "token_id", kl) == 0))
-            slot = &c->token_id;
-        if (!slot) {
-            cli_error("send",
-                      "%s:%u: unknown key '%.*s' (expected POLYAI_AUTH_TOKEN, "
-                      "POLYAI_TOKEN_ID)",
-                      file, lineno, (int)(kl > 64 ? 64 : kl), s);
-            return false;
-        }
-        if (!creds_set(slot, v, vl)) {
-            cli_error("send", "out of memory");
-            return false;
-        }
-    }
-    return true;
-}
-
 /*
- * Load the credentials: from --credentials FILE when given (it must hold
- * both), else from the environment. Returns 0 or the exit code after
- * reporting. Missing credentials are an error unless this is a dry run.
+ * The credentials into the send options: from --credentials FILE when
+ * given (the library reads it; it must hold both), else from the
+ * environment. Returns 0 or the exit code after reporting. Missing
+ * credentials are an error unless this is a dry run.
  */
-static int load_credentials(const struct send_opts *s, struct creds *c)
+static int load_credentials(const struct send_opts *s, pf_send_options *o, char *source,
+                            size_t cap)
 {
-    int rc = CLI_EXIT_USAGE;
-    char *text = NULL;
-    size_t len = 0;
     pf_diag d;
-
     if (s->cred_file) {
         struct stat st;
         if (strcmp(s->cred_file, "-") != 0 && stat(s->cred_file, &st) == 0 &&
@@ -307,52 +177,33 @@ static int load_credentials(const struct send_opts *s, struct creds *c)
                     "preflight send: warning: %s is readable by group or others; "
                     "chmod 600 %s\n",
                     s->cred_file, s->cred_file);
-        if (pf_read_file(s->cred_file, CRED_FILE_MAX, &text, &len, &d) != PF_OK) {
-            cli_error_diag("send", &d);
-            goto out;
+        if (pf_send_options_load_credentials(o, s->cred_file, &d) != PF_OK) {
+            if (d.line)
+                cli_error("send", "%s:%u: %s", d.file, d.line, d.message);
+            else
+                cli_error("send", "%s%s%s", d.file, d.file[0] ? ": " : "", d.message);
+            return CLI_EXIT_USAGE;
         }
-        size_t i = 0;
-        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-            i = 3;
-        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-            i++;
-        bool ok = i < len && text[i] == '{' ? creds_json(s->cred_file, text + i, len - i, c)
-                                            : creds_kv(s->cred_file, text + i, len - i, c);
-        if (!ok)
-            goto out;
-        if (!c->auth_token || !c->token_id) {
-            cli_error("send", "%s: %s is missing or empty", s->cred_file,
-                      !c->auth_token ? "the API key (auth_token / POLYAI_AUTH_TOKEN)"
-                                     : "the connector id (token_id / POLYAI_TOKEN_ID)");
-            goto out;
-        }
-        snprintf(c->source, sizeof c->source, "credentials from %s", s->cred_file);
-    } else {
-        const char *t = getenv("POLYAI_AUTH_TOKEN"), *id = getenv("POLYAI_TOKEN_ID");
-        if (!creds_set(&c->auth_token, t ? t : "", t ? strlen(t) : 0) ||
-            !creds_set(&c->token_id, id ? id : "", id ? strlen(id) : 0)) {
-            cli_error("send", "out of memory");
-            goto out;
-        }
-        if ((!c->auth_token || !c->token_id) && !s->dry_run) {
-            cli_error("send",
-                      "no credentials: %s%s%s not set; set both in the environment or "
-                      "pass --credentials FILE",
-                      !c->auth_token ? "POLYAI_AUTH_TOKEN" : "",
-                      !c->auth_token && !c->token_id ? " and " : "",
-                      !c->token_id ? "POLYAI_TOKEN_ID" : "");
-            goto out;
-        }
-        snprintf(c->source, sizeof c->source, "credentials from the environment%s",
-                 c->auth_token && c->token_id ? "" : " (incomplete: dry run only)");
+        snprintf(source, cap, "credentials from %s", s->cred_file);
+        return 0;
     }
-    rc = 0;
-out:
-    if (text) {
-        memset(text, 0, len); /* it held the credentials */
-        free(text);
+    const char *t = getenv("POLYAI_AUTH_TOKEN"), *id = getenv("POLYAI_TOKEN_ID");
+    bool have_t = t && *t, have_id = id && *id;
+    if ((!have_t || !have_id) && !s->dry_run) {
+        cli_error("send",
+                  "no credentials: %s%s%s not set; set both in the environment or "
+                  "pass --credentials FILE",
+                  !have_t ? "POLYAI_AUTH_TOKEN" : "", !have_t && !have_id ? " and " : "",
+                  !have_id ? "POLYAI_TOKEN_ID" : "");
+        return CLI_EXIT_USAGE;
     }
-    return rc;
+    if (pf_send_options_set_credentials(o, have_t ? t : NULL, have_id ? id : NULL) != PF_OK) {
+        cli_error("send", "out of memory");
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(source, cap, "credentials from the environment%s",
+             have_t && have_id ? "" : " (incomplete: dry run only)");
+    return 0;
 }
 
 /* ---- trusted CAs ---- */
@@ -370,9 +221,10 @@ static const char *ca_choice(const char *opt, const char *env, const char **orig
     return v && *v ? v : NULL;
 }
 
-/* Hand the chosen CA file and directory to the client; 0 or an exit code
- * after reporting (naming the option or variable the path came from). */
-static int apply_ca(const struct send_opts *s, pf_client *client)
+/* Put the chosen CA file and directory in the send options (the library
+ * hands them to its client); 0 or an exit code after reporting, naming the
+ * option or variable the path came from. */
+static int apply_ca(const struct send_opts *s, pf_send_options *o)
 {
     const char *fo, *dorig;
     const char *file = ca_choice(s->cacert, "PREFLIGHT_CA_BUNDLE", &fo, "--cacert");
@@ -383,9 +235,9 @@ static int apply_ca(const struct send_opts *s, pf_client *client)
         return 0;
     /* One at a time, so the error names the right origin. */
     const char *failed = NULL, *path = NULL;
-    if (file && pf_client_set_ca(client, file, NULL, &d) != PF_OK)
+    if (file && pf_send_options_set_ca(o, file, NULL, &d) != PF_OK)
         failed = fo, path = file;
-    else if (dir && pf_client_set_ca(client, NULL, dir, &d) != PF_OK)
+    else if (dir && pf_send_options_set_ca(o, NULL, dir, &d) != PF_OK)
         failed = dorig, path = dir;
     if (failed) {
         cli_error("send", "%s %s: %s", failed, path,
@@ -407,58 +259,6 @@ static void on_trace(void *ctx, const pf_send_event *ev)
 {
     (void)ctx;
     fprintf(stderr, "preflight send: %s\n", ev->text);
-}
-
-static cJSON *json_preview(const pf_request_preview *p)
-{
-    cJSON *o = cJSON_CreateObject(), *req, *h;
-    if (!o || !cJSON_AddStringToObject(o, "status", "dry_run") ||
-        !cJSON_AddNumberToObject(o, "attempts", 0) ||
-        !(req = cJSON_AddObjectToObject(o, "request")) ||
-        !cJSON_AddStringToObject(req, "method", p->method) ||
-        !cJSON_AddStringToObject(req, "url", p->url) ||
-        !(h = cJSON_AddObjectToObject(req, "headers")))
-        goto fail;
-    for (size_t i = 0; i < p->header_count; i++) {
-        if (!cJSON_AddStringToObject(h, p->header_names[i], p->header_values[i]))
-            goto fail;
-    }
-    if (!cJSON_AddStringToObject(req, "body", p->body))
-        goto fail;
-    return o;
-fail:
-    cJSON_Delete(o);
-    return NULL;
-}
-
-static cJSON *json_result(const pf_send_result *r)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "status", pf_send_status_name(r->status)) ||
-        !(r->http_status ? cJSON_AddNumberToObject(o, "http_status", (double)r->http_status)
-                         : cJSON_AddNullToObject(o, "http_status")) ||
-        !cJSON_AddNumberToObject(o, "attempts", r->attempts) ||
-        !cJSON_AddNumberToObject(o, "waited_ms", (double)r->waited_ms) ||
-        !(r->detail ? cJSON_AddStringToObject(o, "detail", r->detail)
-                    : cJSON_AddNullToObject(o, "detail")) ||
-        !(r->hint ? cJSON_AddStringToObject(o, "hint", r->hint)
-                  : cJSON_AddNullToObject(o, "hint"))) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-static cJSON *json_not_sent(const char *reason)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "status", "not_sent") ||
-        !cJSON_AddNumberToObject(o, "attempts", 0) ||
-        !cJSON_AddStringToObject(o, "reason", reason)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
 }
 
 static void text_preview(FILE *f, const pf_request_preview *p)
@@ -516,27 +316,77 @@ static void report_failure(const pf_send_result *r)
 
 /* ---- the command ---- */
 
+struct printer {
+    struct cli_check *k;
+    FILE *out;
+};
+
+/* The verdict is on screen before the network can make us wait. */
+static void on_verdict(void *ctx, const pf_verdict *v)
+{
+    struct printer *pr = ctx;
+    if (!pr->k->c.quiet)
+        pf_report_text_verdict(pr->out, v, pr->k->msg, pr->k->len, pr->k->c.color);
+    fflush(pr->out);
+}
+
+/* What happened after the verdict, for a person. */
+static void text_outcome(FILE *out, const pf_send_outcome *o)
+{
+    const pf_send_result *r = &o->result;
+    char h[32];
+    if (o->gate <= PF_GATE_STOPPED)
+        fprintf(out, "\nnot sent: %s\n", o->reason);
+    else if (o->gate == PF_GATE_DRY_RUN)
+        text_preview(out, &o->preview);
+    else if (r->status == PF_SEND_ACCEPTED)
+        fprintf(out, "\nsent: accepted (%s, %u attempt%s)\n", http_text(r, h, sizeof h),
+                r->attempts, plural(r->attempts));
+    else
+        fprintf(out, "\n%s: %s (%s, %u attempt%s)\n",
+                r->status == PF_SEND_UNKNOWN ? "outcome unknown" : "not sent",
+                pf_send_status_name(r->status), http_text(r, h, sizeof h), r->attempts,
+                plural(r->attempts));
+}
+
+/* The rest of the library's send options, from the flags. */
+static bool send_options(const struct send_opts *s, const struct cli_check *k, struct printer *pr,
+                         pf_send_options *o)
+{
+    pf_client_options co = s->client;
+    if (s->verbose)
+        co.trace = on_trace;
+    bool ok = (!s->base_url || pf_send_options_set_base_url(o, s->base_url) == PF_OK) &&
+              (!s->cluster || pf_send_options_set_cluster(o, s->cluster) == PF_OK) &&
+              pf_send_options_set_fail_on(o, k->c.fail_on == CLI_FAIL_WARN ? PF_SEV_WARN
+                                                                            : PF_SEV_BLOCK) ==
+                  PF_OK &&
+              pf_send_options_set_dry_run(o, s->dry_run) == PF_OK &&
+              pf_send_options_set_client(o, &co) == PF_OK &&
+              (strcmp(k->c.format, "json") == 0 ||
+               pf_send_options_set_on_verdict(o, on_verdict, pr) == PF_OK);
+    if (!ok)
+        cli_error("send", "out of memory");
+    return ok;
+}
+
 int cli_send(int argc, char **argv)
 {
     static const char *const formats[] = {"text", "json", NULL};
     struct cli_check k;
     struct cli_parser p;
     struct send_opts s;
-    struct creds cr;
-    pf_client *client = NULL;
-    pf_request_preview pv;
-    pf_send_result res;
-    cJSON *doc = NULL, *send_obj = NULL;
-    FILE *out = NULL;
-    const char *val, *base = NULL, *stop_reason = NULL;
+    char source[600]; /* for --verbose: where the credentials came from, never what they are */
+    struct printer pr = {&k, NULL};
+    pf_send_options *so = NULL;
+    pf_sender *snd = NULL;
+    pf_send_outcome oc;
+    const char *val;
     int id, rc = CLI_EXIT_USAGE;
-    bool sent = false;
     pf_diag d;
 
     memset(&s, 0, sizeof s);
-    memset(&cr, 0, sizeof cr);
-    memset(&pv, 0, sizeof pv);
-    pf_send_result_init(&res);
+    pf_send_outcome_init(&oc);
     s.client = pf_client_options_default();
     cli_check_init(&k, "send");
     if (credential_on_argv(argc, argv))
@@ -570,124 +420,64 @@ int cli_send(int argc, char **argv)
     }
     /* Before any check or network activity: a send without credentials
      * would only fail later, after the person's time was spent. */
-    if ((rc = load_credentials(&s, &cr)) != 0)
+    if (pf_send_options_create(&so) != PF_OK) {
+        cli_error("send", "out of memory");
         goto out;
-    if ((rc = cli_check_prepare(&k)) != 0)
+    }
+    if ((rc = load_credentials(&s, so, source, sizeof source)) != 0 ||
+        (rc = cli_check_setup(&k)) != 0)
         goto out;
     rc = CLI_EXIT_USAGE;
-    base = s.base_url ? s.base_url : s.cluster ? pf_cluster_base_url(s.cluster) : NULL;
-    if (!base && k.config) {
-        const char *cl = pf_config_cluster(k.config);
-        if (cl && !(base = pf_cluster_base_url(cl))) {
-            cli_error("send", "%s: unknown cluster '%s' (us-1, uk-1 or euw-1)", k.config_file, cl);
-            goto out;
-        }
-    }
-    if (!base) {
-        cli_error("send", "no API to send to: pass --cluster us-1|uk-1|euw-1 or --base-url URL, "
-                          "or set \"cluster\" in the config");
+    if (!send_options(&s, &k, &pr, so))
         goto out;
-    }
-    s.client.base_url = base;
-    s.client.auth_token = cr.auth_token;
-    s.client.token_id = cr.token_id;
-    if (s.verbose)
-        s.client.trace = on_trace;
-    if (pf_client_create(&s.client, &client, &d) != PF_OK) {
-        cli_error("send", "%s", d.message[0] ? d.message : pf_strerror(d.status));
-        goto out;
-    }
-    if (s.verbose)
-        cli_error("send", "%s; API %s", cr.source, base);
-    if ((rc = apply_ca(&s, client)) != 0)
+    if ((rc = apply_ca(&s, so)) != 0)
         goto out;
     rc = CLI_EXIT_USAGE;
-
-    if (cli_exit_for(&k.c, pf_finding_list_max(&k.verdict.findings)) != CLI_EXIT_OK)
-        stop_reason = k.verdict.verdict == PF_VERDICT_BLOCK ? "blocked by the verdict"
-                                                            : "stopped by --fail-on warn";
-    const pf_send_request req = {k.verdict.user.e164, k.msg, k.len,
-                                 /* What was checked is what is sent: an auto-selected sender goes
-                                  * out explicitly, so the API cannot pick a different one. */
-                                 k.verdict.has_agent ? k.verdict.agent_e164 : NULL};
-    if (!stop_reason) {
-        pf_status st = pf_client_preview(client, &req, &pv, &d);
-        if (st != PF_OK) {
-            cli_error("send", "cannot build the request: %s",
-                      d.message[0] ? d.message : pf_strerror(st));
-            goto out;
-        }
-    }
-
-    if (!(out = cli_open_output(&k.c)))
-        goto out;
-    bool json = strcmp(k.c.format, "json") == 0;
-    if (!json && !cli_check_print(&k, out))
-        goto oom;
-    /* The verdict is on screen before the network can make us wait. */
-    fflush(out);
-
-    if (!stop_reason && !s.dry_run) {
-        pf_status st = pf_client_send(client, &req, &res, &d);
-        if (st != PF_OK) {
-            cli_error("send", "cannot send: %s", d.message[0] ? d.message : pf_strerror(st));
-            goto close;
-        }
-        sent = true;
-    }
-
-    if (json) {
-        if (!(doc = pf_report_json_verdict(&k.verdict)))
-            goto oom;
-        send_obj = stop_reason ? json_not_sent(stop_reason)
-                   : sent      ? json_result(&res)
-                               : json_preview(&pv);
-        if (!send_obj)
-            goto oom;
-        cJSON_AddItemToObject(doc, "send", send_obj);
-        if (!pf_report_json_print(out, doc))
-            goto oom;
-    } else if (!k.c.quiet) {
-        char h[32];
-        if (stop_reason)
-            fprintf(out, "\nnot sent: %s\n", stop_reason);
-        else if (!sent)
-            text_preview(out, &pv);
-        else if (res.status == PF_SEND_ACCEPTED)
-            fprintf(out, "\nsent: accepted (%s, %u attempt%s)\n", http_text(&res, h, sizeof h),
-                    res.attempts, plural(res.attempts));
+    if (pf_sender_create(k.session, so, &snd, &d) != PF_OK) {
+        if (d.file[0])
+            cli_error_diag("send", &d);
         else
-            fprintf(out, "\n%s: %s (%s, %u attempt%s)\n",
-                    res.status == PF_SEND_UNKNOWN ? "outcome unknown" : "not sent",
-                    pf_send_status_name(res.status), http_text(&res, h, sizeof h), res.attempts,
-                    plural(res.attempts));
+            cli_error("send", "%s", d.message[0] ? d.message : pf_strerror(d.status));
+        goto out;
     }
+    if (s.verbose)
+        cli_error("send", "%s; API %s", source, pf_sender_base_url(snd));
+    if (!(pr.out = cli_open_output(&k.c)))
+        goto out;
+    if (pf_sender_send(snd, &k.in, &oc, &d) != PF_OK) {
+        if (oc.checked)
+            cli_error("send", "%s", d.message);
+        else
+            cli_check_input_error(&k, &d);
+        cli_close_output(&k.c, pr.out);
+        goto out;
+    }
+    bool sent = oc.gate == PF_GATE_SENT, ok = true;
+    if (strcmp(k.c.format, "json") == 0) {
+        char *json;
+        size_t n;
+        ok = pf_send_outcome_to_json(&oc, PF_JSON_PRETTY | PF_JSON_NEWLINE, &json, &n) == PF_OK;
+        if (ok)
+            fwrite(json, 1, n, pr.out);
+        free(json);
+    } else if (!k.c.quiet) {
+        text_outcome(pr.out, &oc);
+    }
+    if (!ok)
+        cli_error("send", "out of memory");
     if (sent)
-        report_failure(&res);
-    bool closed = cli_close_output(&k.c, out);
-    out = NULL;
+        report_failure(&oc.result);
+    bool closed = cli_close_output(&k.c, pr.out);
     /* A send that went out still went out, whether or not the report
      * could be written (that error is reported already). */
-    if (!closed && !sent)
-        goto out;
-    rc = stop_reason                               ? CLI_EXIT_FINDING
-         : !sent || res.status == PF_SEND_ACCEPTED ? CLI_EXIT_OK
-                                                   : CLI_EXIT_SEND;
-    goto out;
-oom:
-    cli_error("send", "out of memory");
-close:
-    cli_close_output(&k.c, out);
-    out = NULL;
-    /* A send that went out but could not be reported still went out. */
     if (sent)
-        rc = res.status == PF_SEND_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_SEND;
+        rc = oc.result.status == PF_SEND_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_SEND;
+    else if (ok && closed)
+        rc = oc.gate <= PF_GATE_STOPPED ? CLI_EXIT_FINDING : CLI_EXIT_OK;
 out:
-    cJSON_Delete(doc);
-    pf_request_preview_clear(&pv);
-    pf_send_result_clear(&res);
-    pf_client_destroy(client);
-    creds_free(&cr);
+    pf_send_outcome_clear(&oc);
+    pf_sender_destroy(snd);
+    pf_send_options_destroy(so);
     cli_check_free(&k);
     return rc;
 }

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"segments", cli_segments, "encoding and segment count of a message"},
     {"countries", cli_countries, "the country SMS table, with sources"},
     {"rules", cli_rules, "the loaded content rules"},
+    {"mcp", cli_mcp, "Model Context Protocol server on stdin/stdout, for AI agents"},
 };
 
 static void usage(FILE *f)

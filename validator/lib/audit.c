@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "preflight/audit.h"
 #include "preflight/number.h"
+#include "verdict_int.h"
 
 /* A message no content rule cares about: the audit asks about senders. */
 #define NEUTRAL_MESSAGE "Your appointment is confirmed."
@@ -169,8 +170,12 @@ static pf_status facts(struct audit *a, const pf_country *c)
     do {                                                                                           \
         if (pfi_grow((void **)&p->facts, &cap, p->fact_count + 1, sizeof *p->facts) != PF_OK)      \
             return PF_E_NOMEM;                                                                     \
-        p->facts[p->fact_count++] =                                                                \
-            (pf_audit_fact){(lbl), (fld), (val), (kn), source_of(c, (fld))};                       \
+        p->facts[p->fact_count++] = (pf_audit_fact){(lbl),                                         \
+                                                    (fld),                                         \
+                                                    (val),                                         \
+                                                    (kn),                                          \
+                                                    source_of(c, (fld)),                           \
+                                                    pf_country_fact_low_confidence(c, (fld))};     \
     } while (0)
 
     FACT("SMS delivered", "sms", pf_tri_name(c->sms), c->sms != PF_TRI_UNKNOWN);
@@ -244,7 +249,7 @@ static pf_status check_numbers(struct audit *a, const pf_audit_options *o, pf_di
     p->numbers = calloc(n ? n : 1, sizeof *p->numbers);
     if (!p->numbers)
         return PF_E_NOMEM;
-    if (p->recipient[0] && (st = pf_checker_create(o->table, o->rules, cfg, &ck)) != PF_OK)
+    if (p->recipient[0] && (st = pfi_checker_create(o->table, o->rules, cfg, &ck)) != PF_OK)
         return st;
     for (size_t i = 0; i < n && st == PF_OK; i++) {
         const pf_config_number *num = pf_config_number_at(cfg, i);

@@ -45,7 +45,6 @@ struct pf_config {
 };
 
 static const char *const env_names[] = {"dev", "sandbox", "live", NULL};
-static const char *const cluster_names[] = {"us-1", "uk-1", "euw-1", NULL};
 static const char *const kind_names[] = {"long_code", "toll_free", "short_code", NULL};
 /* Config values; pf_reg_status is the index + 1 (0 is "none"). */
 static const char *const reg_names[] = {"approved", "pending", "rejected", NULL};
@@ -403,9 +402,9 @@ static pf_status check_config(struct pfi_json *j, pf_config *cfg)
     bool present;
     pf_status st = pfi_json_object(j, root, top_keys);
     if (st == PF_OK)
-        st = pfi_json_get_enum(j, root, "cluster", cluster_names, &idx, &present);
+        st = pfi_json_get_enum(j, root, "cluster", pfi_cluster_names, &idx, &present);
     if (st == PF_OK && present)
-        cfg->cluster = cluster_names[idx];
+        cfg->cluster = pfi_cluster_names[idx];
     if (st == PF_OK)
         st = pfi_json_get_enum(j, root, "environment", env_names, &idx, NULL);
     cfg->environment = (pf_environment)idx;

@@ -7,6 +7,7 @@
  * structs whose strings point into it. The tree is kept for the table's
  * lifetime; nothing is mutated after loading, so threads share it freely.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,9 +74,10 @@ static const char *const content_keys[] = {"url_shorteners_banned", "urls_banned
                                            "phone_numbers_banned",  "chat_app_links_banned",
                                            "banned_categories",     NULL};
 static const char *const opt_out_keys[] = {"required", "keywords", NULL};
-static const char *const registration_keys[] = {"name", "senders", "note", NULL};
+static const char *const registration_keys[] = {"name", "senders", "note", "optional", NULL};
 static const char *const window_keys[] = {"from", "to", "days", "traffic", NULL};
-static const char *const source_keys[] = {"url", "facts", NULL};
+static const char *const source_keys[] = {"url", "facts", "confidence", NULL};
+static const char *const confidence_names[] = {"high", "low", NULL};
 static const char *const top_keys[] = {"schema", "overlay", "countries", NULL};
 
 /* Every field path a source may name as backed. */
@@ -322,6 +324,10 @@ static pf_status check_registrations(struct pfi_json *j, const cJSON *entry, boo
             st = pfi_json_get_array(j, r, "senders", &kinds, NULL);
         if (st == PF_OK)
             st = check_unknown_or_list(j, r, "senders", kind_names, false);
+        if (st == PF_OK) {
+            bool optional, has;
+            st = pfi_json_get_bool(j, r, "optional", &optional, &has);
+        }
         pfi_json_pop(j);
     }
     pfi_json_pop(j);
@@ -346,6 +352,8 @@ static pf_status check_sources(struct pfi_json *j, const cJSON *entry, bool part
             st = pfi_json_get_string(j, s, "url", &url, NULL);
         if (st == PF_OK && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
             st = pfi_json_error(j, "url", PF_E_SCHEMA, "a source must be an http(s) address");
+        if (st == PF_OK)
+            st = check_enum(j, s, "confidence", confidence_names, true);
         if (st == PF_OK)
             st = pfi_json_get_array(j, s, "facts", &facts, NULL);
         if (st == PF_OK) {
@@ -594,6 +602,7 @@ static pf_status build_entry(pf_countries *t, const cJSON *e, pf_country *c)
     for (const cJSON *r = regs ? regs->child : NULL; r; r = r->next, i++) {
         reg[i].name = str_of(r, "name");
         reg[i].note = str_of(r, "note");
+        reg[i].optional = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "optional"));
         const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(r, "senders");
         for (const cJSON *k = kinds ? kinds->child : NULL; k; k = k->next)
             reg[i].senders |= 1u << enum_index(k->valuestring, kind_names);
@@ -645,6 +654,8 @@ static pf_status build_entry(pf_countries *t, const cJSON *e, pf_country *c)
     i = 0;
     for (const cJSON *s = srcs ? srcs->child : NULL; s; s = s->next, i++) {
         src[i].url = str_of(s, "url");
+        const char *conf = str_of(s, "confidence");
+        src[i].low_confidence = conf && strcmp(conf, "low") == 0;
         list_of(t, cJSON_GetObjectItemCaseSensitive(s, "facts"), &src[i].facts, &src[i].fact_count);
     }
     c->sources = src;
@@ -816,58 +827,215 @@ const pf_country *pf_countries_at(const pf_countries *t, size_t i)
     return t && i < t->count ? &t->entries[i] : NULL;
 }
 
-const pf_source *pf_country_source_for(const pf_country *c, const char *field)
+/* Every fact of an entry by field path, and whether it is known. */
+struct fact {
+    const char *path;
+    bool known;
+};
+
+static size_t entry_facts(const pf_country *c, struct fact *f)
+{
+    static const char *const sender_paths[PF_SK_COUNT] = {
+        "senders.long_code_domestic", "senders.long_code_international", "senders.toll_free",
+        "senders.short_code", "senders.alphanumeric"};
+    size_t n = 0;
+    f[n++] = (struct fact){"sms", c->sms != PF_TRI_UNKNOWN};
+    f[n++] = (struct fact){"two_way", c->two_way != PF_TRI_UNKNOWN};
+    f[n++] = (struct fact){"concatenation", c->concatenation != PF_TRI_UNKNOWN};
+    f[n++] = (struct fact){"length_note", c->length_note != NULL};
+    f[n++] = (struct fact){"landline_sms", c->landline_sms != PF_TRI_UNKNOWN};
+    for (int k = 0; k < PF_SK_COUNT; k++)
+        f[n++] = (struct fact){sender_paths[k], c->senders[k] != PF_SS_UNKNOWN};
+    f[n++] = (struct fact){"registrations", c->registration_count > 0};
+    f[n++] = (struct fact){"sender_id_rules", c->sender_id_rules != NULL};
+    f[n++] = (struct fact){"quiet_hours", c->quiet != PF_QUIET_UNKNOWN};
+    f[n++] =
+        (struct fact){"content.url_shorteners_banned", c->url_shorteners_banned != PF_TRI_UNKNOWN};
+    f[n++] = (struct fact){"content.urls_banned", c->urls_banned != PF_TRI_UNKNOWN};
+    f[n++] =
+        (struct fact){"content.phone_numbers_banned", c->phone_numbers_banned != PF_TRI_UNKNOWN};
+    f[n++] =
+        (struct fact){"content.chat_app_links_banned", c->chat_app_links_banned != PF_TRI_UNKNOWN};
+    f[n++] = (struct fact){"content.banned_categories", c->banned_categories_known};
+    f[n++] = (struct fact){"opt_out.required", c->opt_out_required != PF_TRI_UNKNOWN};
+    f[n++] = (struct fact){"opt_out.keywords", c->opt_out_keywords_known};
+    return n;
+}
+
+#define ENTRY_FACTS_MAX 24
+
+/* Does source s back field (names it or an enclosing object)? */
+bool pf_source_backs(const pf_source *s, const char *field)
 {
     size_t flen = strlen(field);
+    for (size_t f = 0; f < s->fact_count; f++) {
+        const char *fact = s->facts[f];
+        size_t n = strlen(fact);
+        /* "senders" backs "senders.alphanumeric"; "sms" does not back "sms_x". */
+        if (strcmp(fact, field) == 0 ||
+            (n < flen && strncmp(fact, field, n) == 0 && field[n] == '.'))
+            return true;
+    }
+    return false;
+}
+
+const pf_source *pf_country_source_for(const pf_country *c, const char *field)
+{
     for (size_t s = 0; s < c->source_count; s++) {
-        for (size_t f = 0; f < c->sources[s].fact_count; f++) {
-            const char *fact = c->sources[s].facts[f];
-            size_t n = strlen(fact);
-            /* "senders" backs "senders.alphanumeric"; "sms" does not back "sms_x". */
-            if (strcmp(fact, field) == 0 ||
-                (n < flen && strncmp(fact, field, n) == 0 && field[n] == '.'))
-                return &c->sources[s];
-        }
+        if (pf_source_backs(&c->sources[s], field))
+            return &c->sources[s];
     }
     return NULL;
 }
 
+/* Backed, and only by low-confidence sources. */
+static bool only_low(const pf_country *c, const char *field)
+{
+    bool any = false;
+    for (size_t s = 0; s < c->source_count; s++) {
+        if (!pf_source_backs(&c->sources[s], field))
+            continue;
+        if (!c->sources[s].low_confidence)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+bool pf_country_fact_low_confidence(const pf_country *c, const char *field)
+{
+    struct fact f[ENTRY_FACTS_MAX];
+    size_t n = entry_facts(c, f);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(f[i].path, field) == 0)
+            return f[i].known && only_low(c, field);
+    }
+    return false;
+}
+
 size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap)
 {
-    struct {
-        const char *path;
-        bool known;
-    } facts[] = {
-        {"sms", c->sms != PF_TRI_UNKNOWN},
-        {"two_way", c->two_way != PF_TRI_UNKNOWN},
-        {"concatenation", c->concatenation != PF_TRI_UNKNOWN},
-        {"length_note", c->length_note != NULL},
-        {"landline_sms", c->landline_sms != PF_TRI_UNKNOWN},
-        {"senders.long_code_domestic", c->senders[0] != PF_SS_UNKNOWN},
-        {"senders.long_code_international", c->senders[1] != PF_SS_UNKNOWN},
-        {"senders.toll_free", c->senders[2] != PF_SS_UNKNOWN},
-        {"senders.short_code", c->senders[3] != PF_SS_UNKNOWN},
-        {"senders.alphanumeric", c->senders[4] != PF_SS_UNKNOWN},
-        {"registrations", c->registration_count > 0},
-        {"sender_id_rules", c->sender_id_rules != NULL},
-        {"quiet_hours", c->quiet != PF_QUIET_UNKNOWN},
-        {"content.url_shorteners_banned", c->url_shorteners_banned != PF_TRI_UNKNOWN},
-        {"content.urls_banned", c->urls_banned != PF_TRI_UNKNOWN},
-        {"content.phone_numbers_banned", c->phone_numbers_banned != PF_TRI_UNKNOWN},
-        {"content.chat_app_links_banned", c->chat_app_links_banned != PF_TRI_UNKNOWN},
-        {"content.banned_categories", c->banned_categories_known},
-        {"opt_out.required", c->opt_out_required != PF_TRI_UNKNOWN},
-        {"opt_out.keywords", c->opt_out_keywords_known},
-    };
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
-        if (!facts[i].known || pf_country_source_for(c, facts[i].path))
+    struct fact f[ENTRY_FACTS_MAX];
+    size_t nf = entry_facts(c, f), n = 0;
+    for (size_t i = 0; i < nf; i++) {
+        if (!f[i].known || pf_country_source_for(c, f[i].path))
             continue;
         if (n < cap)
-            fields[n] = facts[i].path;
+            fields[n] = f[i].path;
         n++;
     }
     return n;
+}
+
+size_t pf_country_low_confidence(const pf_country *c, const char **fields, size_t cap)
+{
+    struct fact f[ENTRY_FACTS_MAX];
+    size_t nf = entry_facts(c, f), n = 0;
+    for (size_t i = 0; i < nf; i++) {
+        if (!f[i].known || !only_low(c, f[i].path))
+            continue;
+        if (n < cap)
+            fields[n] = f[i].path;
+        n++;
+    }
+    return n;
+}
+
+/* ---- invariants over the table ---- */
+
+struct issues {
+    pf_country_issue *out;
+    size_t cap, n;
+};
+
+static void issue(struct issues *is, const pf_country *c, const char *field, const char *f, ...)
+    PF_PRINTF(4, 5);
+
+static void issue(struct issues *is, const pf_country *c, const char *field, const char *f, ...)
+{
+    if (is->n < is->cap) {
+        pf_country_issue *x = &is->out[is->n];
+        memcpy(x->code, c->code, 3);
+        x->field = field;
+        va_list ap;
+        va_start(ap, f);
+        vsnprintf(x->message, sizeof x->message, f, ap);
+        va_end(ap);
+    }
+    is->n++;
+}
+
+static bool may_send(pf_sender_status s)
+{
+    return s == PF_SS_SUPPORTED || s == PF_SS_REGISTRATION_REQUIRED;
+}
+
+static void check_country(struct issues *is, const pf_country *c)
+{
+    static const char *const sender_paths[PF_SK_COUNT] = {
+        "senders.long_code_domestic", "senders.long_code_international", "senders.toll_free",
+        "senders.short_code", "senders.alphanumeric"};
+    struct fact f[ENTRY_FACTS_MAX];
+    size_t nf = entry_facts(c, f);
+
+    for (size_t i = 0; i < nf; i++) {
+        if (f[i].known && !pf_country_source_for(c, f[i].path))
+            issue(is, c, f[i].path, "a known value that no source backs");
+    }
+    if (!c->reviewed[0]) {
+        /* Its known values, if any, have no source either: reported above. */
+        if (c->source_count)
+            issue(is, c, "reviewed", "sources are listed but the entry is not reviewed");
+    } else if (c->source_count == 0) {
+        issue(is, c, "sources", "a reviewed entry needs at least one source");
+    }
+
+    /* registration_required <=> a registration that is not optional names the kind. */
+    unsigned required = 0;
+    for (size_t i = 0; i < c->registration_count; i++) {
+        if (!c->registrations[i].optional)
+            required |= c->registrations[i].senders;
+    }
+    for (int k = 0; k < PF_SK_COUNT; k++) {
+        bool named = required & (1u << k);
+        if (c->senders[k] == PF_SS_REGISTRATION_REQUIRED && !named)
+            issue(is, c, sender_paths[k],
+                  "registration_required, but no registration that is not optional names %s",
+                  kind_names[k]);
+        /* not_supported stays allowed: a source may say the provider does not
+         * offer the kind at all although the country has a registration for it. */
+        else if (named && c->senders[k] != PF_SS_REGISTRATION_REQUIRED &&
+                 c->senders[k] != PF_SS_NOT_SUPPORTED)
+            issue(is, c, sender_paths[k],
+                  "a required registration names %s, so it must be registration_required "
+                  "(or not_supported), not %s",
+                  kind_names[k], status_names[c->senders[k]]);
+    }
+
+    /* Replies reach numeric senders only; an alphanumeric ID cannot receive. */
+    if (c->two_way == PF_TRI_YES) {
+        bool numeric = false;
+        for (int k = 0; k < PF_SK_ALPHANUMERIC; k++)
+            numeric |= may_send(c->senders[k]);
+        if (!numeric)
+            issue(is, c, "two_way",
+                  "two_way is yes, but no numeric sender kind (long code, toll-free, short "
+                  "code) is supported or registration_required");
+    }
+    if (c->sms == PF_TRI_NO) {
+        for (int k = 0; k < PF_SK_COUNT; k++) {
+            if (may_send(c->senders[k]))
+                issue(is, c, sender_paths[k], "sms is no, but this sender kind may send");
+        }
+    }
+}
+
+size_t pf_countries_check(const pf_countries *t, pf_country_issue *out, size_t cap)
+{
+    struct issues is = {out, cap, 0};
+    for (size_t i = 0; t && i < t->count; i++)
+        check_country(&is, &t->entries[i]);
+    return is.n;
 }
 
 /* ---- time zones by area ---- */
@@ -989,6 +1157,15 @@ pf_status pf_countries_load_zones_buffer(pf_countries *t, const char *text, size
     cJSON *root = NULL;
     struct area *areas = NULL;
     size_t n = 0;
+    pf_diag_clear(diag);
+    /* A table that checkers may already read is never changed: zones are
+     * loaded once, as the last step of building the table. */
+    if (t->zones_doc) {
+        pfi_diag_file(diag, name);
+        pfi_diag_set(diag, PF_E_INVALID,
+                     "the table already has time zones; load a new table to change them");
+        return PF_E_INVALID;
+    }
     pf_status st = pfi_json_parse(&j, text, len, name, diag, &root);
     if (st == PF_OK)
         st = load_areas(&j, root, &areas, &n);
@@ -998,8 +1175,6 @@ pf_status pf_countries_load_zones_buffer(pf_countries *t, const char *text, size
         cJSON_Delete(root);
         return st;
     }
-    free_areas(t->areas, t->nareas);
-    cJSON_Delete(t->zones_doc);
     t->zones_doc = root;
     t->areas = areas;
     t->nareas = n;

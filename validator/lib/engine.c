@@ -13,7 +13,9 @@
 #include "internal.h"
 #include "preflight/engine.h"
 #include "preflight/message.h"
+#include "preflight/session.h"
 #include "tz_int.h"
+#include "verdict_int.h"
 
 #define SRC_SEND_API "https://docs.poly.ai/api-reference/sms/endpoint/trigger-outbound-sms"
 #define SRC_10DLC "https://docs.poly.ai/api-reference/sms/campaign-registration-us"
@@ -35,6 +37,7 @@ struct geo_memo {
 };
 
 struct pf_checker {
+    pf_session *session; /* the reference this checker holds, or NULL */
     const pf_countries *table;
     const pf_ruleset *rules;
     const pf_config *config;
@@ -77,6 +80,14 @@ const char *pf_verdict_name(pf_verdict_kind v)
     return v == PF_VERDICT_BLOCK ? "block" : v == PF_VERDICT_WARN ? "warn" : "pass";
 }
 
+pf_verdict_kind pf_verdict_from_findings(const pf_finding_list *findings)
+{
+    int max = pf_finding_list_max(findings);
+    return max == PF_SEV_BLOCK ? PF_VERDICT_BLOCK
+           : max == PF_SEV_WARN ? PF_VERDICT_WARN
+                                : PF_VERDICT_PASS;
+}
+
 pf_check_input pf_check_input_default(void)
 {
     pf_check_input in;
@@ -100,8 +111,8 @@ void pf_verdict_clear(pf_verdict *v)
     pf_verdict_init(v);
 }
 
-pf_status pf_checker_create(const pf_countries *table, const pf_ruleset *rules,
-                            const pf_config *config, pf_checker **out)
+pf_status pfi_checker_create(const pf_countries *table, const pf_ruleset *rules,
+                             const pf_config *config, pf_checker **out)
 {
     pf_checker *c = calloc(1, sizeof *c);
     pf_status st;
@@ -122,12 +133,32 @@ pf_status pf_checker_create(const pf_countries *table, const pf_ruleset *rules,
     return PF_OK;
 }
 
+pf_status pf_checker_create(pf_session *session, pf_checker **out, pf_diag *diag)
+{
+    pf_diag_clear(diag);
+    if (!out || !session) {
+        if (out)
+            *out = NULL;
+        pfi_diag_set(diag, PF_E_INVALID, "a checker needs a session");
+        return PF_E_INVALID;
+    }
+    pf_status st = pfi_checker_create(pf_session_countries(session), pf_session_rules(session),
+                                      pf_session_config(session), out);
+    if (st != PF_OK) {
+        pfi_diag_set(diag, st, "%s", pf_strerror(st));
+        return st;
+    }
+    (*out)->session = pf_session_ref(session);
+    return PF_OK;
+}
+
 void pf_checker_destroy(pf_checker *c)
 {
     if (!c)
         return;
     pf_scanner_destroy(c->scanner);
     pfi_tz_cache_destroy(c->tz);
+    pf_session_unref(c->session);
     free(c);
 }
 
@@ -587,13 +618,22 @@ static pf_status check_content(struct check *k)
         return st;
 
     pf_scan_options o = pf_scan_options_default();
-    const char *disabled[128];
-    size_t nd = 0, cfg_n = 0;
-    const char *const *cfg_dis = cfg ? pf_config_disabled_rules(cfg, &cfg_n) : NULL;
-    for (size_t i = 0; i < cfg_n && nd < 128; i++)
-        disabled[nd++] = cfg_dis[i];
-    for (size_t i = 0; i < in->disabled_count && nd < 128; i++)
-        disabled[nd++] = in->disabled[i];
+    /* The session's ids (config and options) or the config's, then the
+     * check's own: any number of them. */
+    size_t base_n = 0;
+    const char *const *base = k->ck->session ? pf_session_disabled_rules(k->ck->session, &base_n)
+                              : cfg          ? pf_config_disabled_rules(cfg, &base_n)
+                                             : NULL;
+    const char **disabled = NULL;
+    size_t nd = base_n + in->disabled_count;
+    if (nd) {
+        if (!(disabled = malloc(nd * sizeof *disabled)))
+            return PF_E_NOMEM;
+        for (size_t i = 0; i < base_n; i++)
+            disabled[i] = base[i];
+        for (size_t i = 0; i < in->disabled_count; i++)
+            disabled[base_n + i] = in->disabled[i];
+    }
     o.disabled = disabled;
     o.disabled_count = nd;
     if (v->user_parsed && v->user.valid && v->user.region[0] && strcmp(v->user.region, "001")) {
@@ -610,7 +650,9 @@ static pf_status check_content(struct check *k)
     }
     o.first_message = in->first_message;
     o.brand = cfg ? pf_config_brand(cfg) : NULL;
-    return pf_scanner_scan(k->ck->scanner, in->message, in->message_len, &o, &v->findings, &d);
+    st = pf_scanner_scan(k->ck->scanner, in->message, in->message_len, &o, &v->findings, &d);
+    free(disabled);
+    return st;
 }
 
 pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict *v, pf_diag *diag)
@@ -647,6 +689,7 @@ pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict 
         return PF_E_INVALID;
     }
     k.env = in->environment >= 0 ? (pf_environment)in->environment
+            : ck->session        ? pf_session_environment(ck->session)
             : ck->config         ? pf_config_environment(ck->config)
                                  : PF_ENV_LIVE;
     check_recipient(&k);
@@ -654,18 +697,23 @@ pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict 
     check_sender(&k);
     check_quiet_hours(&k);
     pf_status st = check_content(&k);
-    if (st == PF_OK)
+    if (st == PF_OK) {
+        pf_finding_list_sort(&v->findings);
+        /* Said, not hidden: without a config the sender was not checked.
+         * Last, after the sort, as the CLI has always printed it. */
+        if (!ck->config)
+            add(&k, "config.none", PF_SEV_INFO,
+                "Pass --config preflight.json to check the sender.", "heuristic",
+                "No project config was given: sender provisioning, environment and A2P "
+                "registration were not checked.");
         st = k.st;
+    }
     if (st != PF_OK) {
         pfi_diag_set(diag, st, "%s", pf_strerror(st));
         pf_verdict_clear(v);
         return st;
     }
-    pf_finding_list_sort(&v->findings);
-    int max = pf_finding_list_max(&v->findings);
-    v->verdict = max == PF_SEV_BLOCK  ? PF_VERDICT_BLOCK
-                 : max == PF_SEV_WARN ? PF_VERDICT_WARN
-                                      : PF_VERDICT_PASS;
+    v->verdict = pf_verdict_from_findings(&v->findings);
     return PF_OK;
 }
 

@@ -50,4 +50,16 @@ void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len);
 /* Read a whole file into a NUL-terminated heap buffer (max_size bytes at most). */
 pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag);
 
+/* Overwrite n bytes with zeros in a way the compiler cannot drop (for
+ * credentials before free). */
+void pfi_wipe(void *p, size_t n);
+
+/* The cluster names ("us-1", ...), NULL-terminated: the one table,
+ * beside pf_cluster_base_url. */
+extern const char *const pfi_cluster_names[];
+
+/* Check a CA file (readable, holds a PEM certificate) and a CA directory
+ * (readable, holds a hashed certificate name); either may be NULL. */
+pf_status pfi_ca_check(const char *ca_file, const char *ca_dir, pf_diag *diag);
+
 #endif

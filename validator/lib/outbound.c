@@ -79,18 +79,20 @@ PF_STATIC pf_send_status outbound_classify_curl(int code, bool reached, bool *re
 PF_STATIC char *outbound_error_detail(const char *body, size_t len);
 PF_STATIC pf_status outbound_endpoint(const char *base, char **url, bool *loopback, pf_diag *diag);
 
+/* The one cluster table: names (the config loader validates against
+ * them) and base URLs, in the same order. */
+const char *const pfi_cluster_names[] = {"us-1", "uk-1", "euw-1", NULL};
+static const char *const cluster_urls[] = {
+    "https://api.us-1.platform.polyai.app",
+    "https://api.uk-1.platform.polyai.app",
+    "https://api.euw-1.platform.polyai.app",
+};
+
 const char *pf_cluster_base_url(const char *cluster)
 {
-    static const struct {
-        const char *name, *url;
-    } clusters[] = {
-        {"us-1", "https://api.us-1.platform.polyai.app"},
-        {"uk-1", "https://api.uk-1.platform.polyai.app"},
-        {"euw-1", "https://api.euw-1.platform.polyai.app"},
-    };
-    for (size_t i = 0; cluster && i < sizeof clusters / sizeof clusters[0]; i++) {
-        if (strcmp(cluster, clusters[i].name) == 0)
-            return clusters[i].url;
+    for (size_t i = 0; cluster && pfi_cluster_names[i]; i++) {
+        if (strcmp(cluster, pfi_cluster_names[i]) == 0)
+            return cluster_urls[i];
     }
     return NULL;
 }
@@ -635,7 +637,7 @@ pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_di
 {
     pf_status st = PF_E_INVALID;
     pf_client *c = NULL;
-    char line[1024];
+    char line[1024] = "";
 
     *out = NULL;
     pf_diag_clear(diag);
@@ -722,6 +724,9 @@ pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_di
     c = NULL;
     st = PF_OK;
 out:
+    pfi_wipe(line, sizeof line); /* it held a credential header */
+    if (st == PF_E_NOMEM)
+        pfi_diag_set(diag, st, "out of memory");
     pf_client_destroy(c);
     return st;
 }
@@ -732,8 +737,15 @@ void pf_client_destroy(pf_client *c)
         return;
     if (c->curl)
         curl_easy_cleanup(c->curl);
+    /* Credentials are wiped before their memory goes back to the heap. */
+    for (struct curl_slist *h = c->headers; h; h = h->next)
+        pfi_wipe(h->data, strlen(h->data));
     curl_slist_free_all(c->headers);
     free(c->url);
+    if (c->auth_token)
+        pfi_wipe(c->auth_token, strlen(c->auth_token));
+    if (c->token_id)
+        pfi_wipe(c->token_id, strlen(c->token_id));
     free(c->auth_token);
     free(c->token_id);
     free(c);
@@ -802,6 +814,15 @@ static pf_status check_ca_dir(const char *path, pf_diag *diag)
     return PF_OK;
 }
 
+pf_status pfi_ca_check(const char *ca_file, const char *ca_dir, pf_diag *diag)
+{
+    pf_status st;
+    if ((ca_file && (st = check_ca_file(ca_file, diag)) != PF_OK) ||
+        (ca_dir && (st = check_ca_dir(ca_dir, diag)) != PF_OK))
+        return st;
+    return PF_OK;
+}
+
 pf_status pf_client_set_ca(pf_client *c, const char *ca_file, const char *ca_dir, pf_diag *diag)
 {
     pf_status st;
@@ -811,8 +832,7 @@ pf_status pf_client_set_ca(pf_client *c, const char *ca_file, const char *ca_dir
         pfi_diag_set(diag, PF_E_INVALID, "no client");
         return PF_E_INVALID;
     }
-    if ((ca_file && (st = check_ca_file(ca_file, diag)) != PF_OK) ||
-        (ca_dir && (st = check_ca_dir(ca_dir, diag)) != PF_OK))
+    if ((st = pfi_ca_check(ca_file, ca_dir, diag)) != PF_OK)
         return st;
     pf_diag_clear(diag);
     /* libcurl copies the strings. */

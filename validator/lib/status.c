@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,13 +136,23 @@ pf_status pfi_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return PF_OK;
-    size_t ncap = *cap ? *cap * 2 : 16;
+    if (size == 0 || need > SIZE_MAX / size)
+        return PF_E_NOMEM;
+    size_t ncap = *cap ? *cap : 16;
+    /* Double, but never past what ncap * size can hold. */
     while (ncap < need)
-        ncap *= 2;
+        ncap = ncap > SIZE_MAX / 2 / size ? need : ncap * 2;
     void *na = realloc(*arr, ncap * size);
     if (!na)
         return PF_E_NOMEM;
     *arr = na;
     *cap = ncap;
     return PF_OK;
+}
+
+void pfi_wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
 }

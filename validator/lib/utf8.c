@@ -4,6 +4,9 @@
  * value, so messages cannot smuggle overlong or surrogate encodings past the
  * checks that look at code points.
  */
+#include <stdbool.h>
+#include <string.h>
+
 #include "preflight/segments.h"
 #include "utf8_int.h"
 
@@ -78,4 +81,26 @@ pf_status pf_utf8_validate(const char *buf, size_t len, size_t *bad_offset)
         pos += n;
     }
     return PF_OK;
+}
+
+void pf_utf8_clean(const char *in, size_t len, char *out, size_t cap)
+{
+    static const char repl[] = "\xEF\xBF\xBD";
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0, i = 0;
+    if (!out || cap == 0)
+        return;
+    while (in && i < len) {
+        uint32_t cp;
+        size_t n = pfi_utf8_decode(s + i, len - i, &cp);
+        bool control = n == 1 && (s[i] < 0x20 || s[i] == 0x7F) && s[i] != '\t' && s[i] != '\n';
+        const char *src = (n == 0 || control) ? repl : in + i;
+        size_t slen = (n == 0 || control) ? 3 : n;
+        if (o + slen >= cap)
+            break;
+        memcpy(out + o, src, slen);
+        o += slen;
+        i += n ? n : 1;
+    }
+    out[o] = '\0';
 }

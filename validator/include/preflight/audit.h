@@ -35,7 +35,7 @@ typedef enum pf_audit_state {
 } pf_audit_state;
 
 /* "ready", "action needed", "unknown". */
-const char *pf_audit_state_name(pf_audit_state s);
+PF_EXTERN const char *pf_audit_state_name(pf_audit_state s);
 
 typedef enum pf_audit_verdict {
     PF_AUDIT_VERDICT_READY = 0,
@@ -44,7 +44,7 @@ typedef enum pf_audit_verdict {
 } pf_audit_verdict;
 
 /* "ready", "ready with warnings", "not ready". */
-const char *pf_audit_verdict_name(pf_audit_verdict v);
+PF_EXTERN const char *pf_audit_verdict_name(pf_audit_verdict v);
 
 /* One fact of the country table, with the source that backs it. */
 typedef struct pf_audit_fact {
@@ -53,6 +53,9 @@ typedef struct pf_audit_fact {
     const char *value;  /* "yes", "registration_required", "21:00-08:00 every day ..." */
     bool known;         /* false when the table says unknown */
     const char *source; /* the address backing it, or NULL */
+    /* Known, but every source backing it is low-confidence (a secondary
+     * aggregator or vendor guide): a reviewer should confirm it. */
+    bool low_confidence;
 } pf_audit_fact;
 
 /* One thing that must be true before launch. */
@@ -114,15 +117,15 @@ typedef struct pf_audit_options {
     const pf_template_set *templates; /* may be NULL: templates not checked */
 } pf_audit_options;
 
-pf_audit_options pf_audit_options_default(void);
+PF_EXTERN pf_audit_options pf_audit_options_default(void);
 
 /*
  * Build the audit. PF_E_NOT_FOUND (diag says so) when the country is not
  * in the table. The audit points into the table, config and template set:
  * destroy it before them.
  */
-pf_status pf_audit_run(const pf_audit_options *o, pf_audit **out, pf_diag *diag);
-void pf_audit_destroy(pf_audit *a);
+PF_EXTERN pf_status pf_audit_run(const pf_audit_options *o, pf_audit **out, pf_diag *diag);
+PF_EXTERN void pf_audit_destroy(pf_audit *a);
 
 #ifdef __cplusplus
 }

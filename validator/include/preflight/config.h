@@ -23,8 +23,8 @@ extern "C" {
 typedef enum pf_environment { PF_ENV_DEV = 0, PF_ENV_SANDBOX, PF_ENV_LIVE } pf_environment;
 
 /* "dev", "sandbox", "live". */
-const char *pf_environment_name(pf_environment env);
-pf_status pf_environment_from_name(const char *name, pf_environment *out);
+PF_EXTERN const char *pf_environment_name(pf_environment env);
+PF_EXTERN pf_status pf_environment_from_name(const char *name, pf_environment *out);
 
 /* Registration state as the config records it. */
 typedef enum pf_reg_status {
@@ -35,7 +35,7 @@ typedef enum pf_reg_status {
 } pf_reg_status;
 
 /* "none", "approved", "pending", "rejected". */
-const char *pf_reg_status_name(pf_reg_status s);
+PF_EXTERN const char *pf_reg_status_name(pf_reg_status s);
 
 /* What kind of sender a provisioned number is. */
 typedef enum pf_number_kind {
@@ -45,7 +45,7 @@ typedef enum pf_number_kind {
 } pf_number_kind;
 
 /* "long_code", "toll_free", "short_code". */
-const char *pf_number_kind_name(pf_number_kind k);
+PF_EXTERN const char *pf_number_kind_name(pf_number_kind k);
 
 /* A sender registration for one destination country. */
 typedef struct pf_sender_registration {
@@ -72,29 +72,29 @@ typedef struct pf_config_number {
 
 typedef struct pf_config pf_config;
 
-pf_status pf_config_load(const char *file, pf_config **out, pf_diag *diag);
-pf_status pf_config_load_buffer(const char *text, size_t len, const char *name, pf_config **out,
+PF_EXTERN pf_status pf_config_load(const char *file, pf_config **out, pf_diag *diag);
+PF_EXTERN pf_status pf_config_load_buffer(const char *text, size_t len, const char *name, pf_config **out,
                                 pf_diag *diag);
-void pf_config_destroy(pf_config *cfg);
+PF_EXTERN void pf_config_destroy(pf_config *cfg);
 
 /* "us-1", "uk-1", "euw-1", or NULL when the config names none. */
-const char *pf_config_cluster(const pf_config *cfg);
-pf_environment pf_config_environment(const pf_config *cfg);
+PF_EXTERN const char *pf_config_cluster(const pf_config *cfg);
+PF_EXTERN pf_environment pf_config_environment(const pf_config *cfg);
 /* The brand the first message must carry, or NULL. */
-const char *pf_config_brand(const pf_config *cfg);
+PF_EXTERN const char *pf_config_brand(const pf_config *cfg);
 /* Region for numbers written without '+', or NULL. */
-const char *pf_config_default_region(const pf_config *cfg);
+PF_EXTERN const char *pf_config_default_region(const pf_config *cfg);
 /* Segment limit before message.too-long (default PF_SEGMENTS_MAX_DEFAULT). */
-unsigned pf_config_max_segments(const pf_config *cfg);
+PF_EXTERN unsigned pf_config_max_segments(const pf_config *cfg);
 /* Rule ids the project turns off. */
-const char *const *pf_config_disabled_rules(const pf_config *cfg, size_t *count);
+PF_EXTERN const char *const *pf_config_disabled_rules(const pf_config *cfg, size_t *count);
 
-size_t pf_config_number_count(const pf_config *cfg);
-const pf_config_number *pf_config_number_at(const pf_config *cfg, size_t i);
+PF_EXTERN size_t pf_config_number_count(const pf_config *cfg);
+PF_EXTERN const pf_config_number *pf_config_number_at(const pf_config *cfg, size_t i);
 /* The entry for an E.164 number, or NULL. */
-const pf_config_number *pf_config_find_number(const pf_config *cfg, const char *e164);
+PF_EXTERN const pf_config_number *pf_config_find_number(const pf_config *cfg, const char *e164);
 /* The number's registration for a destination country, or NULL. */
-const pf_sender_registration *pf_config_number_registration(const pf_config_number *n,
+PF_EXTERN const pf_sender_registration *pf_config_number_registration(const pf_config_number *n,
                                                             const char *country);
 
 #ifdef __cplusplus

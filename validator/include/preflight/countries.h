@@ -43,6 +43,11 @@ typedef struct pf_registration {
     const char *name;
     unsigned senders; /* bit (1u << pf_sender_kind) per kind it applies to */
     const char *note;
+    /* Not needed before first use by every sender of these kinds (only on
+     * one network, only for some senders, or merely recommended). A
+     * registration that is not optional makes its kinds
+     * registration_required. */
+    bool optional;
 } pf_registration;
 
 /* Local-time window in which traffic is barred; wraps midnight when
@@ -64,6 +69,9 @@ typedef struct pf_source {
     const char *url;
     const char *const *facts; /* field paths this source backs */
     size_t fact_count;
+    /* A secondary source (an aggregator's table, a vendor's blog or guide
+     * about a country it does not serve itself): "confidence": "low". */
+    bool low_confidence;
 } pf_source;
 
 typedef struct pf_country {
@@ -108,42 +116,73 @@ typedef struct pf_countries pf_countries;
  * Every file is validated strictly; the first error is reported in diag
  * (file, line:column, key path) and nothing is returned.
  */
-pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
+PF_EXTERN pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
                             pf_diag *diag);
 
 /* The same from in-memory documents (names are used in messages). */
-pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens,
+PF_EXTERN pf_status pf_countries_load_buffers(const char *const *texts, const size_t *lens,
                                     const char *const *names, size_t n, pf_countries **out,
                                     pf_diag *diag);
 
-void pf_countries_destroy(pf_countries *table);
+PF_EXTERN void pf_countries_destroy(pf_countries *table);
 
 /* O(1) lookup by region code (upper case); NULL when the table has none. */
-const pf_country *pf_countries_get(const pf_countries *table, const char *code);
+PF_EXTERN const pf_country *pf_countries_get(const pf_countries *table, const char *code);
 
 /* Entries sorted by code. */
-size_t pf_countries_count(const pf_countries *table);
-const pf_country *pf_countries_at(const pf_countries *table, size_t i);
+PF_EXTERN size_t pf_countries_count(const pf_countries *table);
+PF_EXTERN const pf_country *pf_countries_at(const pf_countries *table, size_t i);
 
 /* The first source that backs a field path ("senders.alphanumeric"): a
  * source's fact names the field or an enclosing object. NULL when none. */
-const pf_source *pf_country_source_for(const pf_country *c, const char *field);
+PF_EXTERN const pf_source *pf_country_source_for(const pf_country *c, const char *field);
+
+/* Does source s back field (it names the field or an enclosing object)? */
+PF_EXTERN bool pf_source_backs(const pf_source *s, const char *field);
 
 /*
  * Field paths of c whose value is known (not unknown) but that no source
  * backs; up to cap are stored. Returns how many there are in all.
  */
-size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
+PF_EXTERN size_t pf_country_unsourced(const pf_country *c, const char **fields, size_t cap);
+
+/*
+ * Field paths of c whose value is known but whose every backing source is
+ * low-confidence; up to cap are stored. Returns how many there are.
+ */
+PF_EXTERN size_t pf_country_low_confidence(const pf_country *c, const char **fields, size_t cap);
+
+/* True when field is known in c and only low-confidence sources back it. */
+PF_EXTERN bool pf_country_fact_low_confidence(const pf_country *c, const char *field);
+
+/* One broken invariant of the table (data/README.md, "One meaning per value"). */
+typedef struct pf_country_issue {
+    char code[3];
+    const char *field; /* the field path at fault */
+    char message[200];
+} pf_country_issue;
+
+/*
+ * Check the invariants that tie an entry's values together, over the
+ * whole table: every known fact is sourced; an unreviewed entry claims
+ * nothing; a sender kind is registration_required exactly when a
+ * registration that is not optional names it; two_way "yes" needs a
+ * numeric sender kind that may send; sms "no" allows no sender kind.
+ * Up to cap issues are stored; returns how many there are in all.
+ */
+PF_EXTERN size_t pf_countries_check(const pf_countries *table, pf_country_issue *issues, size_t cap);
 
 /*
  * Time zones by area (data/timezones.json, documented in data/timezones.md):
  * for a multi-zone country, the IANA zones of each state or province, so
  * quiet hours are judged in the zones a number's area code can be in.
- * Loading replaces any zones loaded before; every zone must be one ICU
- * lists for that country.
+ * Every zone must be one ICU lists for that country. Zones are loaded
+ * once, right after the table and before any checker reads it (a table is
+ * never changed once shared): a second load is PF_E_INVALID. pf_session
+ * does this for you.
  */
-pf_status pf_countries_load_zones(pf_countries *table, const char *file, pf_diag *diag);
-pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, size_t len,
+PF_EXTERN pf_status pf_countries_load_zones(pf_countries *table, const char *file, pf_diag *diag);
+PF_EXTERN pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, size_t len,
                                          const char *name, pf_diag *diag);
 
 /*
@@ -154,14 +193,14 @@ pf_status pf_countries_load_zones_buffer(pf_countries *table, const char *text, 
  * Returns the number of zones, 0 when the description names no known area
  * (then every zone of the country applies).
  */
-size_t pf_countries_area_zones(const pf_countries *table, const char *region,
+PF_EXTERN size_t pf_countries_area_zones(const pf_countries *table, const char *region,
                                const char *description, const char **zones, size_t cap, char *area,
                                size_t area_cap);
 
 /* Names: "yes"/"no"/"unknown", "supported"/..., "long_code_domestic"/... */
-const char *pf_tri_name(pf_tri t);
-const char *pf_sender_status_name(pf_sender_status s);
-const char *pf_sender_kind_name(pf_sender_kind k);
+PF_EXTERN const char *pf_tri_name(pf_tri t);
+PF_EXTERN const char *pf_sender_status_name(pf_sender_status s);
+PF_EXTERN const char *pf_sender_kind_name(pf_sender_kind k);
 
 #ifdef __cplusplus
 }

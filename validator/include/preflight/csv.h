@@ -32,13 +32,13 @@ typedef int (*pf_csv_record_fn)(void *ctx, const pf_csv_record *rec);
 typedef struct pf_csv pf_csv;
 
 /* field_max: the longest field kept, in bytes. */
-pf_status pf_csv_create(size_t field_max, pf_csv **out);
-void pf_csv_destroy(pf_csv *csv);
+PF_EXTERN pf_status pf_csv_create(size_t field_max, pf_csv **out);
+PF_EXTERN void pf_csv_destroy(pf_csv *csv);
 
-pf_status pf_csv_feed(pf_csv *csv, const char *buf, size_t len, pf_csv_record_fn fn, void *ctx,
+PF_EXTERN pf_status pf_csv_feed(pf_csv *csv, const char *buf, size_t len, pf_csv_record_fn fn, void *ctx,
                       pf_diag *diag);
 /* The end of the input: a last record without a final newline comes out. */
-pf_status pf_csv_finish(pf_csv *csv, pf_csv_record_fn fn, void *ctx, pf_diag *diag);
+PF_EXTERN pf_status pf_csv_finish(pf_csv *csv, pf_csv_record_fn fn, void *ctx, pf_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 #include "number.h"
 #include "scan.h"
 #include "segments.h"
+#include "session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,7 +33,7 @@ typedef enum pf_verdict_kind {
 } pf_verdict_kind;
 
 /* "pass", "warn", "block". */
-const char *pf_verdict_name(pf_verdict_kind v);
+PF_EXTERN const char *pf_verdict_name(pf_verdict_kind v);
 
 /* What the message is for; decides promotional-only quiet hours. */
 typedef enum pf_purpose {
@@ -57,7 +58,7 @@ typedef struct pf_check_input {
 } pf_check_input;
 
 /* Defaults: no sender, first message unknown, purpose unknown, time 0. */
-pf_check_input pf_check_input_default(void);
+PF_EXTERN pf_check_input pf_check_input_default(void);
 
 typedef struct pf_verdict {
     pf_verdict_kind verdict;
@@ -78,15 +79,34 @@ typedef struct pf_verdict {
     pf_finding_list findings; /* sorted: block first */
 } pf_verdict;
 
-void pf_verdict_init(pf_verdict *v);
-void pf_verdict_clear(pf_verdict *v);
+PF_EXTERN void pf_verdict_init(pf_verdict *v);
+PF_EXTERN void pf_verdict_clear(pf_verdict *v);
+
+/* The verdict a list of findings makes: its highest severity (info never
+ * counts), pass for an empty list. */
+PF_EXTERN pf_verdict_kind pf_verdict_from_findings(const pf_finding_list *findings);
+
+/* Flags for pf_verdict_to_json. */
+#define PF_JSON_PRETTY 0x1u  /* indented, as `preflight check --format json` prints it */
+#define PF_JSON_NEWLINE 0x2u /* end with a newline */
+
+/*
+ * The verdict as SPEC §3 JSON, byte for byte what `preflight check
+ * --format json` prints (with PF_JSON_PRETTY | PF_JSON_NEWLINE), into a
+ * NUL-terminated heap string the caller frees; *len (may be NULL) gets its
+ * length. Input text is cleaned to valid UTF-8 first.
+ */
+PF_EXTERN pf_status pf_verdict_to_json(const pf_verdict *v, unsigned flags, char **out, size_t *len);
 
 typedef struct pf_checker pf_checker;
 
-/* config may be NULL (no sender checks); table and rules are required. */
-pf_status pf_checker_create(const pf_countries *table, const pf_ruleset *rules,
-                            const pf_config *config, pf_checker **out);
-void pf_checker_destroy(pf_checker *c);
+/*
+ * A checker over a session (session.h): one per thread, it owns a scanner,
+ * time-zone calendars and a geocoder memo. It holds a reference to the
+ * session, so the session outlives it whatever the caller does.
+ */
+PF_EXTERN pf_status pf_checker_create(pf_session *session, pf_checker **out, pf_diag *diag);
+PF_EXTERN void pf_checker_destroy(pf_checker *c);
 
 /*
  * Check one send. PF_OK whenever a verdict was produced, however bad the
@@ -94,14 +114,14 @@ void pf_checker_destroy(pf_checker *c);
  * status in diag); other statuses mean the check itself failed (memory).
  * The caller clears *out with pf_verdict_clear.
  */
-pf_status pf_checker_check(pf_checker *c, const pf_check_input *in, pf_verdict *out, pf_diag *diag);
+PF_EXTERN pf_status pf_checker_check(pf_checker *c, const pf_check_input *in, pf_verdict *out, pf_diag *diag);
 
 /*
  * Parse an ISO 8601 date-time with a UTC offset ("2026-11-26T14:30:00Z",
  * "2026-11-26T09:30-05:00", fractional seconds allowed) into Unix seconds.
  * PF_E_SYNTAX when it does not parse or has no offset.
  */
-pf_status pf_time_parse(const char *text, int64_t *out);
+PF_EXTERN pf_status pf_time_parse(const char *text, int64_t *out);
 
 #ifdef __cplusplus
 }

@@ -24,9 +24,9 @@ typedef enum pf_severity {
 } pf_severity;
 
 /* "info", "warn", "block". */
-const char *pf_severity_name(pf_severity s);
+PF_EXTERN const char *pf_severity_name(pf_severity s);
 /* Inverse; PF_E_NOT_FOUND for another name. */
-pf_status pf_severity_from_name(const char *name, pf_severity *out);
+PF_EXTERN pf_status pf_severity_from_name(const char *name, pf_severity *out);
 
 typedef struct pf_finding {
     const char *id; /* "a2p.10dlc-unregistered", "content.url-shortener", ... */
@@ -49,14 +49,14 @@ typedef struct pf_finding_list {
 } pf_finding_list;
 
 /* An empty list; pf_finding_list_clear frees what it holds. */
-void pf_finding_list_init(pf_finding_list *list);
-void pf_finding_list_clear(pf_finding_list *list);
+PF_EXTERN void pf_finding_list_init(pf_finding_list *list);
+PF_EXTERN void pf_finding_list_clear(pf_finding_list *list);
 
 /* Append a finding, copying every string (NULL strings stay NULL). */
-pf_status pf_finding_list_add(pf_finding_list *list, const pf_finding *f);
+PF_EXTERN pf_status pf_finding_list_add(pf_finding_list *list, const pf_finding *f);
 
 /* Append with a printf-style message. */
-pf_status pf_finding_list_addf(pf_finding_list *list, const char *id, pf_severity sev,
+PF_EXTERN pf_status pf_finding_list_addf(pf_finding_list *list, const char *id, pf_severity sev,
                                const char *fix, const char *source, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
@@ -64,10 +64,10 @@ pf_status pf_finding_list_addf(pf_finding_list *list, const char *id, pf_severit
     ;
 
 /* The highest severity in the list, or -1 when it is empty. */
-int pf_finding_list_max(const pf_finding_list *list);
+PF_EXTERN int pf_finding_list_max(const pf_finding_list *list);
 
 /* Sort by severity (highest first), then span start, then id: stable output. */
-void pf_finding_list_sort(pf_finding_list *list);
+PF_EXTERN void pf_finding_list_sort(pf_finding_list *list);
 
 #ifdef __cplusplus
 }

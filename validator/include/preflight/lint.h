@@ -50,7 +50,7 @@ typedef enum pf_charset {
 } pf_charset;
 
 /* "gsm" or "unicode". */
-const char *pf_charset_name(pf_charset c);
+PF_EXTERN const char *pf_charset_name(pf_charset c);
 
 typedef struct pf_template_var {
     const char *name;
@@ -76,8 +76,8 @@ typedef struct pf_template_def {
 
 typedef struct pf_template_set pf_template_set;
 
-pf_status pf_template_set_create(pf_template_set **out);
-void pf_template_set_destroy(pf_template_set *set);
+PF_EXTERN pf_status pf_template_set_create(pf_template_set **out);
+PF_EXTERN void pf_template_set_destroy(pf_template_set *set);
 
 /*
  * Add a .txt or .json file, or every such file under a directory. An
@@ -86,22 +86,22 @@ void pf_template_set_destroy(pf_template_set *set);
  * line:column and key path in diag; nothing of a failed file is kept. A
  * file named directly that is neither .txt nor .json is PF_E_INVALID.
  */
-pf_status pf_template_set_add_path(pf_template_set *set, const char *path, pf_diag *diag);
+PF_EXTERN pf_status pf_template_set_add_path(pf_template_set *set, const char *path, pf_diag *diag);
 
 /* The same from memory; the kind comes from name's suffix. */
-pf_status pf_template_set_add_buffer(pf_template_set *set, const char *text, size_t len,
+PF_EXTERN pf_status pf_template_set_add_buffer(pf_template_set *set, const char *text, size_t len,
                                      const char *name, pf_diag *diag);
 
-size_t pf_template_set_count(const pf_template_set *set);
-const pf_template_def *pf_template_set_at(const pf_template_set *set, size_t i);
+PF_EXTERN size_t pf_template_set_count(const pf_template_set *set);
+PF_EXTERN const pf_template_def *pf_template_set_at(const pf_template_set *set, size_t i);
 
 /* Every template file, in the order loaded (a file may hold no template). */
-size_t pf_template_set_file_count(const pf_template_set *set);
-const char *pf_template_set_file_at(const pf_template_set *set, size_t i);
+PF_EXTERN size_t pf_template_set_file_count(const pf_template_set *set);
+PF_EXTERN const char *pf_template_set_file_at(const pf_template_set *set, size_t i);
 
 /* Files met in a directory walk that are not templates. */
-size_t pf_template_set_ignored_count(const pf_template_set *set);
-const char *pf_template_set_ignored_at(const pf_template_set *set, size_t i);
+PF_EXTERN size_t pf_template_set_ignored_count(const pf_template_set *set);
+PF_EXTERN const char *pf_template_set_ignored_at(const pf_template_set *set, size_t i);
 
 /* ---- lint ---- */
 
@@ -122,7 +122,7 @@ typedef struct pf_lint_options {
     unsigned default_max_length; /* 0: PF_LINT_MAX_LENGTH_DEFAULT */
 } pf_lint_options;
 
-pf_lint_options pf_lint_options_default(void);
+PF_EXTERN pf_lint_options pf_lint_options_default(void);
 
 /* Where a finding is, in the template's file. */
 typedef struct pf_lint_location {
@@ -182,10 +182,10 @@ typedef struct pf_lint_result {
  * table; otherwise only memory failures fail. Destroy *out with
  * pf_lint_result_destroy before the set.
  */
-pf_status pf_lint_run(const pf_template_set *set, const pf_ruleset *rules,
+PF_EXTERN pf_status pf_lint_run(const pf_template_set *set, const pf_ruleset *rules,
                       const pf_lint_options *opts, pf_lint_result **out, pf_diag *diag);
 
-void pf_lint_result_destroy(pf_lint_result *r);
+PF_EXTERN void pf_lint_result_destroy(pf_lint_result *r);
 
 #ifdef __cplusplus
 }

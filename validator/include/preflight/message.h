@@ -21,7 +21,7 @@ extern "C" {
  * info finding naming it, its offset and a GSM-7 replacement when one
  * exists.
  */
-pf_status pf_message_check(const char *msg, size_t len, const pf_segments *seg,
+PF_EXTERN pf_status pf_message_check(const char *msg, size_t len, const pf_segments *seg,
                            unsigned max_segments, pf_finding_list *out);
 
 #ifdef __cplusplus

@@ -35,10 +35,10 @@ typedef enum pf_number_type {
 #define PF_NUMBER_TYPE_COUNT 12
 
 /* "mobile", "fixed_line_or_mobile", ...; never NULL. */
-const char *pf_number_type_name(pf_number_type type);
+PF_EXTERN const char *pf_number_type_name(pf_number_type type);
 
 /* Inverse of pf_number_type_name; PF_E_NOT_FOUND for an unknown name. */
-pf_status pf_number_type_from_name(const char *name, pf_number_type *out);
+PF_EXTERN pf_status pf_number_type_from_name(const char *name, pf_number_type *out);
 
 /* Longest input kept in pf_number.input; longer input is cut, see truncated. */
 #define PF_NUMBER_INPUT_MAX 128
@@ -66,37 +66,37 @@ typedef struct pf_number {
  * PF_E_UTF8: the input is not valid UTF-8; diag->offset is the bad byte.
  * PF_E_INVALID: default_region is not a supported region code.
  */
-pf_status pf_number_parse(const char *input, size_t len, const char *default_region, pf_number *out,
+PF_EXTERN pf_status pf_number_parse(const char *input, size_t len, const char *default_region, pf_number *out,
                           pf_diag *diag);
 
 /* The strict E.164 test alone: '+' then 8 to 15 digits, the first not 0. */
-bool pf_number_is_strict_e164(const char *input, size_t len);
+PF_EXTERN bool pf_number_is_strict_e164(const char *input, size_t len);
 
 /* True when code is a region libphonenumber supports (upper case alpha-2). */
-bool pf_region_is_supported(const char *code);
+PF_EXTERN bool pf_region_is_supported(const char *code);
 
 /*
  * Copy every supported region code (sorted, NUL-terminated, 3 bytes each)
  * into regions[0..cap). *count receives the total; PF_E_TOO_LARGE when cap
  * is smaller than the total.
  */
-pf_status pf_region_list(char (*regions)[3], size_t cap, size_t *count);
+PF_EXTERN pf_status pf_region_list(char (*regions)[3], size_t cap, size_t *count);
 
 /* Country calling code for a region, or 0 when unsupported. */
-int pf_region_calling_code(const char *code);
+PF_EXTERN int pf_region_calling_code(const char *code);
 
 /*
  * libphonenumber's example number of a type for a region, as E.164, into
  * buf. PF_E_NOT_FOUND when the region has no example of that type.
  */
-pf_status pf_number_example(const char *region, pf_number_type type, char *buf, size_t cap);
+PF_EXTERN pf_status pf_number_example(const char *region, pf_number_type type, char *buf, size_t cap);
 
 /*
  * libphonenumber's English description of where an E.164 number is ("San
  * Francisco, CA", "Ontario", "United States"), into buf. PF_E_NOT_FOUND
  * when it has none.
  */
-pf_status pf_number_describe(const char *e164, char *buf, size_t cap);
+PF_EXTERN pf_status pf_number_describe(const char *e164, char *buf, size_t cap);
 
 /* A phone number found inside free text: byte offsets into the text. */
 typedef struct pf_number_span {
@@ -110,7 +110,7 @@ typedef struct pf_number_span {
  * a leading '+' are found). Up to cap spans are stored; *count receives the
  * total number found.
  */
-pf_status pf_number_find_in_text(const char *text, size_t len, const char *default_region,
+PF_EXTERN pf_status pf_number_find_in_text(const char *text, size_t len, const char *default_region,
                                  pf_number_span *spans, size_t cap, size_t *count);
 
 #ifdef __cplusplus

@@ -39,7 +39,7 @@ extern "C" {
 
 /* The base URL of a cluster ("us-1", "uk-1", "euw-1"), or NULL when the
  * name is not one of them. */
-const char *pf_cluster_base_url(const char *cluster);
+PF_EXTERN const char *pf_cluster_base_url(const char *cluster);
 
 typedef enum pf_send_status {
     PF_SEND_ACCEPTED = 0,   /* 202 (any 2xx): the API took the message */
@@ -50,7 +50,7 @@ typedef enum pf_send_status {
 } pf_send_status;
 
 /* "accepted", "rejected", "rate_limited", "unknown", "transport_error". */
-const char *pf_send_status_name(pf_send_status s);
+PF_EXTERN const char *pf_send_status_name(pf_send_status s);
 
 /* One step of a send, for the caller's --verbose tracing. */
 typedef enum pf_send_event_kind {
@@ -97,7 +97,7 @@ typedef struct pf_client_options {
     void *trace_ctx;
 } pf_client_options;
 
-pf_client_options pf_client_options_default(void);
+PF_EXTERN pf_client_options pf_client_options_default(void);
 
 typedef struct pf_client pf_client;
 
@@ -112,8 +112,8 @@ typedef struct pf_client pf_client;
  * on several threads at once should call curl_global_init() first (libcurl
  * before 7.84 does not make that first use thread-safe).
  */
-pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_diag *diag);
-void pf_client_destroy(pf_client *client);
+PF_EXTERN pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_diag *diag);
+PF_EXTERN void pf_client_destroy(pf_client *client);
 
 /*
  * Trust the certificate authorities in ca_file (PEM, one certificate or
@@ -132,7 +132,7 @@ void pf_client_destroy(pf_client *client);
  * PF_E_INTERNAL when libcurl refuses (a TLS back end without CA
  * directories). A rejected file or directory leaves the client unchanged.
  */
-pf_status pf_client_set_ca(pf_client *client, const char *ca_file, const char *ca_dir,
+PF_EXTERN pf_status pf_client_set_ca(pf_client *client, const char *ca_file, const char *ca_dir,
                            pf_diag *diag);
 
 typedef struct pf_send_request {
@@ -154,8 +154,8 @@ typedef struct pf_send_result {
     const char *hint;  /* static advice for the outcome, or NULL */
 } pf_send_result;
 
-void pf_send_result_init(pf_send_result *r);
-void pf_send_result_clear(pf_send_result *r);
+PF_EXTERN void pf_send_result_init(pf_send_result *r);
+PF_EXTERN void pf_send_result_clear(pf_send_result *r);
 
 /*
  * Send one message. PF_OK whenever the exchange was carried out, whatever
@@ -163,7 +163,7 @@ void pf_send_result_clear(pf_send_result *r);
  * the request or the client's credentials are unusable; nothing is sent.
  * PF_E_UTF8 for a message that is not UTF-8. PF_E_NOMEM.
  */
-pf_status pf_client_send(pf_client *client, const pf_send_request *req, pf_send_result *r,
+PF_EXTERN pf_status pf_client_send(pf_client *client, const pf_send_request *req, pf_send_result *r,
                          pf_diag *diag);
 
 /* A request as it would go out, credentials shown as "***". */
@@ -182,9 +182,9 @@ typedef struct pf_request_preview {
 /* What pf_client_send would send for req (first attempt), without sending
  * anything. Same validation and statuses as pf_client_send, except that
  * missing credentials are fine. Clear with pf_request_preview_clear. */
-pf_status pf_client_preview(const pf_client *client, const pf_send_request *req,
+PF_EXTERN pf_status pf_client_preview(const pf_client *client, const pf_send_request *req,
                             pf_request_preview *out, pf_diag *diag);
-void pf_request_preview_clear(pf_request_preview *p);
+PF_EXTERN void pf_request_preview_clear(pf_request_preview *p);
 
 #ifdef __cplusplus
 }

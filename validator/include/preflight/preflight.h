@@ -9,6 +9,7 @@
 #define PREFLIGHT_PREFLIGHT_H
 
 #include "preflight/audit.h"
+#include "preflight/batch.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
 #include "preflight/csv.h"
@@ -20,6 +21,8 @@
 #include "preflight/outbound.h"
 #include "preflight/scan.h"
 #include "preflight/segments.h"
+#include "preflight/send.h"
+#include "preflight/session.h"
 #include "preflight/status.h"
 #include "preflight/template.h"
 #include "preflight/util.h"

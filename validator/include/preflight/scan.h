@@ -65,19 +65,19 @@ typedef struct pf_rule_info {
  * duplicate id in one pack) fails the load with file, line:column and the
  * rule id in diag.
  */
-pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out, pf_diag *diag);
+PF_EXTERN pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out, pf_diag *diag);
 
 /* The same from in-memory packs (names are used in messages). */
-pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
+PF_EXTERN pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
                                 const char *const *names, size_t n, pf_ruleset **out,
                                 pf_diag *diag);
 
-void pf_rules_destroy(pf_ruleset *set);
+PF_EXTERN void pf_rules_destroy(pf_ruleset *set);
 
-size_t pf_rules_count(const pf_ruleset *set);
-const pf_rule_info *pf_rules_at(const pf_ruleset *set, size_t i);
+PF_EXTERN size_t pf_rules_count(const pf_ruleset *set);
+PF_EXTERN const pf_rule_info *pf_rules_at(const pf_ruleset *set, size_t i);
 /* NULL when no rule has that id. */
-const pf_rule_info *pf_rules_find(const pf_ruleset *set, const char *id);
+PF_EXTERN const pf_rule_info *pf_rules_find(const pf_ruleset *set, const char *id);
 
 typedef struct pf_scan_options {
     const char *country;             /* recipient region, or NULL: country-scoped rules skip */
@@ -89,16 +89,16 @@ typedef struct pf_scan_options {
     size_t disabled_count;
 } pf_scan_options;
 
-pf_scan_options pf_scan_options_default(void);
+PF_EXTERN pf_scan_options pf_scan_options_default(void);
 
-pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out);
-void pf_scanner_destroy(pf_scanner *scanner);
+PF_EXTERN pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out);
+PF_EXTERN void pf_scanner_destroy(pf_scanner *scanner);
 
 /*
  * Run every applicable rule over msg (UTF-8, len bytes) and append the
  * findings to out. Invalid UTF-8 is PF_E_UTF8 with diag->offset set.
  */
-pf_status pf_scanner_scan(pf_scanner *scanner, const char *msg, size_t len,
+PF_EXTERN pf_status pf_scanner_scan(pf_scanner *scanner, const char *msg, size_t len,
                           const pf_scan_options *opts, pf_finding_list *out, pf_diag *diag);
 
 #ifdef __cplusplus

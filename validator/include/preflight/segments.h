@@ -24,7 +24,7 @@ extern "C" {
 typedef enum pf_encoding { PF_ENC_GSM7 = 0, PF_ENC_UCS2 = 1 } pf_encoding;
 
 /* "GSM-7" or "UCS-2". */
-const char *pf_encoding_name(pf_encoding enc);
+PF_EXTERN const char *pf_encoding_name(pf_encoding enc);
 
 /* One character that forces UCS-2. */
 typedef struct pf_ucs2_char {
@@ -57,9 +57,9 @@ typedef struct pf_segments {
  * U+10FFFF) fails with PF_E_UTF8 and diag->offset set to the first bad byte.
  * diag may be NULL. *out is freed with pf_segments_destroy.
  */
-pf_status pf_segments_compute(const char *msg, size_t len, pf_segments **out, pf_diag *diag);
+PF_EXTERN pf_status pf_segments_compute(const char *msg, size_t len, pf_segments **out, pf_diag *diag);
 
-void pf_segments_destroy(pf_segments *seg);
+PF_EXTERN void pf_segments_destroy(pf_segments *seg);
 
 /* The longest message the tool accepts (bytes). Far above any real SMS
  * (the API's own limit is a few thousand characters); it bounds the work
@@ -70,7 +70,15 @@ void pf_segments_destroy(pf_segments *seg);
 #define PF_SEGMENTS_MAX_DEFAULT 10
 
 /* Check that buf is valid UTF-8; on failure *bad_offset is the first bad byte. */
-pf_status pf_utf8_validate(const char *buf, size_t len, size_t *bad_offset);
+PF_EXTERN pf_status pf_utf8_validate(const char *buf, size_t len, size_t *bad_offset);
+
+/*
+ * Copy possibly-invalid UTF-8 into out[cap] (always NUL-terminated, cut at
+ * a character boundary to fit) with every ill-formed byte and every control
+ * character but tab and newline replaced by U+FFFD: text from outside made
+ * safe for a report or JSON. The same decoder as pf_utf8_validate.
+ */
+PF_EXTERN void pf_utf8_clean(const char *in, size_t len, char *out, size_t cap);
 
 #ifdef __cplusplus
 }

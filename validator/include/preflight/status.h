@@ -11,6 +11,16 @@
 
 #include <stddef.h>
 
+/*
+ * PF_EXTERN marks the library's public functions: the shared library is
+ * built with -fvisibility=hidden, so only these are exported.
+ */
+#if defined(__GNUC__)
+#define PF_EXTERN __attribute__((visibility("default")))
+#else
+#define PF_EXTERN
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,7 +42,7 @@ typedef enum pf_status {
 } pf_status;
 
 /* A short English description of a status; never NULL. */
-const char *pf_strerror(pf_status status);
+PF_EXTERN const char *pf_strerror(pf_status status);
 
 /*
  * Where and why input was rejected. Fields that do not apply are 0 / empty.
@@ -49,7 +59,7 @@ typedef struct pf_diag {
 } pf_diag;
 
 /* Reset a diag to "no error". Accepts NULL. */
-void pf_diag_clear(pf_diag *diag);
+PF_EXTERN void pf_diag_clear(pf_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -43,8 +43,8 @@ typedef struct pf_template {
  * "}}", "}}" without "{{", "{{}}" and names with other characters are
  * recorded as errors (the text around them still parses).
  */
-pf_status pf_template_parse(const char *text, size_t len, pf_template *out);
-void pf_template_free(pf_template *t);
+PF_EXTERN pf_status pf_template_parse(const char *text, size_t len, pf_template *out);
+PF_EXTERN void pf_template_free(pf_template *t);
 
 /* The value of a variable, or NULL when it has none. */
 typedef const char *(*pf_template_lookup)(void *ctx, const char *name, size_t name_len,
@@ -55,7 +55,7 @@ typedef const char *(*pf_template_lookup)(void *ctx, const char *name, size_t na
  * value fails with PF_E_NOT_FOUND and diag->path naming it; a template with
  * errors fails with PF_E_SYNTAX. *out is a NUL-terminated heap buffer.
  */
-pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, void *ctx, char **out,
+PF_EXTERN pf_status pf_template_render(const pf_template *t, pf_template_lookup lookup, void *ctx, char **out,
                              size_t *out_len, pf_diag *diag);
 
 #ifdef __cplusplus

@@ -17,7 +17,7 @@ extern "C" {
  * buffer the caller frees. Files larger than max_size fail with
  * PF_E_TOO_LARGE; diag names the file and the reason.
  */
-pf_status pf_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag);
+PF_EXTERN pf_status pf_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag);
 
 #ifdef __cplusplus
 }
