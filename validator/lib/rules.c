@@ -30,7 +30,7 @@ static const char *const rule_keys[] = {"id",        "category",
                                         "senders",   "first_message",
                                         "escalate",  "escalate_with_url",
                                         NULL};
-static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
+static const char *const pack_keys[] = {"$schema", "pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains",
                                            "require", "builtin", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
@@ -491,6 +491,8 @@ static pf_status load_pack(pf_ruleset *set, size_t *cap, const char *text, size_
         return st;
     set->docs[set->ndocs++] = doc;
     st = pfi_json_object(&j, doc, pack_keys);
+    if (st == PF_OK)
+        st = pfi_json_schema_ref(&j, doc);
     if (st == PF_OK)
         st = pfi_json_get_string(&j, doc, "pack", &s, NULL);
     if (st == PF_OK)
