@@ -51,9 +51,9 @@ static const char *const kind_names[] = {"long_code", "toll_free", "short_code",
 static const char *const reg_names[] = {"approved", "pending", "rejected", NULL};
 static const char *const reg_status_names[] = {"none", "approved", "pending", "rejected"};
 
-static const char *const top_keys[] = {
-    "$schema",      "cluster",      "environment",    "brand",   "default_region",
-    "max_segments", "disabled_rules", "numbers", NULL};
+static const char *const top_keys[] = {"$schema",        "cluster",        "environment",
+                                       "brand",          "default_region", "max_segments",
+                                       "disabled_rules", "numbers",        NULL};
 static const char *const number_keys[] = {"number",
                                           "label",
                                           "environment",
