@@ -155,7 +155,8 @@ static int rule_index(cJSON *rules, const pf_finding *f)
     return i;
 }
 
-static cJSON *result_json(const pf_campaign_result *c, size_t k, int index, const char *uri)
+static cJSON *result_json(const pf_campaign_result *c, size_t k, int index, const char *uri,
+                          bool base)
 {
     const pf_finding *f = &c->findings.items[k];
     const pf_lint_location *loc = &c->locations[k].at;
@@ -186,7 +187,8 @@ static cJSON *result_json(const pf_campaign_result *c, size_t k, int index, cons
     cJSON *art = cJSON_AddObjectToObject(pl, "artifactLocation");
     if (art) {
         cJSON_AddStringToObject(art, "uri", uri);
-        cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
+        if (base)
+            cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
     }
     cJSON *reg = cJSON_AddObjectToObject(pl, "region");
     if (reg) {
@@ -253,14 +255,15 @@ bool pf_report_sarif_campaign(FILE *out, const pf_campaign_result *const *r, siz
     }
     for (size_t i = 0; i < n; i++) {
         const pf_campaign_result *c = r[i];
-        char *uri = c->findings.count ? pf_report_sarif_uri(c->file, cwd) : NULL;
+        bool base = false;
+        char *uri = c->findings.count ? pf_report_sarif_uri(c->file, cwd, &base) : NULL;
         if (c->findings.count && !uri) {
             cJSON_Delete(results);
             goto out;
         }
         for (size_t k = 0; k < c->findings.count; k++) {
             int index = rule_index(rules, &c->findings.items[k]);
-            cJSON *res = index >= 0 ? result_json(c, k, index, uri) : NULL;
+            cJSON *res = index >= 0 ? result_json(c, k, index, uri, base) : NULL;
             if (!res) {
                 free(uri);
                 cJSON_Delete(results);
@@ -269,6 +272,15 @@ bool pf_report_sarif_campaign(FILE *out, const pf_campaign_result *const *r, siz
             cJSON_AddItemToArray(results, res);
         }
         free(uri);
+    }
+    /* Where %SRCROOT% is, for viewers that open the files. */
+    char *root = pf_report_sarif_base_uri(cwd);
+    if (root) {
+        cJSON *ob = cJSON_AddObjectToObject(run, "originalUriBaseIds");
+        cJSON *sr = ob ? cJSON_AddObjectToObject(ob, "%SRCROOT%") : NULL;
+        if (sr)
+            cJSON_AddStringToObject(sr, "uri", root);
+        free(root);
     }
     cJSON_AddStringToObject(run, "columnKind", "unicodeCodePoints");
     cJSON_AddItemToObject(run, "results", results);

@@ -111,8 +111,12 @@ const char *pf_report_sarif_level(pf_severity s);
 /* Helpers the lint renderers share with the campaign report. */
 /* "   12 | source" and a caret line under loc's span. */
 void pf_report_text_source_caret(FILE *f, const pf_lint_location *loc, bool color);
-/* path as a relative URI reference (heap), relative to cwd when under it. */
-char *pf_report_sarif_uri(const char *path, const char *cwd);
+/* path as SARIF wants it (heap): a reference relative to %SRCROOT% (the
+ * working directory cwd) when under it (*base true), else a file:// URI. */
+char *pf_report_sarif_uri(const char *path, const char *cwd, bool *base);
+/* The file:// URI of %SRCROOT% for originalUriBaseIds (heap), or NULL
+ * when cwd is not an absolute path. */
+char *pf_report_sarif_base_uri(const char *cwd);
 /* o[key] = {"text": text, ending in a period}. */
 void pf_report_sarif_text(cJSON *o, const char *key, const char *text);
 /* "content.url-shortener" -> "ContentUrlShortener". */

@@ -3,12 +3,16 @@
  * format GitHub code scanning and other CI dashboards read.
  *
  * One run. tool.driver lists each rule that has a result (id, short
- * description, helpUri = the rule's source when it is an address, default
- * level); each result names its rule, level, message (with the fix) and
+ * description, helpUri = the rule's source when it is an address, help
+ * text, default level); each result names its rule, level, message (with
+ * the fix), a partial fingerprint that stays the same from run to run, and
  * physical location: the file as a URI relative to the working directory
- * (uriBaseId %SRCROOT%) and a region whose columns count Unicode code
- * points (the run's columnKind), as the lint locations do.
+ * (uriBaseId %SRCROOT%, given in originalUriBaseIds) or, for a file
+ * outside it, a file:// URI; and a region whose columns count Unicode
+ * code points (the run's columnKind), as the lint locations do.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,17 +32,28 @@ static const struct {
     const char *id;
     pf_severity severity;
     const char *text;
+    const char *help; /* what to do; these are the engine's own checks, with
+                         no public page for a helpUri */
 } builtin[] = {
     {"template.placeholder-malformed", PF_SEV_BLOCK,
-     "A placeholder has unbalanced braces or an empty or invalid name."},
+     "A placeholder has unbalanced braces or an empty or invalid name.",
+     "Write placeholders as {{name}}: two braces each side, a name of letters, digits, "
+     "'_', '-' or '.'."},
     {"template.placeholder-undeclared", PF_SEV_WARN,
-     "A JSON template uses a variable it does not declare."},
-    {"template.placeholder-unused", PF_SEV_INFO, "A declared variable is never used."},
-    {"message.empty", PF_SEV_BLOCK, "The message is empty or only white space."},
+     "A JSON template uses a variable it does not declare.",
+     "Declare the variable under \"variables\" with its max_length, so the longest "
+     "message can be estimated."},
+    {"template.placeholder-unused", PF_SEV_INFO, "A declared variable is never used.",
+     "Remove the declaration or use the variable in the text."},
+    {"message.empty", PF_SEV_BLOCK, "The message is empty or only white space.",
+     "Write the message text."},
     {"message.too-long", PF_SEV_BLOCK,
-     "At its longest the message needs more segments than the limit."},
-    {"message.ucs2", PF_SEV_INFO, "A character forces UCS-2 (70 characters a segment)."},
-    {"rules.match-limit", PF_SEV_WARN, "A rule was stopped at the match limit."},
+     "At its longest the message needs more segments than the limit.",
+     "Shorten the text or the variables' max_length, or raise max_segments in the config."},
+    {"message.ucs2", PF_SEV_INFO, "A character forces UCS-2 (70 characters a segment).",
+     "Replace the character with its GSM-7 equivalent, when the finding names one."},
+    {"rules.match-limit", PF_SEV_WARN, "A rule was stopped at the match limit.",
+     "Simplify the rule's pattern; the text was not fully checked by it."},
 };
 
 static bool is_address(const char *s)
@@ -46,35 +61,180 @@ static bool is_address(const char *s)
     return s && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0);
 }
 
-/* Percent-encode a path as a relative URI reference (RFC 3986): keep
- * unreserved characters and '/', encode every other byte. */
-static char *uri_of(const char *path, const char *cwd)
+/* Percent-encode path into out (RFC 3986): keep unreserved characters and
+ * '/', encode every other byte. out holds strlen(path) * 3 + 1. */
+static void pct_encode(const char *path, char *out)
 {
-    size_t clen = cwd ? strlen(cwd) : 0;
-    while (clen > 1 && cwd[clen - 1] == '/')
-        clen--;
-    if (clen && path[0] == '/' && strncmp(path, cwd, clen) == 0 && path[clen] == '/')
-        path += clen + 1;
-    while (path[0] == '.' && path[1] == '/')
-        path += 2;
-    size_t n = strlen(path);
-    char *out = malloc(n * 3 + 1), *o = out;
-    if (!out)
-        return NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    char *o = out;
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
             *o++ = (char)c;
         } else {
-            static const char hex[] = "0123456789ABCDEF";
             *o++ = '%';
             *o++ = hex[c >> 4];
             *o++ = hex[c & 15];
         }
     }
     *o = '\0';
+}
+
+/* Fold an absolute path in place, lexically (symbolic links are not
+ * followed): drop empty and "." segments, let ".." remove the segment
+ * before it (never above the root). The result starts with '/'. */
+static void fold_path(char *p)
+{
+    char *w = p; /* the folded path so far is p[0..w) */
+    const char *r = p;
+    while (*r) {
+        while (*r == '/')
+            r++;
+        const char *seg = r;
+        while (*r && *r != '/')
+            r++;
+        size_t n = (size_t)(r - seg);
+        if (n == 0 || (n == 1 && seg[0] == '.'))
+            continue;
+        if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (w > p && *--w != '/')
+                ;
+            continue;
+        }
+        *w++ = '/';
+        memmove(w, seg, n);
+        w += n;
+    }
+    if (w == p)
+        *w++ = '/';
+    *w = '\0';
+}
+
+/* path relative to dir when it lies inside it ("a/b.txt"), else NULL. */
+static const char *inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n == 1) /* the root */
+        return path + 1;
+    return strncmp(path, dir, n) == 0 && path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/*
+ * The artifact location of a template file given as the user gave it.
+ * GitHub code scanning and the SARIF validator want either a relative
+ * reference under a base (uriBaseId %SRCROOT%, the working directory) or
+ * an absolute URI; a path starting with '/' is neither (SARIF1004). So:
+ * the path made absolute against the working directory and folded; when
+ * that, or failing it the real path with links resolved, lies under the
+ * working directory, a relative reference with the base; otherwise a
+ * file:// URI without one. *base says which. The caller frees the result.
+ */
+static char *uri_of(const char *path, const char *cwd, bool *base)
+{
+    char *abs = NULL, *real = NULL, *out = NULL;
+    size_t clen = cwd ? strlen(cwd) : 0;
+    abs = malloc(clen + strlen(path) + 3);
+    if (!abs)
+        goto out;
+    if (path[0] == '/' || !cwd)
+        snprintf(abs, clen + strlen(path) + 3, "/%s", path);
+    else
+        snprintf(abs, clen + strlen(path) + 3, "%s/%s", cwd, path);
+    fold_path(abs);
+    const char *rel = cwd && cwd[0] == '/' ? inside(abs, cwd) : NULL;
+    if (!rel && cwd && cwd[0] == '/' && (real = realpath(abs, NULL)) != NULL)
+        rel = inside(real, cwd);
+    *base = rel != NULL;
+    const char *p = rel ? rel : abs;
+    out = malloc(strlen(p) * 3 + 8);
+    if (!out)
+        goto out;
+    if (rel) {
+        pct_encode(p, out);
+    } else {
+        memcpy(out, "file://", 7);
+        pct_encode(p, out + 7);
+    }
+out:
+    free(real);
+    free(abs);
     return out;
+}
+
+/* The working directory as the file:// URI of %SRCROOT% (ends in '/'). */
+static char *base_uri(const char *cwd)
+{
+    char *folded = malloc(strlen(cwd) + 2), *out = NULL;
+    if (!folded)
+        return NULL;
+    snprintf(folded, strlen(cwd) + 2, "/%s", cwd);
+    fold_path(folded);
+    out = malloc(strlen(folded) * 3 + 9);
+    if (out) {
+        memcpy(out, "file://", 7);
+        pct_encode(folded, out + 7);
+        size_t n = strlen(out);
+        if (out[n - 1] != '/') {
+            out[n] = '/';
+            out[n + 1] = '\0';
+        }
+    }
+    free(folded);
+    return out;
+}
+
+/* 64-bit FNV-1a over s[0..n) and then one NUL byte, so that fields hashed
+ * one after another cannot run into each other. */
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h * 0x100000001b3ULL; /* the NUL: h ^= 0 changes nothing */
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* What identifies finding k of t whatever the run: the rule, the
+ * template's name and file name (not its directory, which changes with
+ * how the path was given), the text of the line it is on (not the line
+ * number, which changes when lines are added above it), and the
+ * countries it holds for. */
+static uint64_t finding_key(const pf_lint_template *t, size_t k)
+{
+    const pf_finding *f = &t->findings.items[k];
+    const pf_lint_location *loc = &t->locations[k];
+    const char *file = base_name(t->def->file);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, f->id, strlen(f->id));
+    h = fnv1a(h, t->def->name, strlen(t->def->name));
+    h = fnv1a(h, file, strlen(file));
+    h = fnv1a(h, loc->source_line ? loc->source_line : "",
+              loc->source_line ? loc->source_line_len : 0);
+    h = fnv1a(h, loc->countries ? loc->countries : "", loc->countries ? strlen(loc->countries) : 0);
+    return h;
+}
+
+/* partialFingerprints: the key of the finding plus its occurrence among
+ * the template's findings with the same key (two identical links on one
+ * line stay apart, in order). */
+static void add_fingerprint(cJSON *o, const pf_lint_template *t, size_t k)
+{
+    uint64_t key = finding_key(t, k);
+    unsigned nth = 0;
+    for (size_t j = 0; j < k; j++)
+        nth += finding_key(t, j) == key;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%016llx:%u", (unsigned long long)key, nth + 1);
+    cJSON *fp = cJSON_AddObjectToObject(o, "partialFingerprints");
+    if (fp)
+        cJSON_AddStringToObject(fp, "preflightFinding/v1", buf);
 }
 
 /* A message for SARIF: one that ends in a period (SARIF2001). */
@@ -146,11 +306,12 @@ static cJSON *rule_json(const char *id, const pf_finding *example, const pf_rule
     const pf_rule_info *ri = rules ? pf_rules_find(rules, id) : NULL;
     pf_severity sev = example->severity;
     const char *text = example->message ? example->message : id;
-    const char *source = example->source;
+    const char *source = example->source, *help = NULL;
     for (size_t i = 0; !ri && i < sizeof builtin / sizeof builtin[0]; i++) {
         if (strcmp(builtin[i].id, id) == 0) {
             sev = builtin[i].severity;
             text = builtin[i].text;
+            help = builtin[i].help;
         }
     }
     if (ri) {
@@ -170,6 +331,8 @@ static cJSON *rule_json(const char *id, const pf_finding *example, const pf_rule
         cJSON_AddStringToObject(o, "helpUri", source);
     if (example->fix && example->fix[0] && ri)
         add_text(o, "help", ri->fix);
+    else if (help)
+        add_text(o, "help", help);
     cJSON *dc = cJSON_AddObjectToObject(o, "defaultConfiguration");
     if (dc)
         cJSON_AddStringToObject(dc, "level", pf_report_sarif_level(sev));
@@ -196,7 +359,8 @@ static int rule_index(cJSON *rules_arr, const pf_finding *f, const pf_ruleset *r
     return i;
 }
 
-static cJSON *result_json(const pf_lint_template *t, size_t k, int index, const char *uri)
+static cJSON *result_json(const pf_lint_template *t, size_t k, int index, const char *uri,
+                          bool base)
 {
     const pf_finding *f = &t->findings.items[k];
     const pf_lint_location *loc = &t->locations[k];
@@ -228,7 +392,8 @@ static cJSON *result_json(const pf_lint_template *t, size_t k, int index, const 
     cJSON *art = cJSON_AddObjectToObject(pl, "artifactLocation");
     if (art) {
         cJSON_AddStringToObject(art, "uri", uri);
-        cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
+        if (base)
+            cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
     }
     cJSON *reg = cJSON_AddObjectToObject(pl, "region");
     if (reg) {
@@ -251,6 +416,7 @@ static cJSON *result_json(const pf_lint_template *t, size_t k, int index, const 
             add_snippet(ctx, "snippet", sl, 0, n);
         }
     }
+    add_fingerprint(o, t, k);
     cJSON *props = cJSON_AddObjectToObject(o, "properties");
     if (props) {
         cJSON_AddStringToObject(props, "template", t->def->name);
@@ -294,14 +460,15 @@ bool pf_report_sarif_lint(FILE *out, const pf_lint_result *r, const pf_ruleset *
     }
     for (size_t i = 0; i < r->count; i++) {
         const pf_lint_template *t = &r->templates[i];
-        char *uri = t->findings.count ? uri_of(t->def->file, cwd) : NULL;
+        bool base = false;
+        char *uri = t->findings.count ? uri_of(t->def->file, cwd, &base) : NULL;
         if (t->findings.count && !uri) {
             cJSON_Delete(results);
             goto out;
         }
         for (size_t k = 0; k < t->findings.count; k++) {
             int index = rule_index(rules_arr, &t->findings.items[k], rules);
-            cJSON *res = index >= 0 ? result_json(t, k, index, uri) : NULL;
+            cJSON *res = index >= 0 ? result_json(t, k, index, uri, base) : NULL;
             if (!res) {
                 free(uri);
                 cJSON_Delete(results);
@@ -310,6 +477,15 @@ bool pf_report_sarif_lint(FILE *out, const pf_lint_result *r, const pf_ruleset *
             cJSON_AddItemToArray(results, res);
         }
         free(uri);
+    }
+    /* Where %SRCROOT% is, for viewers that open the files. */
+    char *root = cwd && cwd[0] == '/' ? base_uri(cwd) : NULL;
+    if (root) {
+        cJSON *ob = cJSON_AddObjectToObject(run, "originalUriBaseIds");
+        cJSON *sr = ob ? cJSON_AddObjectToObject(ob, "%SRCROOT%") : NULL;
+        if (sr)
+            cJSON_AddStringToObject(sr, "uri", root);
+        free(root);
     }
     cJSON_AddStringToObject(run, "columnKind", "unicodeCodePoints");
     cJSON_AddItemToObject(run, "results", results);
@@ -320,9 +496,14 @@ out:
 }
 
 /* The helpers above, for the campaign report (campaign_report.c). */
-char *pf_report_sarif_uri(const char *path, const char *cwd)
+char *pf_report_sarif_uri(const char *path, const char *cwd, bool *base)
 {
-    return uri_of(path, cwd);
+    return uri_of(path, cwd, base);
+}
+
+char *pf_report_sarif_base_uri(const char *cwd)
+{
+    return cwd && cwd[0] == '/' ? base_uri(cwd) : NULL;
 }
 
 void pf_report_sarif_text(cJSON *o, const char *key, const char *text)

@@ -9,12 +9,14 @@
 #   exit        the expected exit code (default 0)
 #   expected.*  the expected standard output (one file: .txt, .json, .sarif,
 #               .xml, .md, .html)
-# The version is normalised to @VERSION@ before comparing. Set
+# The version is normalised to @VERSION@, and the absolute path of the
+# golden directory (SARIF's file:// URIs) to @GOLDEN@, before comparing. Set
 # PF_GOLDEN_UPDATE=1 to rewrite expected.* from the current output instead.
 set -u
 bin=$1
 dir=$(cd "$2" && pwd)
-inputs=$(cd "$dir/../inputs" && pwd)
+inputs=$(cd "$dir/../inputs" && pwd -P)
+golden=$(dirname "$inputs")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -35,9 +37,10 @@ fi
     "$bin" "$@" < /dev/null > "$tmp/raw" 2> "$tmp/err"
 )
 got_exit=$?
-version=$("$bin" --version | sed 's/^preflight //')
+version=$("$bin" --version | head -1 | sed 's/^preflight //')
 ver_re=$(printf '%s' "$version" | sed 's/[.]/\\./g')
-sed "s/$ver_re/@VERSION@/g" "$tmp/raw" > "$tmp/out"
+golden_re=$(printf '%s' "$golden" | sed 's/[].[\\*^$|]/\\&/g')
+sed -e "s/$ver_re/@VERSION@/g" -e "s|$golden_re|@GOLDEN@|g" "$tmp/raw" > "$tmp/out"
 
 if [ "${PF_GOLDEN_UPDATE:-}" = 1 ]; then
   cp "$tmp/out" "$expected"

@@ -3,7 +3,10 @@
 # reports with outside tools (installed by scripts/tools and scripts/deps):
 #   sarif  lint and campaign SARIF of the examples and of the golden inputs pass
 #          Microsoft's SARIF validator (Sarif.Multitool validate) with no
-#          error or warning
+#          error or warning; so do the templates given as relative,
+#          absolute (inside and outside the working directory), '..' and
+#          symlinked paths, whose locations and fingerprints are checked
+#          (sarif_paths.js)
 #   junit  lint JUnit XML of the examples and the golden ones are well formed
 #          (xmllint)
 #   html   the audit page of the example project (GB) and the golden one
@@ -55,15 +58,43 @@ sarif)
     tests/campaign/peer/shaft.json tests/campaign/cases/sample-url-shortener.json
   (cd "$g" && PREFLIGHT_RULES_DIR="$g/rules" "$bin" campaign --format sarif \
     --output "$out/campaign-golden.sarif" campaigns/acme-dental.json campaigns/corner-cafe.json)
-  for f in "$out/lint-examples.sarif" "$out/lint-golden.sarif" "$out/campaign-examples.sarif" \
-    "$out/campaign-golden.sarif"; do
-    v=$out/$(basename "$f" .sarif).validation.sarif
-    rm -f "$v"
-    "$mt" validate --config "$tools/sarif-policy.xml" --level "Error;Warning;Note" \
-      --output "$v" "$f" > "$out/validate.log" 2>&1
-    printf '%s: ' "$f"
-    node "$tools/sarif_results.js" "$v" || { cat "$out/validate.log"; fail=1; }
-  done
+  # The same templates given every way a user can give them, each run from
+  # some directory: where the log puts the files (sarif_paths.js) and that
+  # the validator accepts it; fingerprints as in the plain relative run.
+  # (The scratch directory is outside the source tree, where build/ is.)
+  ex=$src/data/examples/templates
+  w=$(mktemp -d)
+  trap 'rm -rf "$w"' EXIT
+  mkdir -p "$w/elsewhere" "$w/odd dir/é"
+  ln -s "$ex" "$w/link"          # a link to the templates
+  ln -s "$src" "$w/srclink"      # a link to the source tree
+  cp "$ex/reminders/results-ready.txt" "$w/odd dir/é/results 100%.txt"
+  sp() { # NAME DIR EXPECT [REF] -- lint args
+    name=$1 dir=$2 expect=$3 ref=$4; shift 4
+    (cd "$dir" && "$bin" lint --config "$src/data/examples/preflight.json" --format sarif \
+      --output "$out/path-$name.sarif" "$@")
+    [ $? -le 1 ] || { echo "path case $name: preflight failed"; fail=1; return; }
+    node "$tools/sarif_paths.js" "$expect" "$out/path-$name.sarif" $ref || fail=1
+  }
+  r=$out/path-relative.sarif
+  sp relative "$src" base:data/examples/templates/ "" -- data/examples/templates
+  sp absolute-inside "$src" base:data/examples/templates/ "$r" -- "$ex"
+  sp absolute-outside "$w/elsewhere" file "$r" -- "$ex"
+  sp dotdot-outside "$src/tests" file "$r" -- ../data/examples/templates
+  sp dotdot-inside "$src/data" base:examples/templates/ "$r" -- ../data/./examples//templates
+  sp symlink-dir "$w" base:link/ "$r" -- link
+  sp symlink-cwd "$w/srclink" base:data/examples/templates/ "$r" -- data/examples/templates
+  sp symlink-to-inside "$src" base:data/examples/templates/ "$r" -- "$w/link"
+  sp odd-names "$w/elsewhere" file "" -- "$w/odd dir"
+  # One validator run over every log (it starts slowly).
+  set -- "$out/lint-examples.sarif" "$out/lint-golden.sarif" "$out"/path-*.sarif \
+    "$out/campaign-examples.sarif" "$out/campaign-golden.sarif"
+  v=$out/validation.sarif
+  rm -f "$v"
+  "$mt" validate --config "$tools/sarif-policy.xml" --level "Error;Warning;Note" \
+    --output "$v" "$@" > "$out/validate.log" 2>&1
+  printf 'Sarif.Multitool validate: '
+  node "$tools/sarif_results.js" "$v" $# || { cat "$out/validate.log"; fail=1; }
   ;;
 junit)
   need xmllint

@@ -76,17 +76,17 @@ static void test_example_numbers(void **state)
     (void)state;
     static const struct example_row rows[] = {
         {"+14155550132", "SF front desk", PF_ENV_LIVE, PF_SENDER_LONG_CODE, false, "US",
-         PF_REG_APPROVED, "C7Q2XKD", "B4MN8RT", PF_REG_NONE, 0, 9},
+         PF_REG_APPROVED, "C7Q2XKD", "B4MN8RT", PF_REG_NONE, 0, 10},
         {"+16505550147", "Palo Alto reminders", PF_ENV_LIVE, PF_SENDER_LONG_CODE, true, "US",
-         PF_REG_PENDING, "C9H3LWP", "B4MN8RT", PF_REG_NONE, 0, 19},
+         PF_REG_PENDING, "C9H3LWP", "B4MN8RT", PF_REG_NONE, 0, 20},
         {"+18335550142", "Appointments hotline", PF_ENV_LIVE, PF_SENDER_TOLL_FREE, false, "US",
-         PF_REG_NONE, NULL, NULL, PF_REG_APPROVED, 0, 30},
+         PF_REG_NONE, NULL, NULL, PF_REG_APPROVED, 0, 31},
         {"+447400123456", "London clinic", PF_ENV_LIVE, PF_SENDER_LONG_CODE, false, "GB", PF_REG_NONE,
-         NULL, NULL, PF_REG_NONE, 2, 36},
+         NULL, NULL, PF_REG_NONE, 2, 37},
         {"+12025550173", "Integration tests", PF_ENV_SANDBOX, PF_SENDER_LONG_CODE, false, "US",
-         PF_REG_NONE, NULL, NULL, PF_REG_NONE, 0, 45},
+         PF_REG_NONE, NULL, NULL, PF_REG_NONE, 0, 46},
         {"+14165550188", "Toronto clinic", PF_ENV_LIVE, PF_SENDER_LONG_CODE, false, "CA",
-         PF_REG_APPROVED, "C2T6RNB", NULL, PF_REG_NONE, 0, 50},
+         PF_REG_APPROVED, "C2T6RNB", NULL, PF_REG_NONE, 0, 51},
     };
     pf_config *cfg = load_example();
     assert_int_equal(pf_config_number_count(cfg), PF_ARRAY_LEN(rows));

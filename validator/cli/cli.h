@@ -123,6 +123,10 @@ bool cli_close_output(const struct cli_common *c, FILE *f);
 /* Print a command's help from its usage line and option table. */
 void cli_print_help(FILE *f, const char *usage, const struct cli_opt *opts);
 
+/* `--version`: program, library, and the default rules/ and data/ by
+ * content hash (cli_version.c). */
+void cli_print_version(FILE *f);
+
 /* The installed directory holding "rules" or "data", or NULL. */
 const char *cli_default_dir(const char *what, char *buf, size_t cap);
 

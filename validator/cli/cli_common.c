@@ -157,7 +157,7 @@ int cli_common_option(struct cli_common *c, int id, const char *val, const struc
 {
     switch (id) {
     case CLI_OPT_HELP: cli_print_help(stdout, usage, opts); return 2;
-    case CLI_OPT_VERSION: printf("preflight %s\n", pf_version()); return 2;
+    case CLI_OPT_VERSION: cli_print_version(stdout); return 2;
     case CLI_OPT_FORMAT: c->format = val; return 1;
     case CLI_OPT_OUTPUT: c->output = val; return 1;
     case CLI_OPT_RULES:

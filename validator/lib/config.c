@@ -50,9 +50,9 @@ static const char *const kind_names[] = {"long_code", "toll_free", "short_code",
 static const char *const reg_names[] = {"approved", "pending", "rejected", NULL};
 static const char *const reg_status_names[] = {"none", "approved", "pending", "rejected"};
 
-static const char *const top_keys[] = {
-    "cluster",      "environment",    "brand",   "default_region",
-    "max_segments", "disabled_rules", "numbers", NULL};
+static const char *const top_keys[] = {"$schema",        "cluster",        "environment",
+                                       "brand",          "default_region", "max_segments",
+                                       "disabled_rules", "numbers",        NULL};
 static const char *const number_keys[] = {"number",
                                           "label",
                                           "environment",
@@ -417,6 +417,8 @@ static pf_status check_config(struct pfi_json *j, pf_config *cfg)
     long max = PF_SEGMENTS_MAX_DEFAULT;
     bool present;
     pf_status st = pfi_json_object(j, root, top_keys);
+    if (st == PF_OK)
+        st = pfi_json_schema_ref(j, root);
     if (st == PF_OK)
         st = pfi_json_get_enum(j, root, "cluster", pfi_cluster_names, &idx, &present);
     if (st == PF_OK && present)

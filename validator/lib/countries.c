@@ -78,7 +78,7 @@ static const char *const registration_keys[] = {"name", "senders", "note", "opti
 static const char *const window_keys[] = {"from", "to", "days", "traffic", NULL};
 static const char *const source_keys[] = {"url", "facts", "confidence", NULL};
 static const char *const confidence_names[] = {"high", "low", NULL};
-static const char *const top_keys[] = {"schema", "overlay", "countries", NULL};
+static const char *const top_keys[] = {"$schema", "schema", "overlay", "countries", NULL};
 
 /* Every field path a source may name as backed. */
 static const char *const fact_paths[] = {"sms",
@@ -453,6 +453,8 @@ static pf_status check_file(struct pfi_json *j, const cJSON *root, bool *overlay
     bool present;
 
     *overlay = false;
+    if (st == PF_OK)
+        st = pfi_json_schema_ref(j, root);
     if (st == PF_OK)
         st = pfi_json_get_int(j, root, "schema", 1, 1, &schema, NULL);
     if (st == PF_OK)
@@ -1049,7 +1051,7 @@ static void free_areas(struct area *areas, size_t n)
 
 static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area **out, size_t *nout)
 {
-    static const char *const top[] = {"schema", "reviewed", "sources", "regions", NULL};
+    static const char *const top[] = {"$schema", "schema", "reviewed", "sources", "regions", NULL};
     static const char *const region_keys[] = {"areas", NULL};
     static const char *const area_keys[] = {"name", "zones", NULL};
     struct area *areas = NULL;
@@ -1058,6 +1060,8 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
     const char *reviewed;
     const cJSON *sources, *regions;
     pf_status st = pfi_json_object(j, root, top);
+    if (st == PF_OK)
+        st = pfi_json_schema_ref(j, root);
     if (st == PF_OK)
         st = pfi_json_get_int(j, root, "schema", 1, 1, &schema, NULL);
     if (st == PF_OK)

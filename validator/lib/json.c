@@ -332,6 +332,16 @@ pf_status pfi_json_object(struct pfi_json *j, const cJSON *obj, const char *cons
     return PF_OK;
 }
 
+pf_status pfi_json_schema_ref(struct pfi_json *j, const cJSON *root)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "$schema");
+    if (v && !cJSON_IsString(v))
+        return pfi_json_error(j, "$schema", PF_E_SCHEMA,
+                              "expected the address of a JSON Schema (a string), found %s",
+                              type_name(v));
+    return PF_OK;
+}
+
 /* Shared start of every getter: find the item, handle absence. */
 static pf_status lookup(struct pfi_json *j, const cJSON *obj, const char *key, const cJSON **item,
                         bool *present)

@@ -65,6 +65,11 @@ pf_status pfi_json_error_key(struct pfi_json *j, const char *key, size_t nth, pf
  * and appear once. */
 pf_status pfi_json_object(struct pfi_json *j, const cJSON *obj, const char *const *allowed);
 
+/* A file's top-level "$schema" (its JSON Schema's address, which editors
+ * follow to complete and check it; schemas/): optional, a string, and
+ * otherwise ignored. The top level lists "$schema" among its keys. */
+pf_status pfi_json_schema_ref(struct pfi_json *j, const cJSON *root);
+
 /*
  * Typed getters for obj[key]. When the key is absent: PF_OK with *present
  * = false if present is non-NULL, else a "missing" error. Wrong type: error.

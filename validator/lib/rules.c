@@ -31,7 +31,7 @@ static const char *const rule_keys[] = {"id",           "category",
                                         "escalate",     "escalate_with_url",
                                         "number_types", "signals",
                                         "except",       NULL};
-static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
+static const char *const pack_keys[] = {"$schema", "pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains", "require",
                                            "builtin", "signals", NULL};
 static const char *const signals_keys[] = {"threshold", "weights", "when_unflagged", NULL};
@@ -663,6 +663,8 @@ static pf_status load_pack(pf_ruleset *set, size_t *cap, const char *text, size_
         return st;
     set->docs[set->ndocs++] = doc;
     st = pfi_json_object(&j, doc, pack_keys);
+    if (st == PF_OK)
+        st = pfi_json_schema_ref(&j, doc);
     if (st == PF_OK)
         st = pfi_json_get_string(&j, doc, "pack", &s, NULL);
     if (st == PF_OK)

@@ -28,7 +28,7 @@
 /* A variable longer than this is over ten GSM-7 segments on its own. */
 #define VAR_MAX_LENGTH 1600
 
-static const char *const file_keys[] = {"templates", NULL};
+static const char *const file_keys[] = {"$schema", "templates", NULL};
 static const char *const template_keys[] = {"name",          "description", "text", "variables",
                                             "first_message", "countries",   NULL};
 static const char *const var_keys[] = {"max_length", "charset", NULL};
@@ -512,6 +512,8 @@ static pf_status load_json(pf_template_set *set, size_t fi, pf_diag *diag)
         return st;
     f->doc = root;
     st = pfi_json_object(&j, root, file_keys);
+    if (st == PF_OK)
+        st = pfi_json_schema_ref(&j, root);
     if (st == PF_OK)
         st = pfi_json_get_array(&j, root, "templates", &arr, NULL);
     if (st != PF_OK)
