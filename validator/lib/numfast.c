@@ -55,6 +55,7 @@ enum {
 
 typedef struct nf_desc {
     pcre2_code *full; /* whole-string match; NULL: the pattern is empty, never matches */
+    uint64_t first2[2]; /* bit 10a+b: some match can start with digits a, b */
     uint32_t lenmask; /* possible lengths as bits */
     bool has_lengths; /* no lengths: the length test is skipped, as in libphonenumber */
 } nf_desc;
@@ -62,6 +63,7 @@ typedef struct nf_desc {
 typedef struct nf_meta {
     const pfi_phone_meta *raw;
     pcre2_code *leading; /* prefix match; NULL when raw->leading_digits is */
+    uint64_t leading2[2]; /* as nf_desc.first2, for the leading digits */
     pcre2_code *npp;     /* national_prefix_for_parsing, prefix match */
     uint32_t npp_groups;
     nf_desc desc[PFI_PHONE_DESCS];
@@ -212,6 +214,30 @@ static bool rule_understood(const char *rule)
     return true;
 }
 
+/*
+ * Which two-digit starts can begin a match: a partial match (PCRE2's
+ * PARTIAL_HARD, interpreted) of the two digits says whether some
+ * continuation could match, so a clear bit proves no number starting with
+ * those digits matches and the pattern need not run. Sound for any pattern
+ * (the engine keeps every path alive until the subject ends).
+ */
+static bool first_two(const pcre2_code *re, uint64_t mask[2])
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    if (!md)
+        return false;
+    mask[0] = mask[1] = 0;
+    for (int v = 0; v < 100; v++) {
+        char two[2] = {(char)('0' + v / 10), (char)('0' + v % 10)};
+        int rc = pcre2_match(re, (PCRE2_SPTR)two, 2, 0, PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, md,
+                             NULL);
+        if (rc >= 0 || rc == PCRE2_ERROR_PARTIAL)
+            mask[v / 64] |= 1ull << (v % 64);
+    }
+    pcre2_match_data_free(md);
+    return true;
+}
+
 static uint32_t length_mask(const int *lengths, int n)
 {
     uint32_t m = 0;
@@ -226,7 +252,8 @@ static bool compile_meta(nf_meta *m)
 {
     const pfi_phone_meta *r = m->raw;
 
-    if (r->leading_digits && !(m->leading = compile(r->leading_digits, false, NULL)))
+    if (r->leading_digits && (!(m->leading = compile(r->leading_digits, false, NULL)) ||
+                              !first_two(m->leading, m->leading2)))
         return false;
     if (r->national_prefix_for_parsing) {
         m->npp = compile(r->national_prefix_for_parsing, false, &m->npp_groups);
@@ -243,7 +270,8 @@ static bool compile_meta(nf_meta *m)
         }
         m->desc[i].has_lengths = d->n_lengths > 0;
         m->desc[i].lenmask = length_mask(d->lengths, d->n_lengths);
-        if (d->pattern && !(m->desc[i].full = compile(d->pattern, true, NULL)))
+        if (d->pattern && (!(m->desc[i].full = compile(d->pattern, true, NULL)) ||
+                           !first_two(m->desc[i].full, m->desc[i].first2)))
             return false;
     }
     /* TestNumberLength reads the general lengths' first element. */
@@ -292,11 +320,19 @@ static int run(const pcre2_code *re, const char *s, size_t n, pcre2_match_data *
 
 /* IsNumberMatchingDesc: the length list first (when there is one), then
  * the pattern (an empty pattern never matches). */
+static bool may_start(const uint64_t mask[2], const char *s, size_t n)
+{
+    if (n < 2)
+        return true; /* the masks speak of two digits; shorter input runs the pattern */
+    int v = (s[0] - '0') * 10 + (s[1] - '0');
+    return mask[v / 64] >> (v % 64) & 1;
+}
+
 static bool desc_matches(const nf_desc *d, const char *s, size_t n, pcre2_match_data *md)
 {
     if (d->has_lengths && (n >= 32 || !(d->lenmask >> n & 1)))
         return false;
-    return d->full && run(d->full, s, n, md) >= 0;
+    return d->full && may_start(d->first2, s, n) && run(d->full, s, n, md) >= 0;
 }
 
 /* GetNumberTypeHelper, returning a pf_number_type value. */
@@ -448,30 +484,38 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info)
     if (n < NF_NSN_MIN || n > NF_NSN_MAX)
         return false;
 
-    /* GetRegionCodeForNumber */
+    /* GetRegionCodeForNumber; a region chosen by its number type keeps
+     * that type (GetNumberType would compute the same again). */
     const nf_meta *region = NULL;
+    int type = -1;
     if (c->n == 1) {
         region = main_meta;
     } else {
         for (int i = 0; i < c->n && !region; i++) {
             const nf_meta *m = c->metas[i];
             if (m->raw->leading_digits) {
-                if (run(m->leading, nsn, n, md) >= 0)
+                if (may_start(m->leading2, nsn, n) && run(m->leading, nsn, n, md) >= 0)
                     region = m;
-            } else if (number_type(m, nsn, n, md) != 0) {
+            } else if ((type = number_type(m, nsn, n, md)) != 0) {
                 region = m;
             }
         }
+        if (region && region->raw->leading_digits)
+            type = -1;
     }
 
     memset(info, 0, sizeof *info);
     info->calling_code = cc;
-    int w = snprintf(info->e164, sizeof info->e164, "+%d%.*s", cc, (int)n, nsn);
-    if (w < 0 || (size_t)w >= sizeof info->e164)
-        return false;
+    /* "+", the calling code, the national number: E.164 as Format writes it. */
+    char *e = info->e164;
+    *e++ = '+';
+    memcpy(e, d, ccl);
+    e += ccl;
+    memcpy(e, nsn, n);
+    e[n] = '\0';
     if (region) {
         memcpy(info->region, region->raw->id, sizeof info->region);
-        info->type = number_type(region, nsn, n, md);
+        info->type = type >= 0 ? type : number_type(region, nsn, n, md);
         info->valid = info->type != 0;
     } else if (strcmp(main_meta->raw->id, "001") == 0) {
         memcpy(info->region, "001", 4);
