@@ -533,3 +533,103 @@ bool pfi_numfast_region_calling_code(const char *region, int *calling_code)
     *calling_code = ri < 0 ? 0 : g.region_cc[ri];
     return true;
 }
+
+/*
+ * North American area descriptions for quiet hours (engine.c): one table
+ * for the process, indexed by the six digits after "+1" (NPA-NXX), filled
+ * from libphonenumber's offline geocoder the first time a prefix is asked
+ * for. The geocoder describes these numbers by NPA-NXX (its prefix data
+ * stops there; tests/diff/diff_geo.c checks every NPA-NXX against a second
+ * number of the same prefix). Readers take no lock: an entry is published
+ * with a release store after its string is in place; only a miss locks,
+ * to intern the string.
+ *
+ * Entry values: 0 not asked yet, 1 no description, k + 2 pool string k.
+ */
+#define GEO_KEYS 1000000
+#define GEO_POOL 65536
+#define GEO_HASH (GEO_POOL * 2)
+
+static struct {
+    _Atomic uint32_t *entry;
+    const char *pool[GEO_POOL];
+    uint32_t n_pool;
+    uint32_t hash[GEO_HASH]; /* pool index + 1, open addressing */
+} geo;
+
+static pthread_once_t geo_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t geo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void geo_load(void)
+{
+    /* 4 MB of address space; only the pages of prefixes asked for are
+     * ever touched. */
+    geo.entry = calloc(GEO_KEYS, sizeof *geo.entry);
+}
+
+static uint32_t geo_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The entry value for description s (interned), or 0 when the pool is full. */
+static uint32_t geo_intern(const char *s)
+{
+    uint32_t v = 0;
+    pthread_mutex_lock(&geo_lock);
+    for (uint32_t h = geo_hash(s) % GEO_HASH;; h = (h + 1) % GEO_HASH) {
+        if (geo.hash[h] == 0) {
+            char *copy = geo.n_pool < GEO_POOL ? strdup(s) : NULL;
+            if (copy) {
+                geo.pool[geo.n_pool] = copy;
+                geo.hash[h] = ++geo.n_pool;
+                v = geo.n_pool + 1;
+            }
+            break;
+        }
+        if (strcmp(geo.pool[geo.hash[h] - 1], s) == 0) {
+            v = geo.hash[h] + 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&geo_lock);
+    return v;
+}
+
+bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap)
+{
+    uint32_t key = 0;
+
+    if (cap == 0)
+        return false;
+    buf[0] = '\0';
+    if (strncmp(e164, "+1", 2) != 0 || strlen(e164) != 12)
+        return pfi_phone_describe(e164, strlen(e164), buf, cap);
+    for (int i = 2; i < 12; i++) {
+        if (e164[i] < '0' || e164[i] > '9')
+            return pfi_phone_describe(e164, 12, buf, cap);
+        if (i < 8)
+            key = key * 10 + (uint32_t)(e164[i] - '0');
+    }
+    pthread_once(&geo_once, geo_load);
+    if (!geo.entry)
+        return pfi_phone_describe(e164, 12, buf, cap);
+    uint32_t v = atomic_load_explicit(&geo.entry[key], memory_order_acquire);
+    if (v == 0) {
+        char where[256];
+        bool found = pfi_phone_describe(e164, 12, where, sizeof where);
+        v = found ? geo_intern(where) : 1;
+        if (v == 0) { /* pool full: answer without remembering */
+            snprintf(buf, cap, "%s", where);
+            return true;
+        }
+        atomic_store_explicit(&geo.entry[key], v, memory_order_release);
+    }
+    if (v == 1)
+        return false;
+    snprintf(buf, cap, "%s", geo.pool[v - 2]);
+    return true;
+}

@@ -31,4 +31,12 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info);
  */
 bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
 
+/*
+ * libphonenumber's geocoder description (pfi_phone_describe) of an E.164
+ * number, remembered per "+1NPANXX" for the process without a lock per
+ * lookup; other numbers go straight to libphonenumber. False when it has
+ * no description (buf is then "").
+ */
+bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap);
+
 #endif
