@@ -31,7 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+
 #include "numfast_int.h"
+#include "utf8_int.h"
 
 #define NF_MAX_CC 1000
 #define NF_OVECTOR 16
@@ -82,6 +85,7 @@ static struct {
     nf_meta **lists;
     nf_cc cc[NF_MAX_CC];
     int region_cc[26 * 26];
+    int min_valid_digits; /* fewest national digits any valid number has */
     bool ok;
     bool jit;
     pthread_key_t md_key;
@@ -128,8 +132,27 @@ static void load(void)
     g.lists = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.lists);
     if (!g.metas || !g.lists)
         return;
+    g.min_valid_digits = 99;
     for (size_t i = 0; i < g.n_raw; i++) {
         g.metas[i].raw = &g.raw[i];
+        /* A valid number matches its general description, lengths included
+         * (one without lengths could be any length: no bound then); the
+         * national prefix transform rule may add its literal digits to
+         * what was written ("1534$1"). */
+        const pfi_phone_desc *gd = &g.raw[i].desc[NF_GENERAL];
+        int added = 0;
+        for (const char *p = g.raw[i].transform_rule; p && *p; p++) {
+            if (*p == '$' && p[1])
+                p++;
+            else
+                added++;
+        }
+        if (gd->n_lengths == 0)
+            g.min_valid_digits = 1;
+        for (int k = 0; k < gd->n_lengths; k++) {
+            if (gd->lengths[k] > 0 && gd->lengths[k] - added < g.min_valid_digits)
+                g.min_valid_digits = gd->lengths[k] - added;
+        }
         int ri = region_index(g.raw[i].id);
         if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0)
             g.region_cc[ri] = g.raw[i].calling_code;
@@ -632,4 +655,49 @@ bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap)
         return false;
     snprintf(buf, cap, "%s", geo.pool[v - 2]);
     return true;
+}
+
+/*
+ * Whether libphonenumber's matcher could find a valid number in text. Its
+ * candidates are blocks of decimal digits (any script: \p{Nd}) joined by
+ * punctuation and spaces, never by a letter other than 'x' (which Parse
+ * may read as a keypad digit when three letters remain), then an optional
+ * extension it strips; a valid number has at least min_valid_digits digits
+ * as written. So when no stretch of text free of ASCII letters holds that
+ * many digits and x's, there is nothing to find. Every other character
+ * joins a stretch, and any non-ASCII character other than a digit or a
+ * fullwidth x neither counts nor breaks: a superset of the matcher's
+ * candidates, so the test can only say "maybe" too often.
+ */
+bool pfi_numfast_text_may_have_number(const char *text, size_t len)
+{
+    if (!loaded() || g.min_valid_digits < 2)
+        return true;
+    const unsigned char *s = (const unsigned char *)text;
+    int run = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char b = s[i];
+        if (b < 0x80) {
+            i++;
+            if ((b >= '0' && b <= '9') || (b | 0x20) == 'x') {
+                if (++run >= g.min_valid_digits)
+                    return true;
+            } else if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
+                run = 0;
+            }
+            continue;
+        }
+        uint32_t cp;
+        size_t k = pfi_utf8_decode(s + i, len - i, &cp);
+        if (k == 0) { /* ill-formed: a replacement character to the matcher */
+            i++;
+            continue;
+        }
+        i += k;
+        bool digit = u_charType((UChar32)cp) == U_DECIMAL_DIGIT_NUMBER || cp == 0xFF58 ||
+                     cp == 0xFF38; /* fullwidth x, X */
+        if (digit && ++run >= g.min_valid_digits)
+            return true;
+    }
+    return false;
 }

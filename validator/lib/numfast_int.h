@@ -39,4 +39,10 @@ bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
  */
 bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap);
 
+/*
+ * False only when libphonenumber's matcher cannot find a valid number in
+ * text (too few digits together); pf_number_find_in_text then skips it.
+ */
+bool pfi_numfast_text_may_have_number(const char *text, size_t len);
+
 #endif
