@@ -9,6 +9,7 @@
  *
  *   diff_geo          100 NXX of every NPA 000-999 (100 000 prefixes)
  *   diff_geo --full   every NPA-NXX (1 000 000 prefixes)
+ *   diff_geo --quick  10 NXX of every NPA (sanitizer builds)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,12 +30,15 @@ static unsigned suffix(void)
 
 int main(int argc, char **argv)
 {
-    int step = argc > 1 && strcmp(argv[1], "--full") == 0 ? 1 : 10;
+    int step = argc < 2                          ? 10
+               : strcmp(argv[1], "--full") == 0  ? 1
+               : strcmp(argv[1], "--quick") == 0 ? 100
+                                                 : 10;
     unsigned long n = 0, found = 0, diff = 0;
 
     for (int npa = 0; npa < 1000; npa++) {
         for (int nxx = npa % step; nxx < 1000; nxx += step) {
-            char a[16], b[16], ta[128], tb[128], lb[128];
+            char a[32], b[32], ta[128], tb[128], lb[128];
             snprintf(a, sizeof a, "+1%03d%03d%04u", npa, nxx, suffix());
             snprintf(b, sizeof b, "+1%03d%03d%04u", npa, nxx, suffix());
             pfi_numfast_describe_nanp(a, ta, sizeof ta);

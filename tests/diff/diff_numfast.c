@@ -7,13 +7,15 @@
  *
  *   diff_numfast          the CI set (> 500 000 numbers)
  *   diff_numfast --full   the benchmark-mode set (> 10 000 000 numbers)
+ *   diff_numfast --quick  the sanitizer builds' set (examples, 1-digit
+ *                         prefixes, 20 000 random numbers)
  *
  * Inputs: every example number of every region and type, each mutated (a
  * digit dropped, appended, or changed at every position); per calling code,
  * every national prefix of 1-2 digits (1-4 with --full) filled with random
  * digits (three fillings; one with --full) to every possible length of the
- * code's main region and one either side; and uniformly random strict E.164 strings. Only strict E.164 input
- * reaches the engine, so only that is generated.
+ * code's main region and one either side; and uniformly random strict E.164 strings. Only strict
+ * E.164 input reaches the engine, so only that is generated.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -208,11 +210,12 @@ static int region_table(void)
 int main(int argc, char **argv)
 {
     bool full = argc > 1 && strcmp(argv[1], "--full") == 0;
+    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int bad_regions = region_table();
     examples();
     unsigned long long after_examples = n_total;
-    prefixes(full ? 4 : 2, full ? 1 : 3);
-    random_numbers(full ? 2000000ul : 150000ul);
+    prefixes(full ? 4 : quick ? 1 : 2, full ? 1 : 3);
+    random_numbers(full ? 2000000ul : quick ? 20000ul : 150000ul);
     printf("numbers %llu (examples and mutations %llu), answered by the engine %llu (%.2f%%), "
            "differences %llu, region table differences %d\n",
            n_total, after_examples, n_fast, 100.0 * (double)n_fast / (double)n_total, n_diff,

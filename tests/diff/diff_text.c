@@ -76,15 +76,15 @@ static void corpus(void)
 
 static void random_text(void)
 {
-    static const char *const digits[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-                                         "\xd9\xa3", /* Arabic-Indic 3 */
-                                         "\xef\xbc\x97" /* fullwidth 7 */};
-    static const char *const seps[] = {" ", "-", ".", "(", ")", "/", "+", " x ", "x",
-                                       "\xef\xbd\x98", "\xc2\xa0", ", ", "\n", " ext. ",
-                                       " #", "~", "\xe3\x83\xbc"};
-    static const char *const words[] = {"Call", "me", "at", "on", "ext", "Tel:", "code",
-                                        "\xf0\x9f\x98\x80", "caf\xc3\xa9", "x", "XX", "+1",
-                                        "+44", "+43", "0800", "911", "#"};
+    static const char *const digits[] = {
+        "0",           "1", "2", "3", "4", "5", "6", "7", "8", "9", "\xd9\xa3", /* Arabic-Indic 3 */
+        "\xef\xbc\x97" /* fullwidth 7 */};
+    static const char *const seps[] = {
+        " ",        "-",  ".",  "(",      ")",  "/", "+",           " x ", "x", "\xef\xbd\x98",
+        "\xc2\xa0", ", ", "\n", " ext. ", " #", "~", "\xe3\x83\xbc"};
+    static const char *const words[] = {
+        "Call", "me", "at",  "on",  "ext",  "Tel:", "code", "\xf0\x9f\x98\x80", "caf\xc3\xa9", "x",
+        "XX",   "+1", "+44", "+43", "0800", "911",  "#"};
     char t[400];
     size_t n = 0;
     int parts = 1 + (int)(next() % 12);
@@ -112,7 +112,8 @@ int main(int argc, char **argv)
 {
     unsigned long count = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
     int threshold = 1;
-    while (threshold < 20 && !pfi_numfast_text_may_have_number("12345678901234567890", (size_t)threshold))
+    while (threshold < 20 &&
+           !pfi_numfast_text_may_have_number("12345678901234567890", (size_t)threshold))
         threshold++;
     corpus();
     unsigned long corpus_texts = n_texts, corpus_skipped = n_skipped;

@@ -30,7 +30,8 @@ static void same(const char *s, size_t len)
         strcmp(fast.region, slow.region) != 0 || fast.type != slow.type ||
         fast.valid != slow.valid || fast.possible != slow.possible ||
         fast.calling_code != slow.calling_code) {
-        fprintf(stderr, "numfast differs from libphonenumber on %s: %s %s %d %d %d | %d %s %s %d %d %d\n",
+        fprintf(stderr,
+                "numfast differs from libphonenumber on %s: %s %s %d %d %d | %d %s %s %d %d %d\n",
                 buf, fast.e164, fast.region, fast.type, fast.valid, fast.possible, (int)e,
                 slow.e164, slow.region, slow.type, slow.valid, slow.possible);
         abort();

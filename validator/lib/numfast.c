@@ -57,17 +57,17 @@ enum {
 };
 
 typedef struct nf_desc {
-    pcre2_code *full; /* whole-string match; NULL: the pattern is empty, never matches */
+    pcre2_code *full;   /* whole-string match; NULL: the pattern is empty, never matches */
     uint64_t first2[2]; /* bit 10a+b: some match can start with digits a, b */
-    uint32_t lenmask; /* possible lengths as bits */
-    bool has_lengths; /* no lengths: the length test is skipped, as in libphonenumber */
+    uint32_t lenmask;   /* possible lengths as bits */
+    bool has_lengths;   /* no lengths: the length test is skipped, as in libphonenumber */
 } nf_desc;
 
 typedef struct nf_meta {
     const pfi_phone_meta *raw;
-    pcre2_code *leading; /* prefix match; NULL when raw->leading_digits is */
+    pcre2_code *leading;  /* prefix match; NULL when raw->leading_digits is */
     uint64_t leading2[2]; /* as nf_desc.first2, for the leading digits */
-    pcre2_code *npp;     /* national_prefix_for_parsing, prefix match */
+    pcre2_code *npp;      /* national_prefix_for_parsing, prefix match */
     uint32_t npp_groups;
     nf_desc desc[PFI_PHONE_DESCS];
 } nf_meta;
@@ -252,8 +252,8 @@ static bool first_two(const pcre2_code *re, uint64_t mask[2])
     mask[0] = mask[1] = 0;
     for (int v = 0; v < 100; v++) {
         char two[2] = {(char)('0' + v / 10), (char)('0' + v % 10)};
-        int rc = pcre2_match(re, (PCRE2_SPTR)two, 2, 0, PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, md,
-                             NULL);
+        int rc =
+            pcre2_match(re, (PCRE2_SPTR)two, 2, 0, PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, md, NULL);
         if (rc >= 0 || rc == PCRE2_ERROR_PARTIAL)
             mask[v / 64] |= 1ull << (v % 64);
     }
@@ -361,8 +361,8 @@ static bool desc_matches(const nf_desc *d, const char *s, size_t n, pcre2_match_
 /* GetNumberTypeHelper, returning a pf_number_type value. */
 static int number_type(const nf_meta *m, const char *s, size_t n, pcre2_match_data *md)
 {
-    static const int order[] = {NF_PREMIUM, NF_TOLL_FREE, NF_SHARED, NF_VOIP,
-                                NF_PERSONAL, NF_PAGER, NF_UAN, NF_VOICEMAIL};
+    static const int order[] = {NF_PREMIUM,  NF_TOLL_FREE, NF_SHARED, NF_VOIP,
+                                NF_PERSONAL, NF_PAGER,     NF_UAN,    NF_VOICEMAIL};
     if (!desc_matches(&m->desc[NF_GENERAL], s, n, md))
         return 0;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {

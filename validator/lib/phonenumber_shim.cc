@@ -140,9 +140,9 @@ void copy_meta(const PhoneMetadata &m, pfi_phone_meta *out)
     out->national_prefix_for_parsing = dup_or_null(m.national_prefix_for_parsing());
     out->transform_rule = dup_or_null(m.national_prefix_transform_rule());
     const PhoneNumberDesc *descs[PFI_PHONE_DESCS] = {
-        &m.general_desc(), &m.fixed_line(),      &m.mobile(),   nullptr,
-        &m.toll_free(),    &m.premium_rate(),    &m.shared_cost(), &m.voip(),
-        &m.personal_number(), &m.pager(),        &m.uan(),      &m.voicemail(),
+        &m.general_desc(),    &m.fixed_line(),   &m.mobile(),      nullptr,
+        &m.toll_free(),       &m.premium_rate(), &m.shared_cost(), &m.voip(),
+        &m.personal_number(), &m.pager(),        &m.uan(),         &m.voicemail(),
     };
     for (int i = 0; i < PFI_PHONE_DESCS; i++) {
         if (descs[i])
