@@ -1,9 +1,16 @@
 /*
  * cli_number.c — `preflight number`: parse and classify phone numbers.
  *
+ * Results stream: each number is written as soon as it is parsed — a line
+ * of text, a line of JSON (--format jsonl), or the next element of a JSON
+ * array printed piece by piece exactly as cJSON prints the whole array — so
+ * memory stays flat however long --input is.
+ *
  * Exit 0 when every number is valid, 1 when any is invalid or cannot be
  * parsed, 2 on a usage error.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,18 +26,55 @@ static const struct cli_opt opts[] = {
 };
 
 static const char usage[] =
-    "usage: preflight number [--region CC] [--input FILE] [--format text|json] NUMBER...";
+    "usage: preflight number [--region CC] [--input FILE] [--format text|json|jsonl] NUMBER...";
 
-/* Input files hold one number per line; a longer line is still one number. */
-#define NUMBER_FILE_MAX (16u << 20)
+enum number_format { FMT_TEXT, FMT_JSON, FMT_JSONL };
 
 struct number_run {
     const struct cli_common *c;
     const char *region;
     FILE *out;
-    cJSON *doc;
+    enum number_format format;
+    size_t emitted; /* JSON elements written so far */
     bool any_invalid;
 };
+
+/*
+ * Write one result object. The JSON array is cJSON's formatted print of
+ * the whole array, produced element by element: each element is printed
+ * inside a one-element array (so at the nesting depth it has in the whole)
+ * and written without that array's brackets.
+ */
+static bool emit(struct number_run *r, cJSON *o)
+{
+    bool ok = false;
+    char *s = NULL;
+    if (r->format == FMT_JSONL) {
+        if (!(s = cJSON_PrintUnformatted(o)))
+            goto out;
+        fputs(s, r->out);
+        fputc('\n', r->out);
+        ok = true;
+        goto out;
+    }
+    cJSON *a = cJSON_CreateArray();
+    if (!a || !cJSON_AddItemReferenceToArray(a, o)) {
+        cJSON_Delete(a);
+        goto out;
+    }
+    s = cJSON_Print(a);
+    cJSON_Delete(a);
+    if (!s)
+        goto out;
+    size_t n = strlen(s);
+    fputs(r->emitted ? ", " : "[", r->out);
+    fwrite(s + 1, 1, n - 2, r->out);
+    r->emitted++;
+    ok = true;
+out:
+    free(s);
+    return ok;
+}
 
 /* Parse one number and render it; line > 0 names its line in --input. */
 static bool one(struct number_run *r, const char *s, size_t len, const char *file, unsigned line)
@@ -41,66 +85,71 @@ static bool one(struct number_run *r, const char *s, size_t len, const char *fil
     const char *error = st == PF_OK ? NULL : d.message;
     if (st != PF_OK || !n.valid)
         r->any_invalid = true;
-    if (r->doc) {
+    if (r->c->quiet)
+        return true;
+    if (r->format != FMT_TEXT) {
         cJSON *o = pf_report_json_number(&n, error);
-        if (o && line && !cJSON_AddNumberToObject(o, "line", line)) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        if (!o || !cJSON_AddItemToArray(r->doc, o)) {
-            cJSON_Delete(o);
-            return false;
-        }
-    } else if (!r->c->quiet) {
-        if (line)
-            fprintf(r->out, "%s:%u: ", file, line);
-        pf_report_text_number(r->out, &n, error, r->c->color);
+        bool ok = o && (!line || cJSON_AddNumberToObject(o, "line", line)) && emit(r, o);
+        cJSON_Delete(o);
+        return ok;
     }
+    if (line)
+        fprintf(r->out, "%s:%u: ", file, line);
+    pf_report_text_number(r->out, &n, error, r->c->color);
     return true;
 }
 
-static int from_file(struct number_run *r, const char *path)
+/*
+ * Every line of f is one number, a blank one too: it gets its own "empty"
+ * error rather than being skipped silently. A line may be any length.
+ * Returns 0, CLI_EXIT_USAGE after a read error (reported), or -1 when out
+ * of memory.
+ */
+static int from_file(struct number_run *r, FILE *f, const char *path)
 {
-    char *buf;
-    size_t len;
-    pf_diag d;
-    pf_status st = pf_read_file(path, NUMBER_FILE_MAX, &buf, &len, &d);
-    if (st != PF_OK) {
-        cli_error_diag("number", &d);
-        return CLI_EXIT_USAGE;
-    }
-    size_t start = 0;
+    char *buf = NULL;
+    size_t cap = 0;
     unsigned line = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && buf[i] != '\n')
-            continue;
-        size_t end = i;
+    int rc = 0;
+    ssize_t got;
+
+    errno = 0;
+    while ((got = getline(&buf, &cap, f)) >= 0) {
+        size_t end = (size_t)got;
         line++;
-        if (end > start && buf[end - 1] == '\r')
+        if (end > 0 && buf[end - 1] == '\n')
             end--;
-        if (i == len && end == start)
-            break; /* the newline at the end of the last line */
-        /* Every line is one number, a blank one too: it gets its own
-         * "empty" error rather than being skipped silently. */
-        if (!one(r, buf + start, end - start, path, line)) {
-            free(buf);
-            return -1;
+        if (end > 0 && buf[end - 1] == '\r')
+            end--;
+        if (!one(r, buf, end, path, line)) {
+            rc = -1;
+            goto out;
         }
-        start = i + 1;
+        errno = 0;
     }
+    if (ferror(f) || (errno && errno != EINVAL)) {
+        if (errno == ENOMEM) {
+            rc = -1;
+            goto out;
+        }
+        cli_error("number", "%s: read error: %s", path, strerror(errno ? errno : EIO));
+        rc = CLI_EXIT_USAGE;
+    }
+out:
     free(buf);
-    return 0;
+    return rc;
 }
 
 int cli_number(int argc, char **argv)
 {
-    static const char *const formats[] = {"text", "json", NULL};
+    static const char *const formats[] = {"text", "json", "jsonl", NULL};
     struct cli_common c;
     struct cli_parser p;
     struct number_run r = {.c = &c};
     const char *input = NULL, *val;
     int id, rc = CLI_EXIT_USAGE, nargs = 0;
     char **numbers = calloc((size_t)argc, sizeof *numbers);
+    FILE *in = NULL;
 
     cli_common_init(&c, "number");
     cli_parser_init(&p, "number", argc, argv, opts);
@@ -140,26 +189,33 @@ int cli_number(int argc, char **argv)
                   r.region);
         goto out;
     }
+    /* Opened before anything is written, so a file that cannot be read
+     * leaves no partial output behind. */
+    if (input && !(in = strcmp(input, "-") == 0 ? stdin : fopen(input, "rb"))) {
+        cli_error("number", "%s: cannot open: %s", input, strerror(errno));
+        goto out;
+    }
     r.out = cli_open_output(&c);
     if (!r.out)
         goto out;
-    if (strcmp(c.format, "json") == 0 && !(r.doc = cJSON_CreateArray()))
-        goto fail;
+    r.format = strcmp(c.format, "json") == 0    ? FMT_JSON
+               : strcmp(c.format, "jsonl") == 0 ? FMT_JSONL
+                                                : FMT_TEXT;
     for (int i = 0; i < nargs; i++) {
         if (!one(&r, numbers[i], strlen(numbers[i]), NULL, 0))
             goto fail;
     }
-    if (input) {
-        int frc = from_file(&r, input);
+    if (in) {
+        int frc = from_file(&r, in, input);
+        if (frc < 0)
+            goto fail;
         if (frc > 0) {
             rc = frc;
             goto close;
         }
-        if (frc < 0)
-            goto fail;
     }
-    if (r.doc && !c.quiet && !pf_report_json_print(r.out, r.doc))
-        goto fail;
+    if (r.format == FMT_JSON && !c.quiet)
+        fputs(r.emitted ? "]\n" : "[]\n", r.out);
     rc = r.any_invalid ? CLI_EXIT_FINDING : CLI_EXIT_OK;
     goto close;
 fail:
@@ -170,7 +226,8 @@ close:
         rc = CLI_EXIT_USAGE;
 out:
     cli_common_free(&c);
-    cJSON_Delete(r.doc);
+    if (in && in != stdin)
+        fclose(in);
     free(numbers);
     return rc;
 }

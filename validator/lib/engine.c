@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "numfast_int.h"
 #include "preflight/engine.h"
 #include "preflight/message.h"
 #include "preflight/session.h"
@@ -23,19 +24,6 @@
 #define SRC_TOLL_FREE "https://www.twilio.com/en-us/guidelines/us/sms"
 #define MAX_ZONES 64
 
-/*
- * libphonenumber's geocoder describes a North American number by its first
- * six national digits (NPA-NXX) at most, and takes a lock per lookup: a
- * batch remembers the answer per "+1NPANXX" prefix, per checker.
- */
-#define GEO_MEMO 1024
-
-struct geo_memo {
-    char prefix[9]; /* "+1NPANXX", "" when empty */
-    bool found;
-    char where[96];
-};
-
 struct pf_checker {
     pf_session *session; /* the reference this checker holds, or NULL */
     const pf_countries *table;
@@ -43,25 +31,14 @@ struct pf_checker {
     const pf_config *config;
     pf_scanner *scanner;
     struct pfi_tz_cache *tz;
-    struct geo_memo geo[GEO_MEMO];
 };
 
-/* The geocoder's description of e164 into where; false when it has none. */
-static bool describe(pf_checker *ck, const char *e164, char *where, size_t cap)
+/* The geocoder's description of e164 into where; false when it has none.
+ * North American numbers come from numfast.c's process-wide NPA-NXX table
+ * (the geocoder itself locks per lookup). */
+static bool describe(const char *e164, char *where, size_t cap)
 {
-    if (strncmp(e164, "+1", 2) != 0 || strlen(e164) != 12)
-        return pf_number_describe(e164, where, cap) == PF_OK;
-    unsigned h = 0;
-    for (int i = 2; i < 8; i++)
-        h = h * 10 + (unsigned)(e164[i] - '0');
-    struct geo_memo *m = &ck->geo[h % GEO_MEMO];
-    if (strncmp(m->prefix, e164, 8) != 0) {
-        memcpy(m->prefix, e164, 8);
-        m->prefix[8] = '\0';
-        m->found = pf_number_describe(e164, m->where, sizeof m->where) == PF_OK;
-    }
-    snprintf(where, cap, "%s", m->found ? m->where : "");
-    return m->found;
+    return pfi_numfast_describe_nanp(e164, where, cap);
 }
 
 /* Everything one check knows, passed between the steps. */
@@ -533,7 +510,7 @@ static void check_quiet_hours(struct check *k)
     char where[128] = "", note[200] = "", area[32] = "";
     const char *areaz[MAX_ZONES];
     size_t nareaz = 0;
-    if (describe(k->ck, k->v->user.e164, where, sizeof where))
+    if (describe(k->v->user.e164, where, sizeof where))
         nareaz = pf_countries_area_zones(k->ck->table, c->code, where, areaz, MAX_ZONES, area,
                                          sizeof area);
     long nz = nareaz

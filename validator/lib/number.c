@@ -4,11 +4,16 @@
  * The strict E.164 test is ours, not libphonenumber's: the Send SMS API
  * answers 400 to anything but '+' and digits, so "+1 415 555 2671" parses
  * fine yet is not strict E.164.
+ *
+ * Strict E.164 input is answered by the compiled engine (numfast.c) from
+ * libphonenumber's own metadata, with the same answers; everything else,
+ * and whatever the engine declines, goes to libphonenumber.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "numfast_int.h"
 #include "phonenumber_shim.h"
 #include "preflight/number.h"
 #include "preflight/segments.h"
@@ -84,6 +89,12 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
     pfi_copy_cut(out->input, sizeof out->input, input, len);
     out->strict_e164 = pf_number_is_strict_e164(input, len);
 
+    pfi_phone_info info;
+    /* Strict E.164 is valid UTF-8 without NUL and short: the checks below
+     * cannot fail for it. */
+    if (out->strict_e164 && pfi_numfast_parse(input, len, &info))
+        goto parsed;
+
     if (pf_utf8_validate(input, len, &bad) != PF_OK) {
         pfi_diag_set(diag, PF_E_UTF8, "invalid UTF-8 at byte %zu", bad);
         if (diag)
@@ -111,7 +122,6 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
     memcpy(buf, input, len);
     buf[len] = '\0';
 
-    pfi_phone_info info;
     pfi_phone_error e = pfi_phone_parse(buf, len, default_region, &info);
     if (e == PFI_PHONE_EXCEPTION) {
         pfi_diag_set(diag, PF_E_INTERNAL, "%s", phone_error_text(e));
@@ -121,6 +131,7 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
         pfi_diag_set(diag, PF_E_NUMBER, "%s", phone_error_text(e));
         return PF_E_NUMBER;
     }
+parsed:
     out->parsed = true;
     out->valid = info.valid;
     out->possible = info.possible;
@@ -133,11 +144,21 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
 
 bool pf_region_is_supported(const char *code)
 {
-    return code && pfi_phone_region_supported(code);
+    int cc;
+    if (!code)
+        return false;
+    /* The engine's table is libphonenumber's region map; ask the library
+     * only when the engine could not load. */
+    if (pfi_numfast_region_calling_code(code, &cc))
+        return cc != 0;
+    return pfi_phone_region_supported(code);
 }
 
 int pf_region_calling_code(const char *code)
 {
+    int cc;
+    if (code && pfi_numfast_region_calling_code(code, &cc))
+        return cc;
     return pf_region_is_supported(code) ? pfi_phone_region_calling_code(code) : 0;
 }
 
@@ -168,6 +189,10 @@ pf_status pf_number_find_in_text(const char *text, size_t len, const char *defau
     pf_status st = PF_OK;
 
     *count = 0;
+    /* The matcher costs tens of microseconds even on text without a
+     * number; most messages have too few digits for one. */
+    if (!pfi_numfast_text_may_have_number(text, len))
+        return PF_OK;
     if (cap > CHUNK) {
         s = malloc(cap * sizeof *s);
         e = malloc(cap * sizeof *e);

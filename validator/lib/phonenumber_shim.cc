@@ -9,17 +9,34 @@
  */
 #include "phonenumber_shim.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <list>
 #include <set>
 #include <string>
 
 #include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
+#include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumbermatch.h>
 #include <phonenumbers/phonenumbermatcher.h>
 #include <phonenumbers/phonenumberutil.h>
 
+/* The serialized metadata the library loads itself from: exported by
+ * libphonenumber.so (src/phonenumbers/metadata.h, not installed). */
+namespace i18n
+{
+namespace phonenumbers
+{
+int metadata_size();
+const void *metadata_get();
+} // namespace phonenumbers
+} // namespace i18n
+
+using i18n::phonenumbers::PhoneMetadata;
+using i18n::phonenumbers::PhoneMetadataCollection;
 using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberDesc;
 using i18n::phonenumbers::PhoneNumberMatch;
 using i18n::phonenumbers::PhoneNumberMatcher;
 using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
@@ -84,7 +101,133 @@ void copy_out(const std::string &s, char *buf, size_t cap)
     buf[n] = '\0';
 }
 
+char *dup_or_null(const std::string &s)
+{
+    if (s.empty())
+        return nullptr;
+    char *p = static_cast<char *>(malloc(s.size() + 1));
+    if (!p)
+        throw std::bad_alloc();
+    memcpy(p, s.c_str(), s.size() + 1);
+    return p;
+}
+
+void copy_desc(const PhoneNumberDesc &d, pfi_phone_desc *out)
+{
+    if (d.possible_length_size() > PFI_PHONE_MAX_LENGTHS ||
+        d.possible_length_local_only_size() > PFI_PHONE_MAX_LENGTHS)
+        throw std::length_error("too many possible lengths");
+    out->n_lengths = d.possible_length_size();
+    for (int i = 0; i < out->n_lengths; i++)
+        out->lengths[i] = d.possible_length(i);
+    out->n_local = d.possible_length_local_only_size();
+    for (int i = 0; i < out->n_local; i++)
+        out->local[i] = d.possible_length_local_only(i);
+    out->pattern = dup_or_null(d.national_number_pattern());
+}
+
+void copy_meta(const PhoneMetadata &m, pfi_phone_meta *out)
+{
+    copy_out(m.id(), out->id, sizeof out->id);
+    out->calling_code = m.country_code();
+    out->same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
+    /* has_leading_digits, not emptiness, is what libphonenumber tests. */
+    if (m.has_leading_digits()) {
+        out->leading_digits = dup_or_null(m.leading_digits());
+        if (!out->leading_digits)
+            out->leading_digits = dup_or_null("(?:)");
+    }
+    out->national_prefix_for_parsing = dup_or_null(m.national_prefix_for_parsing());
+    out->transform_rule = dup_or_null(m.national_prefix_transform_rule());
+    const PhoneNumberDesc *descs[PFI_PHONE_DESCS] = {
+        &m.general_desc(),    &m.fixed_line(),   &m.mobile(),      nullptr,
+        &m.toll_free(),       &m.premium_rate(), &m.shared_cost(), &m.voip(),
+        &m.personal_number(), &m.pager(),        &m.uan(),         &m.voicemail(),
+    };
+    for (int i = 0; i < PFI_PHONE_DESCS; i++) {
+        if (descs[i])
+            copy_desc(*descs[i], &out->desc[i]);
+    }
+}
+
 } // namespace
+
+extern "C" void pfi_phone_metadata_free(pfi_phone_meta *metas, size_t count)
+{
+    if (!metas)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(metas[i].leading_digits);
+        free(metas[i].national_prefix_for_parsing);
+        free(metas[i].transform_rule);
+        for (int d = 0; d < PFI_PHONE_DESCS; d++)
+            free(metas[i].desc[d].pattern);
+    }
+    free(metas);
+}
+
+extern "C" bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count)
+{
+    pfi_phone_meta *metas = nullptr;
+    size_t n = 0;
+    try {
+        *out = nullptr;
+        *count = 0;
+        /* The same bytes PhoneNumberUtil parses when it starts. */
+        PhoneMetadataCollection coll;
+        if (!coll.ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                 i18n::phonenumbers::metadata_size()))
+            return false;
+        metas = static_cast<pfi_phone_meta *>(
+            calloc(coll.metadata_size() ? (size_t)coll.metadata_size() : 1, sizeof *metas));
+        if (!metas)
+            return false;
+        for (const PhoneMetadata &m : coll.metadata()) {
+            n++;
+            copy_meta(m, &metas[n - 1]);
+        }
+        *out = metas;
+        *count = n;
+        return true;
+    } catch (...) {
+        pfi_phone_metadata_free(metas, n);
+        return false;
+    }
+}
+
+extern "C" long pfi_phone_calling_codes(int *codes, size_t cap)
+{
+    try {
+        std::set<int> set;
+        util().GetSupportedCallingCodes(&set);
+        size_t i = 0;
+        for (int c : set) {
+            if (i < cap)
+                codes[i] = c;
+            i++;
+        }
+        return (long)i;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" long pfi_phone_calling_code_regions(int calling_code, char (*regions)[4], size_t cap)
+{
+    try {
+        std::list<std::string> list;
+        util().GetRegionCodesForCountryCallingCode(calling_code, &list);
+        size_t i = 0;
+        for (const std::string &r : list) {
+            if (i < cap)
+                copy_out(r, regions[i], 4);
+            i++;
+        }
+        return (long)i;
+    } catch (...) {
+        return -1;
+    }
+}
 
 extern "C" pfi_phone_error pfi_phone_parse(const char *input, size_t len, const char *region,
                                            pfi_phone_info *info)

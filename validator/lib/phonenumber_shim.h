@@ -58,6 +58,43 @@ bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap);
 long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts, size_t *ends,
                     int *types, size_t cap);
 
+/*
+ * libphonenumber's own metadata, as the installed library carries it (its
+ * serialized PhoneMetadataCollection), for the compiled fast path
+ * (numfast.c). Unlike the rest of this interface these allocate: the caller
+ * frees with pfi_phone_metadata_free.
+ */
+#define PFI_PHONE_MAX_LENGTHS 24
+#define PFI_PHONE_DESCS 12 /* indexed by pf_number_type; [0] general, [3] unused */
+
+typedef struct pfi_phone_desc {
+    char *pattern; /* national_number_pattern; NULL when empty */
+    int n_lengths, n_local;
+    int lengths[PFI_PHONE_MAX_LENGTHS]; /* possible_length, in metadata order */
+    int local[PFI_PHONE_MAX_LENGTHS];   /* possible_length_local_only */
+} pfi_phone_desc;
+
+typedef struct pfi_phone_meta {
+    char id[4]; /* region code, or "001" for a non-geographic entity */
+    int calling_code;
+    bool same_mobile_and_fixed_line;
+    char *leading_digits;              /* NULL when the region has none */
+    char *national_prefix_for_parsing; /* NULL when empty */
+    char *transform_rule;              /* national_prefix_transform_rule; NULL when empty */
+    pfi_phone_desc desc[PFI_PHONE_DESCS];
+} pfi_phone_meta;
+
+/* Every metadata entry; false on failure (nothing to free then). */
+bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count);
+void pfi_phone_metadata_free(pfi_phone_meta *metas, size_t count);
+
+/* The calling codes libphonenumber knows (sorted); total count, or -1. */
+long pfi_phone_calling_codes(int *codes, size_t cap);
+
+/* The regions of a calling code in libphonenumber's order (its main
+ * country first; "001" for non-geographic entities); total count, or -1. */
+long pfi_phone_calling_code_regions(int calling_code, char (*regions)[4], size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,228 @@
+/*
+ * diff_numfast.c — the compiled number engine (numfast.c) against
+ * libphonenumber itself, number by number: E.164, region, type, valid,
+ * possible and calling code must be identical for every input the engine
+ * answers, and it must answer nearly all of them (a test that the engine
+ * declines everything would prove nothing).
+ *
+ *   diff_numfast          the CI set (> 500 000 numbers)
+ *   diff_numfast --full   the benchmark-mode set (> 10 000 000 numbers)
+ *   diff_numfast --quick  the sanitizer builds' set (examples, 1-digit
+ *                         prefixes, 20 000 random numbers)
+ *
+ * Inputs: every example number of every region and type, each mutated (a
+ * digit dropped, appended, or changed at every position); per calling code,
+ * every national prefix of 1-2 digits (1-4 with --full) filled with random
+ * digits (three fillings; one with --full) to every possible length of the
+ * code's main region and one either side; and uniformly random strict E.164 strings. Only strict
+ * E.164 input reaches the engine, so only that is generated.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numfast_int.h"
+#include "phonenumber_shim.h"
+#include "preflight/number.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static unsigned long long n_total, n_fast, n_diff;
+
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void check(const char *s, size_t len)
+{
+    pfi_phone_info fast, slow;
+
+    if (!pf_number_is_strict_e164(s, len))
+        return;
+    n_total++;
+    if (!pfi_numfast_parse(s, len, &fast))
+        return;
+    n_fast++;
+    char buf[32];
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    pfi_phone_error e = pfi_phone_parse(buf, len, NULL, &slow);
+    if (e != PFI_PHONE_OK || strcmp(fast.e164, slow.e164) != 0 ||
+        strcmp(fast.region, slow.region) != 0 || fast.type != slow.type ||
+        fast.valid != slow.valid || fast.possible != slow.possible ||
+        fast.calling_code != slow.calling_code) {
+        if (n_diff < 20)
+            fprintf(stderr,
+                    "DIFF %s: fast %s %s type %d valid %d possible %d cc %d | "
+                    "libphonenumber err %d %s %s type %d valid %d possible %d cc %d\n",
+                    buf, fast.e164, fast.region, fast.type, fast.valid, fast.possible,
+                    fast.calling_code, (int)e, slow.e164, slow.region, slow.type, slow.valid,
+                    slow.possible, slow.calling_code);
+        n_diff++;
+    }
+}
+
+/* An example and its one-digit mutations. */
+static void mutate(const char *ex)
+{
+    char b[40];
+    size_t n = strlen(ex);
+    if (n + 2 > sizeof b)
+        return;
+    check(ex, n);
+    check(ex, n - 1); /* a digit dropped */
+    for (int d = 0; d < 10; d++) {
+        memcpy(b, ex, n);
+        b[n] = (char)('0' + d); /* a digit appended */
+        check(b, n + 1);
+    }
+    for (size_t i = 1; i < n; i++) {
+        for (int d = 0; d < 10; d++) {
+            memcpy(b, ex, n);
+            if (b[i] == '0' + d)
+                continue;
+            b[i] = (char)('0' + d);
+            check(b, n);
+        }
+    }
+}
+
+static void examples(void)
+{
+    static char regions[400][3];
+    long nr = pfi_phone_regions(regions, 400);
+    for (long r = 0; r < nr && r < 400; r++) {
+        for (int t = 0; t < PF_NUMBER_TYPE_COUNT; t++) {
+            char ex[32];
+            if (pfi_phone_example(regions[r], t, ex, sizeof ex))
+                mutate(ex);
+        }
+    }
+}
+
+static const pfi_phone_meta *main_meta(const pfi_phone_meta *metas, size_t nm, int cc)
+{
+    char regions[64][4];
+    if (pfi_phone_calling_code_regions(cc, regions, 64) < 1)
+        return NULL;
+    for (size_t i = 0; i < nm; i++) {
+        if (strcmp(metas[i].id, regions[0]) == 0 &&
+            (strcmp(regions[0], "001") != 0 || metas[i].calling_code == cc))
+            return &metas[i];
+    }
+    return NULL;
+}
+
+/* Every national prefix up to max_prefix digits, at every length of the
+ * main region's general description and one either side. */
+static void prefixes(int max_prefix, int fills)
+{
+    int codes[1000];
+    pfi_phone_meta *metas;
+    size_t nm;
+    long nc = pfi_phone_calling_codes(codes, 1000);
+    if (nc < 0 || !pfi_phone_metadata(&metas, &nm)) {
+        fprintf(stderr, "cannot read libphonenumber's metadata\n");
+        exit(1);
+    }
+    for (long c = 0; c < nc; c++) {
+        const pfi_phone_meta *m = main_meta(metas, nm, codes[c]);
+        if (!m)
+            continue;
+        uint32_t lens = 0;
+        for (int i = 0; i < m->desc[0].n_lengths; i++) {
+            int l = m->desc[0].lengths[i];
+            if (l > 0 && l < 30)
+                lens |= 7u << (l - 1);
+        }
+        char cc[8];
+        int ccl = snprintf(cc, sizeof cc, "+%d", codes[c]);
+        for (int k = 1; k <= max_prefix; k++) {
+            int lim = 1;
+            for (int i = 0; i < k; i++)
+                lim *= 10;
+            for (int p = 0; p < lim; p++) {
+                for (int l = k; l < 32; l++) {
+                    if (!(lens >> l & 1))
+                        continue;
+                    for (int f = 0; f < fills; f++) {
+                        char b[48];
+                        memcpy(b, cc, (size_t)ccl);
+                        for (int i = k - 1, q = p; i >= 0; i--, q /= 10)
+                            b[ccl + i] = (char)('0' + q % 10);
+                        for (int i = k; i < l; i++)
+                            b[ccl + i] = (char)('0' + next() % 10);
+                        check(b, (size_t)(ccl + l));
+                    }
+                }
+            }
+        }
+    }
+    pfi_phone_metadata_free(metas, nm);
+}
+
+static void random_numbers(unsigned long count)
+{
+    for (unsigned long i = 0; i < count; i++) {
+        char b[20];
+        size_t len = 9 + next() % 8;
+        b[0] = '+';
+        b[1] = (char)('1' + next() % 9);
+        for (size_t k = 2; k < len; k++)
+            b[k] = (char)('0' + next() % 10);
+        check(b, len);
+    }
+}
+
+static int region_table(void)
+{
+    int bad = 0;
+    char r[3] = {0};
+    for (int a = 0; a < 26; a++) {
+        for (int b = 0; b < 26; b++) {
+            r[0] = (char)('A' + a);
+            r[1] = (char)('B' + b - 1);
+            int cc;
+            if (!pfi_numfast_region_calling_code(r, &cc) ||
+                (cc != 0) != pfi_phone_region_supported(r) ||
+                (cc != 0 && cc != pfi_phone_region_calling_code(r))) {
+                fprintf(stderr, "region table differs for %s\n", r);
+                bad++;
+            }
+        }
+    }
+    static const char *const odd[] = {"", "u", "us", "USA", "001", "ZZ", "U1", "\xc3\xa9"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        int cc;
+        if (!pfi_numfast_region_calling_code(odd[i], &cc) ||
+            (cc != 0) != pfi_phone_region_supported(odd[i])) {
+            fprintf(stderr, "region table differs for '%s'\n", odd[i]);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    bool full = argc > 1 && strcmp(argv[1], "--full") == 0;
+    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int bad_regions = region_table();
+    examples();
+    unsigned long long after_examples = n_total;
+    prefixes(full ? 4 : quick ? 1 : 2, full ? 1 : 3);
+    random_numbers(full ? 2000000ul : quick ? 20000ul : 150000ul);
+    printf("numbers %llu (examples and mutations %llu), answered by the engine %llu (%.2f%%), "
+           "differences %llu, region table differences %d\n",
+           n_total, after_examples, n_fast, 100.0 * (double)n_fast / (double)n_total, n_diff,
+           bad_regions);
+    /* Declines are for inputs libphonenumber rejects (no calling code, too
+     * short): a low share would mean the engine is not being tested. */
+    if (n_diff || bad_regions || n_fast * 10 < n_total * 8)
+        return 1;
+    return 0;
+}

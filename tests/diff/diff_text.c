@@ -1,0 +1,130 @@
+/*
+ * diff_text.c — pf_number_find_in_text (with numfast.c's digit prefilter)
+ * against libphonenumber's matcher called directly (pfi_phone_find): the
+ * same spans for every message of tests/corpus and for random texts built
+ * from digit blocks of three scripts, separators, x's, extension words and
+ * plain words, under several default regions. Fails on any difference, or
+ * when the prefilter skipped too few texts to have been tested.
+ *
+ *   diff_text [RANDOM_TEXTS]   (default 10000)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "numfast_int.h"
+#include "phonenumber_shim.h"
+#include "preflight/preflight.h"
+
+static const char *const regions[] = {NULL, "US", "GB", "DE", "AT", "IN", "AR", "JE", "NU", "BR"};
+#define NREG (sizeof regions / sizeof regions[0])
+
+static unsigned long n_texts, n_skipped, n_found, n_diff;
+static uint64_t rng = 0xda942042e4dd58b5u;
+
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void compare(const char *text, size_t len)
+{
+    n_texts++;
+    n_skipped += !pfi_numfast_text_may_have_number(text, len);
+    for (size_t r = 0; r < NREG; r++) {
+        size_t s1[32], e1[32], count;
+        int t1[32];
+        pf_number_span spans[32];
+        long n = pfi_phone_find(text, len, regions[r], s1, e1, t1, 32);
+        pf_status st = pf_number_find_in_text(text, len, regions[r], spans, 32, &count);
+        bool same = n >= 0 && st == PF_OK && (size_t)n == count;
+        for (size_t i = 0; same && i < count && i < 32; i++)
+            same = spans[i].start == s1[i] && spans[i].end == e1[i] &&
+                   (int)spans[i].type == t1[i];
+        n_found += n > 0 ? (unsigned long)n : 0;
+        if (!same) {
+            if (n_diff < 20)
+                fprintf(stderr, "DIFF region %s: matcher %ld, find_in_text %zu: %.*s\n",
+                        regions[r] ? regions[r] : "-", n, count, (int)len, text);
+            n_diff++;
+        }
+    }
+}
+
+static void corpus(void)
+{
+    char *buf;
+    size_t len;
+    pf_diag d;
+    if (pf_read_file(PF_SOURCE_DIR "/tests/corpus/messages.jsonl", 1 << 24, &buf, &len, &d)) {
+        fprintf(stderr, "cannot read the corpus\n");
+        exit(1);
+    }
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *row = cJSON_Parse(line);
+        const cJSON *t = row ? cJSON_GetObjectItem(row, "text") : NULL;
+        if (cJSON_IsString(t))
+            compare(t->valuestring, strlen(t->valuestring));
+        cJSON_Delete(row);
+    }
+    free(buf);
+}
+
+static void random_text(void)
+{
+    static const char *const digits[] = {
+        "0",           "1", "2", "3", "4", "5", "6", "7", "8", "9", "\xd9\xa3", /* Arabic-Indic 3 */
+        "\xef\xbc\x97" /* fullwidth 7 */};
+    static const char *const seps[] = {
+        " ",        "-",  ".",  "(",      ")",  "/", "+",           " x ", "x", "\xef\xbd\x98",
+        "\xc2\xa0", ", ", "\n", " ext. ", " #", "~", "\xe3\x83\xbc"};
+    static const char *const words[] = {
+        "Call", "me", "at",  "on",  "ext",  "Tel:", "code", "\xf0\x9f\x98\x80", "caf\xc3\xa9", "x",
+        "XX",   "+1", "+44", "+43", "0800", "911",  "#"};
+    char t[400];
+    size_t n = 0;
+    int parts = 1 + (int)(next() % 12);
+    for (int p = 0; p < parts && n < 300; p++) {
+        uint64_t k = next() % 10;
+        const char *piece;
+        if (k < 5) {
+            int len = 1 + (int)(next() % 5);
+            for (int i = 0; i < len && n < 300; i++) {
+                piece = digits[next() % 40 < 38 ? next() % 10 : 10 + next() % 2];
+                memcpy(t + n, piece, strlen(piece));
+                n += strlen(piece);
+            }
+            continue;
+        }
+        piece = k < 8 ? seps[next() % (sizeof seps / sizeof seps[0])]
+                      : words[next() % (sizeof words / sizeof words[0])];
+        memcpy(t + n, piece, strlen(piece));
+        n += strlen(piece);
+    }
+    compare(t, n);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long count = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
+    int threshold = 1;
+    while (threshold < 20 &&
+           !pfi_numfast_text_may_have_number("12345678901234567890", (size_t)threshold))
+        threshold++;
+    corpus();
+    unsigned long corpus_texts = n_texts, corpus_skipped = n_skipped;
+    for (unsigned long i = 0; i < count; i++)
+        random_text();
+    printf("prefilter: %d digits together at least\n", threshold);
+    printf("texts %lu (corpus %lu, of which the prefilter skips %lu) x %zu regions, numbers "
+           "found %lu, texts skipped %lu (%.1f%%), differences %lu\n",
+           n_texts, corpus_texts, corpus_skipped, NREG, n_found, n_skipped,
+           100.0 * (double)n_skipped / (double)n_texts, n_diff);
+    return n_diff != 0 || n_skipped * 10 < n_texts || n_found == 0;
+}

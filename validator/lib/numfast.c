@@ -1,0 +1,703 @@
+/*
+ * numfast.c — the compiled number engine (see numfast_int.h).
+ *
+ * libphonenumber spends its time interpreting ICU regular expressions
+ * through a locked cache and building strings. Its metadata (the serialized
+ * PhoneMetadataCollection the installed library parses itself, so an
+ * upgrade is picked up) is read once per process; the patterns of a calling
+ * code are compiled with PCRE2's JIT the first time a number with that code
+ * is seen, so a one-number CLI run compiles one country, not 250.
+ *
+ * The steps mirror PhoneNumberUtil for a number written '+' and digits:
+ * ExtractCountryCode (first 1-3 digit prefix with regions), the national
+ * prefix stripping Parse does with the main country's metadata
+ * (MaybeStripNationalPrefixAndCarrierCode + TestNumberLength), the region
+ * (GetRegionCodeForNumberFromRegionList: leading digits, else a number type
+ * other than unknown), GetNumberTypeHelper's order, IsValidNumberForRegion
+ * and IsPossibleNumber (lengths of the main country's general description).
+ *
+ * Why PCRE2 and not a DFA of our own: the patterns are regular and short,
+ * PCRE2's JIT matches a 10-digit number in tens of nanoseconds, and the
+ * national-prefix step needs capture groups with backtracking priority —
+ * ICU's semantics, which PCRE2 shares. One engine for all of it keeps the
+ * code small; tests/bench/bench_number.c measures the result.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+
+#include "numfast_int.h"
+#include "utf8_int.h"
+
+#define NF_MAX_CC 1000
+#define NF_OVECTOR 16
+#define NF_NSN_MAX 17 /* libphonenumber's kMaxLengthForNsn */
+#define NF_NSN_MIN 2  /* kMinLengthForNsn */
+
+/* Descriptions in GetNumberTypeHelper's order after the general one. */
+enum {
+    NF_GENERAL = 0,
+    NF_FIXED = 1,
+    NF_MOBILE = 2,
+    NF_TOLL_FREE = 4,
+    NF_PREMIUM = 5,
+    NF_SHARED = 6,
+    NF_VOIP = 7,
+    NF_PERSONAL = 8,
+    NF_PAGER = 9,
+    NF_UAN = 10,
+    NF_VOICEMAIL = 11,
+};
+
+typedef struct nf_desc {
+    pcre2_code *full;   /* whole-string match; NULL: the pattern is empty, never matches */
+    uint64_t first2[2]; /* bit 10a+b: some match can start with digits a, b */
+    uint32_t lenmask;   /* possible lengths as bits */
+    bool has_lengths;   /* no lengths: the length test is skipped, as in libphonenumber */
+} nf_desc;
+
+typedef struct nf_meta {
+    const pfi_phone_meta *raw;
+    pcre2_code *leading;  /* prefix match; NULL when raw->leading_digits is */
+    uint64_t leading2[2]; /* as nf_desc.first2, for the leading digits */
+    pcre2_code *npp;      /* national_prefix_for_parsing, prefix match */
+    uint32_t npp_groups;
+    nf_desc desc[PFI_PHONE_DESCS];
+} nf_meta;
+
+typedef struct nf_cc {
+    nf_meta **metas; /* libphonenumber's region order for the code, main first */
+    int n;
+    atomic_int state; /* 0 not compiled yet, 1 ready, -1 not handled here */
+} nf_cc;
+
+static struct {
+    pfi_phone_meta *raw;
+    size_t n_raw;
+    nf_meta *metas;
+    nf_meta **lists;
+    nf_cc cc[NF_MAX_CC];
+    int region_cc[26 * 26];
+    int min_valid_digits; /* fewest national digits any valid number has */
+    bool ok;
+    bool jit;
+    pthread_key_t md_key;
+} g;
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_compile_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local pcre2_match_data *tl_md;
+
+static void free_match_data(void *md)
+{
+    pcre2_match_data_free(md);
+}
+
+static int region_index(const char *r)
+{
+    if (r[0] < 'A' || r[0] > 'Z' || r[1] < 'A' || r[1] > 'Z' || r[2] != '\0')
+        return -1;
+    return (r[0] - 'A') * 26 + (r[1] - 'A');
+}
+
+static nf_meta *find_meta(const char *id, int cc)
+{
+    /* "001" entries are told apart by calling code, regions by id alone
+     * (the first one wins, as libphonenumber's map insert does). */
+    bool nongeo = strcmp(id, "001") == 0;
+    for (size_t i = 0; i < g.n_raw; i++) {
+        if (strcmp(g.raw[i].id, id) == 0 && (!nongeo || g.raw[i].calling_code == cc))
+            return &g.metas[i];
+    }
+    return NULL;
+}
+
+static void load(void)
+{
+    int codes[NF_MAX_CC];
+    size_t total = 0;
+
+    if (pthread_key_create(&g.md_key, free_match_data) != 0)
+        return;
+    if (!pfi_phone_metadata(&g.raw, &g.n_raw))
+        return;
+    g.metas = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.metas);
+    g.lists = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.lists);
+    if (!g.metas || !g.lists)
+        return;
+    g.min_valid_digits = 99;
+    for (size_t i = 0; i < g.n_raw; i++) {
+        g.metas[i].raw = &g.raw[i];
+        /* A valid number matches its general description, lengths included
+         * (one without lengths could be any length: no bound then); the
+         * national prefix transform rule may add its literal digits to
+         * what was written ("1534$1"). */
+        const pfi_phone_desc *gd = &g.raw[i].desc[NF_GENERAL];
+        int added = 0;
+        for (const char *p = g.raw[i].transform_rule; p && *p; p++) {
+            if (*p == '$' && p[1])
+                p++;
+            else
+                added++;
+        }
+        if (gd->n_lengths == 0)
+            g.min_valid_digits = 1;
+        for (int k = 0; k < gd->n_lengths; k++) {
+            if (gd->lengths[k] > 0 && gd->lengths[k] - added < g.min_valid_digits)
+                g.min_valid_digits = gd->lengths[k] - added;
+        }
+        int ri = region_index(g.raw[i].id);
+        if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0)
+            g.region_cc[ri] = g.raw[i].calling_code;
+    }
+    long nc = pfi_phone_calling_codes(codes, NF_MAX_CC);
+    if (nc < 0 || nc > NF_MAX_CC)
+        return;
+    for (long c = 0; c < nc; c++) {
+        char regions[64][4];
+        int cc = codes[c];
+        long nr = pfi_phone_calling_code_regions(cc, regions, 64);
+        if (cc <= 0 || cc >= NF_MAX_CC || nr <= 0 || nr > 64 || total + (size_t)nr > g.n_raw)
+            return;
+        g.cc[cc].metas = &g.lists[total];
+        for (long r = 0; r < nr; r++) {
+            nf_meta *m = find_meta(regions[r], cc);
+            if (!m)
+                return;
+            g.lists[total++] = m;
+        }
+        g.cc[cc].n = (int)nr;
+    }
+    /* JIT may be unavailable (an SELinux policy, PF_NO_JIT builds). */
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+#ifdef PF_NO_JIT
+    jit = 0;
+#endif
+    g.jit = jit != 0;
+    g.ok = true;
+}
+
+static bool loaded(void)
+{
+    pthread_once(&g_once, load);
+    return g.ok;
+}
+
+static pcre2_code *compile(const char *pattern, bool whole, uint32_t *groups)
+{
+    int err;
+    PCRE2_SIZE off;
+    char buf[8192];
+    const char *p = pattern;
+
+    /* A whole-string match, as ICU's matches(): the pattern wrapped and
+     * pinned to the end, anchored at the start by the option. */
+    if (whole) {
+        int n = snprintf(buf, sizeof buf, "(?:%s)\\z", pattern);
+        if (n < 0 || (size_t)n >= sizeof buf)
+            return NULL;
+        p = buf;
+    }
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)p, PCRE2_ZERO_TERMINATED, PCRE2_ANCHORED, &err, &off, NULL);
+    if (!re)
+        return NULL;
+    if (g.jit && pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0) {
+        pcre2_code_free(re);
+        return NULL;
+    }
+    if (groups)
+        pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, groups);
+    return re;
+}
+
+/* '$' followed by one group digit, or literal digits: every rule the
+ * metadata has. Anything else is left to libphonenumber. */
+static bool rule_understood(const char *rule)
+{
+    if (strlen(rule) > 16)
+        return false;
+    for (const char *p = rule; *p; p++) {
+        if (*p == '$') {
+            if (p[1] < '0' || p[1] > '9' || (p[2] >= '0' && p[2] <= '9'))
+                return false;
+            p++;
+        } else if (*p < '0' || *p > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Which two-digit starts can begin a match: a partial match (PCRE2's
+ * PARTIAL_HARD, interpreted) of the two digits says whether some
+ * continuation could match, so a clear bit proves no number starting with
+ * those digits matches and the pattern need not run. Sound for any pattern
+ * (the engine keeps every path alive until the subject ends).
+ */
+static bool first_two(const pcre2_code *re, uint64_t mask[2])
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    if (!md)
+        return false;
+    mask[0] = mask[1] = 0;
+    for (int v = 0; v < 100; v++) {
+        char two[2] = {(char)('0' + v / 10), (char)('0' + v % 10)};
+        int rc =
+            pcre2_match(re, (PCRE2_SPTR)two, 2, 0, PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, md, NULL);
+        if (rc >= 0 || rc == PCRE2_ERROR_PARTIAL)
+            mask[v / 64] |= 1ull << (v % 64);
+    }
+    pcre2_match_data_free(md);
+    return true;
+}
+
+static uint32_t length_mask(const int *lengths, int n)
+{
+    uint32_t m = 0;
+    for (int i = 0; i < n; i++) {
+        if (lengths[i] >= 0 && lengths[i] < 32)
+            m |= 1u << lengths[i];
+    }
+    return m;
+}
+
+static bool compile_meta(nf_meta *m)
+{
+    const pfi_phone_meta *r = m->raw;
+
+    if (r->leading_digits && (!(m->leading = compile(r->leading_digits, false, NULL)) ||
+                              !first_two(m->leading, m->leading2)))
+        return false;
+    if (r->national_prefix_for_parsing) {
+        m->npp = compile(r->national_prefix_for_parsing, false, &m->npp_groups);
+        if (!m->npp || m->npp_groups >= NF_OVECTOR)
+            return false;
+    }
+    if (r->transform_rule && !rule_understood(r->transform_rule))
+        return false;
+    for (int i = 0; i < PFI_PHONE_DESCS; i++) {
+        const pfi_phone_desc *d = &r->desc[i];
+        for (int k = 0; k < d->n_lengths; k++) {
+            if (d->lengths[k] >= 32)
+                return false;
+        }
+        m->desc[i].has_lengths = d->n_lengths > 0;
+        m->desc[i].lenmask = length_mask(d->lengths, d->n_lengths);
+        if (d->pattern && (!(m->desc[i].full = compile(d->pattern, true, NULL)) ||
+                           !first_two(m->desc[i].full, m->desc[i].first2)))
+            return false;
+    }
+    /* TestNumberLength reads the general lengths' first element. */
+    return r->desc[NF_GENERAL].n_lengths > 0;
+}
+
+static bool cc_ready(nf_cc *c)
+{
+    int s = atomic_load_explicit(&c->state, memory_order_acquire);
+    if (s == 0) {
+        pthread_mutex_lock(&g_compile_lock);
+        s = atomic_load_explicit(&c->state, memory_order_relaxed);
+        if (s == 0) {
+            s = 1;
+            for (int i = 0; i < c->n; i++) {
+                if (!compile_meta(c->metas[i]))
+                    s = -1;
+            }
+            atomic_store_explicit(&c->state, s, memory_order_release);
+        }
+        pthread_mutex_unlock(&g_compile_lock);
+    }
+    return s == 1;
+}
+
+static pcre2_match_data *match_data(void)
+{
+    if (!tl_md) {
+        tl_md = pcre2_match_data_create(NF_OVECTOR, NULL);
+        /* Freed when the thread ends; the main thread's lives as long as
+         * the process, like libphonenumber's own singleton. */
+        if (tl_md && pthread_setspecific(g.md_key, tl_md) != 0) {
+            pcre2_match_data_free(tl_md);
+            tl_md = NULL;
+        }
+    }
+    return tl_md;
+}
+
+static int run(const pcre2_code *re, const char *s, size_t n, pcre2_match_data *md)
+{
+    if (g.jit)
+        return pcre2_jit_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    return pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+}
+
+/* IsNumberMatchingDesc: the length list first (when there is one), then
+ * the pattern (an empty pattern never matches). */
+static bool may_start(const uint64_t mask[2], const char *s, size_t n)
+{
+    if (n < 2)
+        return true; /* the masks speak of two digits; shorter input runs the pattern */
+    int v = (s[0] - '0') * 10 + (s[1] - '0');
+    return mask[v / 64] >> (v % 64) & 1;
+}
+
+static bool desc_matches(const nf_desc *d, const char *s, size_t n, pcre2_match_data *md)
+{
+    if (d->has_lengths && (n >= 32 || !(d->lenmask >> n & 1)))
+        return false;
+    return d->full && may_start(d->first2, s, n) && run(d->full, s, n, md) >= 0;
+}
+
+/* GetNumberTypeHelper, returning a pf_number_type value. */
+static int number_type(const nf_meta *m, const char *s, size_t n, pcre2_match_data *md)
+{
+    static const int order[] = {NF_PREMIUM,  NF_TOLL_FREE, NF_SHARED, NF_VOIP,
+                                NF_PERSONAL, NF_PAGER,     NF_UAN,    NF_VOICEMAIL};
+    if (!desc_matches(&m->desc[NF_GENERAL], s, n, md))
+        return 0;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (desc_matches(&m->desc[order[i]], s, n, md))
+            return order[i];
+    }
+    bool same = m->raw->same_mobile_and_fixed_line;
+    if (desc_matches(&m->desc[NF_FIXED], s, n, md)) {
+        if (same || desc_matches(&m->desc[NF_MOBILE], s, n, md))
+            return 3; /* fixed_line_or_mobile */
+        return NF_FIXED;
+    }
+    if (!same && desc_matches(&m->desc[NF_MOBILE], s, n, md))
+        return NF_MOBILE;
+    return 0;
+}
+
+enum { NF_POSSIBLE, NF_LOCAL_ONLY, NF_TOO_SHORT, NF_TOO_LONG, NF_INVALID_LENGTH };
+
+/* TestNumberLength for type UNKNOWN: the general description's lengths,
+ * first element as minimum and last as maximum, as libphonenumber reads them. */
+static int test_length(const nf_meta *m, size_t n)
+{
+    const pfi_phone_desc *d = &m->raw->desc[NF_GENERAL];
+    int len = (int)n;
+    if (d->lengths[0] == -1)
+        return NF_INVALID_LENGTH;
+    for (int i = 0; i < d->n_local; i++) {
+        if (d->local[i] == len)
+            return NF_LOCAL_ONLY;
+    }
+    if (d->lengths[0] == len)
+        return NF_POSSIBLE;
+    if (d->lengths[0] > len)
+        return NF_TOO_SHORT;
+    if (d->lengths[d->n_lengths - 1] < len)
+        return NF_TOO_LONG;
+    for (int i = 1; i < d->n_lengths; i++) {
+        if (d->lengths[i] == len)
+            return NF_POSSIBLE;
+    }
+    return NF_INVALID_LENGTH;
+}
+
+/*
+ * MaybeStripNationalPrefixAndCarrierCode on num[0..*n) (room for 64), then
+ * kept only when the rest is a possible length, as Parse does.
+ */
+static void strip_national_prefix(const nf_meta *m, char *num, size_t *n, pcre2_match_data *md)
+{
+    char out[64];
+    size_t on = 0;
+
+    if (*n == 0 || !m->npp)
+        return;
+    if (run(m->npp, num, *n, md) < 0)
+        return;
+    /* Copied out: the next match reuses the match data. */
+    PCRE2_SIZE groups[2 * NF_OVECTOR];
+    memcpy(groups, pcre2_get_ovector_pointer(md), sizeof(PCRE2_SIZE) * 2 * (m->npp_groups + 1));
+    size_t end = groups[1];
+    bool viable = m->desc[NF_GENERAL].full && run(m->desc[NF_GENERAL].full, num, *n, md) >= 0;
+    /* The group the transform rule is keyed on: the second when there are
+     * two or more (the first is the carrier code), else the first. */
+    uint32_t key = m->npp_groups >= 2 ? 2 : 1;
+    PCRE2_SIZE ks = m->npp_groups >= 1 ? groups[2 * key] : PCRE2_UNSET;
+    PCRE2_SIZE ke = m->npp_groups >= 1 ? groups[2 * key + 1] : PCRE2_UNSET;
+    const char *rule = m->raw->transform_rule;
+
+    if (rule && m->npp_groups >= 1 && ks != PCRE2_UNSET && ke > ks) {
+        bool failed = false;
+        for (const char *p = rule; *p; p++) {
+            if (*p == '$') {
+                uint32_t gi = (uint32_t)(p[1] - '0');
+                p++;
+                if (gi > m->npp_groups) {
+                    failed = true; /* ICU refuses the replacement; the number stays */
+                    break;
+                }
+                if (groups[2 * gi] != PCRE2_UNSET) {
+                    size_t gl = groups[2 * gi + 1] - groups[2 * gi];
+                    memcpy(out + on, num + groups[2 * gi], gl);
+                    on += gl;
+                }
+            } else {
+                out[on++] = *p;
+            }
+        }
+        if (failed) {
+            memcpy(out, num, *n);
+            on = *n;
+        } else {
+            memcpy(out + on, num + end, *n - end);
+            on += *n - end;
+        }
+    } else {
+        memcpy(out, num + end, *n - end);
+        on = *n - end;
+    }
+    if (viable && !(m->desc[NF_GENERAL].full && run(m->desc[NF_GENERAL].full, out, on, md) >= 0))
+        return;
+    int t = test_length(m, on);
+    if (t == NF_TOO_SHORT || t == NF_LOCAL_ONLY || t == NF_INVALID_LENGTH)
+        return;
+    memcpy(num, out, on);
+    *n = on;
+}
+
+bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info)
+{
+    char nsn[64];
+    size_t n;
+    int cc = 0;
+    size_t ccl = 0;
+
+    if (len < 4 || len > 16 || !loaded())
+        return false;
+    const char *d = input + 1;
+    size_t dn = len - 1;
+    /* ExtractCountryCode: the shortest prefix that is a known code. */
+    int v = 0;
+    for (size_t i = 1; i <= 3 && i <= dn; i++) {
+        v = v * 10 + (d[i - 1] - '0');
+        if (g.cc[v].n > 0) {
+            cc = v;
+            ccl = i;
+            break;
+        }
+    }
+    if (cc == 0)
+        return false;
+    nf_cc *c = &g.cc[cc];
+    if (!cc_ready(c))
+        return false;
+    pcre2_match_data *md = match_data();
+    if (!md)
+        return false;
+    const nf_meta *main_meta = c->metas[0];
+    n = dn - ccl;
+    memcpy(nsn, d + ccl, n);
+    strip_national_prefix(main_meta, nsn, &n, md);
+    if (n < NF_NSN_MIN || n > NF_NSN_MAX)
+        return false;
+
+    /* GetRegionCodeForNumber; a region chosen by its number type keeps
+     * that type (GetNumberType would compute the same again). */
+    const nf_meta *region = NULL;
+    int type = -1;
+    if (c->n == 1) {
+        region = main_meta;
+    } else {
+        for (int i = 0; i < c->n && !region; i++) {
+            const nf_meta *m = c->metas[i];
+            if (m->raw->leading_digits) {
+                if (may_start(m->leading2, nsn, n) && run(m->leading, nsn, n, md) >= 0)
+                    region = m;
+            } else if ((type = number_type(m, nsn, n, md)) != 0) {
+                region = m;
+            }
+        }
+        if (region && region->raw->leading_digits)
+            type = -1;
+    }
+
+    memset(info, 0, sizeof *info);
+    info->calling_code = cc;
+    /* "+", the calling code, the national number: E.164 as Format writes it. */
+    char *e = info->e164;
+    *e++ = '+';
+    memcpy(e, d, ccl);
+    e += ccl;
+    memcpy(e, nsn, n);
+    e[n] = '\0';
+    if (region) {
+        memcpy(info->region, region->raw->id, sizeof info->region);
+        info->type = type >= 0 ? type : number_type(region, nsn, n, md);
+        info->valid = info->type != 0;
+    } else if (strcmp(main_meta->raw->id, "001") == 0) {
+        memcpy(info->region, "001", 4);
+    }
+    int t = test_length(main_meta, n);
+    info->possible = t == NF_POSSIBLE || t == NF_LOCAL_ONLY;
+    return true;
+}
+
+bool pfi_numfast_region_calling_code(const char *region, int *calling_code)
+{
+    if (!loaded())
+        return false;
+    int ri = region_index(region);
+    *calling_code = ri < 0 ? 0 : g.region_cc[ri];
+    return true;
+}
+
+/*
+ * North American area descriptions for quiet hours (engine.c): one table
+ * for the process, indexed by the six digits after "+1" (NPA-NXX), filled
+ * from libphonenumber's offline geocoder the first time a prefix is asked
+ * for. The geocoder describes these numbers by NPA-NXX (its prefix data
+ * stops there; tests/diff/diff_geo.c checks every NPA-NXX against a second
+ * number of the same prefix). Readers take no lock: an entry is published
+ * with a release store after its string is in place; only a miss locks,
+ * to intern the string.
+ *
+ * Entry values: 0 not asked yet, 1 no description, k + 2 pool string k.
+ */
+#define GEO_KEYS 1000000
+#define GEO_POOL 65536
+#define GEO_HASH (GEO_POOL * 2)
+
+static struct {
+    _Atomic uint32_t *entry;
+    const char *pool[GEO_POOL];
+    uint32_t n_pool;
+    uint32_t hash[GEO_HASH]; /* pool index + 1, open addressing */
+} geo;
+
+static pthread_once_t geo_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t geo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void geo_load(void)
+{
+    /* 4 MB of address space; only the pages of prefixes asked for are
+     * ever touched. */
+    geo.entry = calloc(GEO_KEYS, sizeof *geo.entry);
+}
+
+static uint32_t geo_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The entry value for description s (interned), or 0 when the pool is full. */
+static uint32_t geo_intern(const char *s)
+{
+    uint32_t v = 0;
+    pthread_mutex_lock(&geo_lock);
+    for (uint32_t h = geo_hash(s) % GEO_HASH;; h = (h + 1) % GEO_HASH) {
+        if (geo.hash[h] == 0) {
+            char *copy = geo.n_pool < GEO_POOL ? strdup(s) : NULL;
+            if (copy) {
+                geo.pool[geo.n_pool] = copy;
+                geo.hash[h] = ++geo.n_pool;
+                v = geo.n_pool + 1;
+            }
+            break;
+        }
+        if (strcmp(geo.pool[geo.hash[h] - 1], s) == 0) {
+            v = geo.hash[h] + 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&geo_lock);
+    return v;
+}
+
+bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap)
+{
+    uint32_t key = 0;
+
+    if (cap == 0)
+        return false;
+    buf[0] = '\0';
+    if (strncmp(e164, "+1", 2) != 0 || strlen(e164) != 12)
+        return pfi_phone_describe(e164, strlen(e164), buf, cap);
+    for (int i = 2; i < 12; i++) {
+        if (e164[i] < '0' || e164[i] > '9')
+            return pfi_phone_describe(e164, 12, buf, cap);
+        if (i < 8)
+            key = key * 10 + (uint32_t)(e164[i] - '0');
+    }
+    pthread_once(&geo_once, geo_load);
+    if (!geo.entry)
+        return pfi_phone_describe(e164, 12, buf, cap);
+    uint32_t v = atomic_load_explicit(&geo.entry[key], memory_order_acquire);
+    if (v == 0) {
+        char where[256];
+        bool found = pfi_phone_describe(e164, 12, where, sizeof where);
+        v = found ? geo_intern(where) : 1;
+        if (v == 0) { /* pool full: answer without remembering */
+            snprintf(buf, cap, "%s", where);
+            return true;
+        }
+        atomic_store_explicit(&geo.entry[key], v, memory_order_release);
+    }
+    if (v == 1)
+        return false;
+    snprintf(buf, cap, "%s", geo.pool[v - 2]);
+    return true;
+}
+
+/*
+ * Whether libphonenumber's matcher could find a valid number in text. Its
+ * candidates are blocks of decimal digits (any script: \p{Nd}) joined by
+ * punctuation and spaces, never by a letter other than 'x' (which Parse
+ * may read as a keypad digit when three letters remain), then an optional
+ * extension it strips; a valid number has at least min_valid_digits digits
+ * as written. So when no stretch of text free of ASCII letters holds that
+ * many digits and x's, there is nothing to find. Every other character
+ * joins a stretch, and any non-ASCII character other than a digit or a
+ * fullwidth x neither counts nor breaks: a superset of the matcher's
+ * candidates, so the test can only say "maybe" too often.
+ */
+bool pfi_numfast_text_may_have_number(const char *text, size_t len)
+{
+    if (!loaded() || g.min_valid_digits < 2)
+        return true;
+    const unsigned char *s = (const unsigned char *)text;
+    int run = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char b = s[i];
+        if (b < 0x80) {
+            i++;
+            if ((b >= '0' && b <= '9') || (b | 0x20) == 'x') {
+                if (++run >= g.min_valid_digits)
+                    return true;
+            } else if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
+                run = 0;
+            }
+            continue;
+        }
+        uint32_t cp;
+        size_t k = pfi_utf8_decode(s + i, len - i, &cp);
+        if (k == 0) { /* ill-formed: a replacement character to the matcher */
+            i++;
+            continue;
+        }
+        i += k;
+        bool digit = u_charType((UChar32)cp) == U_DECIMAL_DIGIT_NUMBER || cp == 0xFF58 ||
+                     cp == 0xFF38; /* fullwidth x, X */
+        if (digit && ++run >= g.min_valid_digits)
+            return true;
+    }
+    return false;
+}

@@ -1,0 +1,48 @@
+/*
+ * numfast_int.h — the compiled number engine (numfast.c): libphonenumber's
+ * own metadata, read from the installed library once per process and
+ * compiled to anchored PCRE2 patterns, answering strict E.164 input ('+' and
+ * digits) the way libphonenumber does without going through it.
+ *
+ * Everything it declines (no known calling code, a national number shorter
+ * than libphonenumber accepts, metadata it does not understand) goes to
+ * libphonenumber as before; tests/unit/test_numfast.c and
+ * tests/fuzz/fuzz_numfast.c hold the two paths to identical answers.
+ */
+#ifndef PREFLIGHT_NUMFAST_INT_H
+#define PREFLIGHT_NUMFAST_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "phonenumber_shim.h"
+
+/*
+ * input[0..len) must pass pf_number_is_strict_e164. True: *info holds
+ * exactly what pfi_phone_parse would (and it would have returned
+ * PFI_PHONE_OK). False: not handled here; ask libphonenumber.
+ */
+bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info);
+
+/*
+ * libphonenumber's calling code for a region (0 when it does not support
+ * it), from the same metadata. False when the engine could not load; the
+ * caller then asks libphonenumber.
+ */
+bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
+
+/*
+ * libphonenumber's geocoder description (pfi_phone_describe) of an E.164
+ * number, remembered per "+1NPANXX" for the process without a lock per
+ * lookup; other numbers go straight to libphonenumber. False when it has
+ * no description (buf is then "").
+ */
+bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap);
+
+/*
+ * False only when libphonenumber's matcher cannot find a valid number in
+ * text (too few digits together); pf_number_find_in_text then skips it.
+ */
+bool pfi_numfast_text_may_have_number(const char *text, size_t len);
+
+#endif
