@@ -33,10 +33,13 @@ _preflight()
     mcp)
         # No output flags: stdout carries the protocol.
         case $prev in
-        --rules | --data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --rules | --data | --capath) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --config | --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster) COMPREPLY=($(compgen -W "us-1 uk-1 euw-1" -- "$cur")); return ;;
+        --fail-on) COMPREPLY=($(compgen -W "block warn" -- "$cur")); return ;;
+        --base-url) return ;;
         esac
-        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--config --rules --data --help --version" -- "$cur"))
+        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--config --rules --data --allow-send --cluster --base-url --fail-on --cacert --capath --help --version" -- "$cur"))
         return ;;
     *) return ;;
     esac

@@ -21,7 +21,7 @@ server-error-not-retried server-error-retry-opt-in timeout-after-send dropped-af
 connection-refused no-credentials credentials-json-file credentials-env-file
 credentials-file-bad credentials-on-argv http-not-loopback cluster-and-base-url verbose
 error-echoes-secret written-files tls-refused-without-ca tls-cacert tls-capath tls-ca-env
-tls-wrong-host tls-ca-bad"
+tls-wrong-host tls-ca-bad mcp-send mcp-send-api-fails mcp-no-allow-send mcp-send-no-credentials"
 if [ "$case" = list ]; then
   echo $cases
   exit 0
@@ -162,6 +162,61 @@ write_creds() { # write_creds MODE CONTENT
 }
 
 case "$case" in
+mcp-send)
+  # The MCP server's send tool (preflight mcp --allow-send) is the same gate:
+  # one request for the allowed send, none for the blocked one.
+  start_api 202
+  call='{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"%s","arguments":{"to":"+14155552671","message":"%s","first_message":false,"purpose":"transactional","at":"2026-11-26T20:00:00Z"%s}}}\n'
+  {
+    printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}'
+    printf '%s\n' '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+    printf "$call" 3 send "$msg" ''
+    printf "$call" 4 send "$msg" ',"agent_number":"+16505550147"'
+    printf "$call" 5 check "$msg" ''
+  } > "$tmp/in"
+  "$bin" mcp --config "$config" --allow-send --base-url "$base" < "$tmp/in" > "$tmp/out" 2> "$tmp/err"
+  code=$?
+  expect_exit 0; expect_requests 1; expect_request 1
+  expect_json '"name":"send"'
+  expect_json '"destructiveHint":true'
+  expect_json '"id":3,"result":{"content":[{"type":"text","text":"SENT: accepted by the API (HTTP 202).'
+  expect_json '"send":{"status":"accepted","http_status":202,"attempts":1'
+  expect_json '"id":4,"result":{"content":[{"type":"text","text":"NOT SENT: '
+  expect_json '"send":{"status":"not_sent"'
+  [ "$(grep -c '"isError":false' "$tmp/out")" = 3 ] || fail "want three results without isError"
+  ;;
+mcp-send-api-fails)
+  # A send the API does not accept is a result with isError.
+  start_api 400
+  printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send","arguments":{"to":"+14155552671","message":"'"$msg"'","first_message":false,"purpose":"transactional","at":"2026-11-26T20:00:00Z"}}}' > "$tmp/in"
+  "$bin" mcp --config "$config" --allow-send --base-url "$base" < "$tmp/in" > "$tmp/out" 2> "$tmp/err"
+  code=$?
+  expect_exit 0; expect_requests 1
+  expect_json '"text":"FAILED: the API did not accept it (rejected, HTTP 400'
+  expect_json '"isError":true'
+  ;;
+mcp-no-allow-send)
+  # Without --allow-send there is no send tool to list or call.
+  start_api 202
+  printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"send","arguments":{"to":"+14155552671","message":"hi"}}}' > "$tmp/in"
+  "$bin" mcp --config "$config" < "$tmp/in" > "$tmp/out" 2> "$tmp/err"
+  code=$?
+  expect_exit 0; expect_requests 0
+  ! grep -qF '"name":"send"' "$tmp/out" || fail "the send tool is listed without --allow-send"
+  expect_json '"id":2,"error":{"code":-32602,"message":"params.name: no tool is called '"'send'"
+  "$bin" mcp --config "$config" --base-url "$base" < /dev/null > "$tmp/out" 2> "$tmp/err"
+  code=$?
+  expect_exit 2; expect_err "add --allow-send"
+  ;;
+mcp-send-no-credentials)
+  start_api 202
+  POLYAI_AUTH_TOKEN= "$bin" mcp --config "$config" --allow-send --base-url "$base" < /dev/null \
+    > "$tmp/out" 2> "$tmp/err"
+  code=$?
+  expect_exit 2; expect_requests 0
+  expect_err "POLYAI_AUTH_TOKEN and POLYAI_TOKEN_ID must both be set"
+  ;;
 accepted)
   start_api 202
   run_pass --base-url "$base"

@@ -43,6 +43,7 @@ struct arg {
 /* What a tool hands back: a structured result and its summary, or an
  * error the model should see (isError), or a parameter error. */
 struct call {
+    bool is_error; /* a result the model must not miss (a send that failed) */
     cJSON *structured;
     char *summary;
     char *tool_error;
@@ -57,6 +58,7 @@ struct tool {
     const struct arg *args;
     const char *output_schema; /* JSON text */
     bool (*run)(struct mcp_server *s, const cJSON *args, struct call *call);
+    bool sends; /* listed and callable only with --allow-send */
 };
 
 static char *vformat(const char *fmt, va_list ap)
@@ -360,55 +362,67 @@ static bool ensure_scanner(struct mcp_server *s)
     return s->scanner || pf_scanner_create(pf_session_rules(s->session), &s->scanner) == PF_OK;
 }
 
-static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call)
+/*
+ * The check's input from check's (and send's) arguments. False when the
+ * tool cannot use them (call's tool error set) or memory ran out (nothing
+ * set); *dis is the disabled-id array the caller frees either way.
+ */
+static bool check_input(struct mcp_server *s, const cJSON *args, pf_check_input *in,
+                        const char ***dis, struct call *call)
 {
-    pf_check_input in = pf_check_input_default();
-    pf_verdict v;
-    pf_diag d;
-    const char **dis = NULL;
-    size_t ndis = 0;
-    bool ok = false;
     const char *at = str_arg(args, "at"), *env = str_arg(args, "env");
+    size_t ndis = 0;
 
-    pf_verdict_init(&v);
-    memset(&d, 0, sizeof d);
-    in.to = str_arg(args, "to");
-    in.to_len = strlen(in.to);
-    in.message = str_arg(args, "message");
-    in.message_len = strlen(in.message);
-    in.agent_number = str_arg(args, "agent_number");
-    in.first_message = first_arg(args);
-    in.region = str_arg(args, "region");
+    *in = pf_check_input_default();
+    *dis = NULL;
+    in->to = str_arg(args, "to");
+    in->to_len = strlen(in->to);
+    in->message = str_arg(args, "message");
+    in->message_len = strlen(in->message);
+    in->agent_number = str_arg(args, "agent_number");
+    in->first_message = first_arg(args);
+    in->region = str_arg(args, "region");
     if (str_arg(args, "purpose"))
-        in.purpose = strcmp(str_arg(args, "purpose"), "promotional") == 0
-                         ? PF_PURPOSE_PROMOTIONAL
-                         : PF_PURPOSE_TRANSACTIONAL;
+        in->purpose = strcmp(str_arg(args, "purpose"), "promotional") == 0
+                          ? PF_PURPOSE_PROMOTIONAL
+                          : PF_PURPOSE_TRANSACTIONAL;
     if (env) {
         pf_environment e;
         pf_environment_from_name(env, &e); /* the schema's choices are the names */
-        in.environment = (int)e;
+        in->environment = (int)e;
     }
     if (at) {
-        if (pf_time_parse(at, &in.send_time) != PF_OK) {
-            ok = tool_error(call,
-                            "at: '%s' is not an ISO 8601 time with an offset, e.g. "
-                            "2026-11-26T14:30:00-05:00",
-                            at);
-            goto out;
-        }
+        if (pf_time_parse(at, &in->send_time) != PF_OK)
+            return !tool_error(call,
+                               "at: '%s' is not an ISO 8601 time with an offset, e.g. "
+                               "2026-11-26T14:30:00-05:00",
+                               at);
     } else {
-        in.send_time = (int64_t)time(NULL);
+        in->send_time = (int64_t)time(NULL);
     }
-    if (in.region && !pf_region_is_supported(in.region)) {
-        ok = tool_error(call, "region: unknown region code '%s'", in.region);
-        goto out;
-    }
-    if (!disabled_arg(s, args, false, &dis, &ndis, call)) {
+    if (in->region && !pf_region_is_supported(in->region))
+        return !tool_error(call, "region: unknown region code '%s'", in->region);
+    if (!disabled_arg(s, args, false, dis, &ndis, call))
+        return false;
+    in->disabled = *dis;
+    in->disabled_count = ndis;
+    return true;
+}
+
+static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call)
+{
+    pf_check_input in;
+    pf_verdict v;
+    pf_diag d;
+    const char **dis = NULL;
+    bool ok = false;
+
+    pf_verdict_init(&v);
+    memset(&d, 0, sizeof d);
+    if (!check_input(s, args, &in, &dis, call)) {
         ok = call->tool_error != NULL;
         goto out;
     }
-    in.disabled = dis;
-    in.disabled_count = ndis;
     if (!ensure_checker(s))
         goto out;
     if (pf_checker_check(s->checker, &in, &v, &d) != PF_OK) {
@@ -422,6 +436,64 @@ static bool run_check(struct mcp_server *s, const cJSON *args, struct call *call
 out:
     free(dis);
     pf_verdict_clear(&v);
+    return ok;
+}
+
+/*
+ * The gated send, exactly as `preflight send`: the library checks, refuses
+ * on block (or warn under fail-on warn) without any request, and otherwise
+ * sends with the checked sender named explicitly. A send that went out but
+ * was not accepted is a result with isError, so the model cannot miss it.
+ */
+static bool run_send(struct mcp_server *s, const cJSON *args, struct call *call)
+{
+    pf_check_input in;
+    pf_send_outcome oc;
+    pf_diag d;
+    const char **dis = NULL;
+    char *json = NULL, head[512];
+    bool ok = false;
+
+    pf_send_outcome_init(&oc);
+    memset(&d, 0, sizeof d);
+    if (!check_input(s, args, &in, &dis, call)) {
+        ok = call->tool_error != NULL;
+        goto out;
+    }
+    if (pf_sender_send(s->sender, &in, &oc, &d) != PF_OK) {
+        if (d.status != PF_E_NOMEM)
+            ok = tool_error(call, "not sent: %s", d.message);
+        goto out;
+    }
+    if (pf_send_outcome_to_json(&oc, 0, &json, NULL) != PF_OK ||
+        !(call->structured = cJSON_Parse(json)))
+        goto out;
+    const pf_send_result *r = &oc.result;
+    switch (oc.gate) {
+    case PF_GATE_BLOCKED:
+    case PF_GATE_STOPPED:
+        snprintf(head, sizeof head, "NOT SENT: %s. Nothing was sent; fix the findings below.",
+                 oc.reason ? oc.reason : "the verdict stops it");
+        break;
+    case PF_GATE_DRY_RUN: snprintf(head, sizeof head, "DRY RUN: allowed; nothing was sent."); break;
+    case PF_GATE_SENT:
+        if (r->status == PF_SEND_ACCEPTED) {
+            snprintf(head, sizeof head, "SENT: accepted by the API (HTTP %ld).", r->http_status);
+        } else {
+            call->is_error = true;
+            snprintf(head, sizeof head,
+                     "FAILED: the API did not accept it (%s, HTTP %ld, %u attempt%s)%s%s. Do not "
+                     "send it again before finding out whether it went out.",
+                     pf_send_status_name(r->status), r->http_status, r->attempts,
+                     r->attempts == 1 ? "" : "s", r->detail ? ": " : "", r->detail ? r->detail : "");
+        }
+        break;
+    }
+    ok = summarize(head, &oc.verdict.findings, call);
+out:
+    free(json);
+    free(dis);
+    pf_send_outcome_clear(&oc);
     return ok;
 }
 
@@ -666,6 +738,12 @@ static const char verdict_schema[] =
     "\"object\",\"required\":[\"input\",\"valid\"]},\"agent_number\":{\"type\":[\"object\","
     "\"null\"]},\"message\":{\"anyOf\":[" MESSAGE_SCHEMA ",{\"type\":\"null\"}]},\"findings\":"
     "{\"type\":\"array\",\"items\":" FINDING_SCHEMA "}}}";
+static const char send_schema[] =
+    "{\"type\":\"object\",\"required\":[\"verdict\",\"user_number\",\"message\",\"findings\","
+    "\"send\"],\"properties\":{\"verdict\":" VERDICT_ENUM ",\"findings\":{\"type\":\"array\","
+    "\"items\":" FINDING_SCHEMA "},\"send\":{\"type\":\"object\",\"required\":[\"status\"],"
+    "\"properties\":{\"status\":{\"type\":\"string\"},\"http_status\":{\"type\":"
+    "\"integer\"},\"attempts\":{\"type\":\"integer\"}}}}}";
 static const char scan_schema[] =
     "{\"type\":\"object\",\"required\":[\"verdict\",\"country\",\"message\",\"findings\"],"
     "\"properties\":{\"verdict\":" VERDICT_ENUM ",\"country\":{\"type\":[\"string\",\"null\"]},"
@@ -705,7 +783,18 @@ static const struct tool tools[] = {
      "'block' (do NOT send: the API would refuse it or carriers would block it). On block, "
      "read each block finding's message and fix, change the message, sender, time or "
      "recipient accordingly, and check again before sending. Nothing is sent by this tool.",
-     check_args_def, verdict_schema, run_check},
+     check_args_def, verdict_schema, run_check, false},
+    {"send", "Check, then send one SMS",
+     "SENDS A REAL SMS through the Send SMS API, only when the same check as the check tool "
+     "allows it: on 'block' (or 'warn' when the server runs with --fail-on warn) nothing is "
+     "sent and the result says why; otherwise the message goes to the recipient from the "
+     "sender the check chose, named explicitly. The API key and connector come from the "
+     "server's environment, never from arguments. Each accepted send opens a new conversation "
+     "with the person, so call it once per message: a result marked isError means the API did "
+     "not accept it or the outcome is unknown, and sending again may text the person twice. "
+     "Result: the verdict plus \"send\" ({\"status\": accepted|rejected|rate_limited|unknown|"
+     "not_sent|..., \"http_status\", \"attempts\"}). Call check first while drafting.",
+     check_args_def, send_schema, run_send, true},
     {"scan", "Scan message content",
      "Run the content rules (URL shorteners, SHAFT and other restricted content, phishing "
      "patterns, missing opt-out or brand in a first message, ...) and the message checks over "
@@ -713,38 +802,38 @@ static const struct tool tools[] = {
      "verdict (pass, warn or block), the encoding and segment count, and every finding with a "
      "byte span into the text, a fix and the rule's source. Use it while writing a message; "
      "use check before sending it.",
-     scan_args_def, scan_schema, run_scan},
+     scan_args_def, scan_schema, run_scan, false},
     {"segments", "Count SMS segments",
      "Count how many SMS segments a text takes and why: GSM-7 (160 characters, 153 per part) "
      "or UCS-2 (70, 67 per part) encoding, the split into parts, and each character that "
      "forces UCS-2 with a GSM-7 replacement when one exists. Result: the JSON of `preflight "
      "segments`. Replacing those characters often halves the cost of a message.",
-     segments_args_def, segments_schema, run_segments},
+     segments_args_def, segments_schema, run_segments, false},
     {"number", "Parse phone numbers",
      "Parse and classify phone numbers with libphonenumber: the E.164 form, whether it is "
      "valid, its region and type (mobile, fixed_line, toll_free, premium_rate, ...). The API "
      "needs strict E.164 ('+' and digits); give region for numbers written in a national "
      "format. Result: {\"numbers\": [...]}, the list `preflight number --format json` prints.",
-     number_args_def, number_schema, run_number},
+     number_args_def, number_schema, run_number, false},
     {"countries", "SMS rules of countries",
      "The SMS facts of destination countries, each with its source: whether SMS and replies "
      "work, which sender kinds are allowed or need registration, sender-ID rules, quiet hours, "
      "restricted content. 'unknown' means no source says. Result: {\"countries\": [...]}, the "
      "entries `preflight countries CC --format json` prints.",
-     countries_args_def, countries_schema, run_countries},
+     countries_args_def, countries_schema, run_countries, false},
     {"lint_template", "Lint a message template",
      "Lint one message template with {{placeholders}}: malformed or undeclared placeholders, "
      "content rules (with placeholders treated as opaque), and its length at best (variables "
      "empty) and worst (every variable at its max_length). Result: the JSON of `preflight lint "
      "--format json` for one template file; line and column refer to a generated template "
      "file, span to byte offsets in the text.",
-     lint_args_def, lint_schema, run_lint},
+     lint_args_def, lint_schema, run_lint, false},
 };
 
-static const struct tool *find_tool(const char *name)
+static const struct tool *find_tool(const struct mcp_server *s, const char *name)
 {
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
-        if (strcmp(tools[i].name, name) == 0)
+        if (strcmp(tools[i].name, name) == 0 && (!tools[i].sends || s->sender))
             return &tools[i];
     }
     return NULL;
@@ -795,11 +884,13 @@ static cJSON *input_schema(const struct tool *t)
     return o;
 }
 
-static cJSON *tool_list(void)
+static cJSON *tool_list(const struct mcp_server *s)
 {
     cJSON *res = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(res, "tools");
     for (size_t i = 0; list && i < sizeof tools / sizeof tools[0]; i++) {
         const struct tool *t = &tools[i];
+        if (t->sends && !s->sender)
+            continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToArray(list, o);
         cJSON_AddStringToObject(o, "name", t->name);
@@ -808,8 +899,12 @@ static cJSON *tool_list(void)
         cJSON_AddItemToObject(o, "inputSchema", input_schema(t));
         cJSON_AddItemToObject(o, "outputSchema", cJSON_Parse(t->output_schema));
         cJSON *ann = cJSON_AddObjectToObject(o, "annotations");
-        cJSON_AddTrueToObject(ann, "readOnlyHint");
-        cJSON_AddFalseToObject(ann, "openWorldHint");
+        cJSON_AddBoolToObject(ann, "readOnlyHint", !t->sends);
+        if (t->sends) {
+            cJSON_AddTrueToObject(ann, "destructiveHint");
+            cJSON_AddFalseToObject(ann, "idempotentHint");
+        }
+        cJSON_AddBoolToObject(ann, "openWorldHint", t->sends);
     }
     return res;
 }
@@ -872,7 +967,7 @@ static cJSON *call_tool(struct mcp_server *s, const cJSON *id, const cJSON *para
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
     if (!cJSON_IsString(name))
         return rpc_error(id, RPC_PARAMS, "params.name: required, a string", "params.name");
-    const struct tool *t = find_tool(name->valuestring);
+    const struct tool *t = find_tool(s, name->valuestring);
     if (!t) {
         char msg[200];
         snprintf(msg, sizeof msg, "params.name: no tool is called '%.64s' (see tools/list)",
@@ -908,7 +1003,7 @@ static cJSON *call_tool(struct mcp_server *s, const cJSON *id, const cJSON *para
         cJSON_AddStringToObject(text, "text", call.summary);
         cJSON_AddItemToObject(res, "structuredContent", call.structured);
         call.structured = NULL;
-        cJSON_AddFalseToObject(res, "isError");
+        cJSON_AddBoolToObject(res, "isError", call.is_error);
         r = rpc_result(id, res);
     } else {
         *oom = true;
@@ -966,7 +1061,7 @@ static cJSON *dispatch(struct mcp_server *s, const cJSON *req, bool *oom)
     if (strcmp(m, "ping") == 0)
         return rpc_result(id, NULL);
     if (strcmp(m, "tools/list") == 0)
-        return rpc_result(id, tool_list());
+        return rpc_result(id, tool_list(s));
     if (strcmp(m, "tools/call") == 0)
         return call_tool(s, id, params, oom);
     char msg[160];
@@ -986,6 +1081,7 @@ void mcp_server_clear(struct mcp_server *s)
 {
     pf_checker_destroy(s->checker);
     pf_scanner_destroy(s->scanner);
+    pf_sender_destroy(s->sender);
     pf_session_unref(s->session);
     memset(s, 0, sizeof *s);
 }

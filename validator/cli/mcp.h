@@ -22,6 +22,7 @@ struct mcp_server {
     pf_session *session; /* one reference, dropped by mcp_server_clear */
     pf_checker *checker; /* created on first use */
     pf_scanner *scanner;
+    pf_sender *sender; /* the send tool's, only with --allow-send; the server owns it */
 };
 
 /* Start a server over session, taking a reference to it. */
