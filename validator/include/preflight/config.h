@@ -68,6 +68,11 @@ typedef struct pf_config_number {
     const pf_sender_registration *registrations;
     size_t registration_count;
     unsigned line; /* where the entry starts in the file */
+    /* "mps": the most messages per second this sender may send (its
+     * carrier or 10DLC throughput tier); 0 when the config does not say.
+     * Bulk send keeps each sender under it. Added at the end: the library
+     * owns these structs, callers only read them. */
+    double mps;
 } pf_config_number;
 
 typedef struct pf_config pf_config;

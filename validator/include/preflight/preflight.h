@@ -10,11 +10,13 @@
 
 #include "preflight/audit.h"
 #include "preflight/batch.h"
+#include "preflight/bulk.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
 #include "preflight/csv.h"
 #include "preflight/engine.h"
 #include "preflight/findings.h"
+#include "preflight/journal.h"
 #include "preflight/lint.h"
 #include "preflight/message.h"
 #include "preflight/number.h"
