@@ -7,13 +7,14 @@
  *
  *   fake_bulk_server --port-file F --log FILE [--max-seconds T] [--seed N]
  *                    [--p429 P] [--retry-after S] [--p500 P] [--pdrop P]
- *                    [--limit-rps N] [--delay-ms MS]
+ *                    [--limit-rps N] [--delay-ms MS] [--storm N]
  *
  * Log line: "<monotonic microseconds> <answer> <method> <path> <body>",
  * answer being the status sent or "drop" (the connection closed after the
  * whole body arrived, with no answer). --limit-rps answers 429 (with
  * Retry-After) to a request that comes sooner than 1/N s after the last
- * one it let through, like a per-project rate limit.
+ * one it let through, like a per-project rate limit. --storm N answers
+ * the first N requests 429 (a storm), then follows the odds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 {
     const char *port_file = NULL, *log_file = NULL, *retry_after = "1";
     double p429 = 0, p500 = 0, pdrop = 0, limit_rps = 0;
-    unsigned max_seconds = 60, delay_ms = 0;
+    unsigned max_seconds = 60, delay_ms = 0, storm = 0, served = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (strcmp(k, "--port-file") == 0)
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
             pdrop = strtod(v, NULL);
         else if (strcmp(k, "--limit-rps") == 0)
             limit_rps = strtod(v, NULL);
+        else if (strcmp(k, "--storm") == 0)
+            storm = (unsigned)strtoul(v, NULL, 10);
         else if (strcmp(k, "--delay-ms") == 0)
             delay_ms = (unsigned)strtoul(v, NULL, 10);
         else {
@@ -215,7 +218,9 @@ int main(int argc, char **argv)
                 int status = 202;
                 bool drop = false;
                 int64_t now = mono_us();
-                if (limit_rps > 0 && last_let && now - last_let < (int64_t)(1e6 / limit_rps))
+                if (served++ < storm)
+                    status = 429;
+                else if (limit_rps > 0 && last_let && now - last_let < (int64_t)(1e6 / limit_rps))
                     status = 429;
                 else if (u < pdrop)
                     drop = true;
