@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -107,6 +108,33 @@ static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+}
+
+/* Signals only set a flag; this thread turns it into pf_bulk_cancel (which
+ * takes locks, so a handler must not), for a run waiting on its last
+ * requests as much as for one still reading. */
+struct watch {
+    pf_bulk *run;
+    pthread_mutex_t mu;
+    bool done;
+};
+
+static void *watch_main(void *arg)
+{
+    struct watch *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        bool done = w->done;
+        pthread_mutex_unlock(&w->mu);
+        if (done)
+            return NULL;
+        if (interrupted) {
+            pf_bulk_cancel(w->run);
+            return NULL;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static double now(void)
@@ -245,7 +273,7 @@ static int on_row(void *ctx, const pf_bulk_row *r)
         cli_error("send", "cannot write the output: %s", strerror(errno));
     }
     progress(b, false);
-    return interrupted ? 1 : 0;
+    return b->write_failed ? 1 : 0; /* a signal is the watch thread's business */
 }
 
 /* ---- flags ---- */
@@ -660,8 +688,12 @@ static int run(struct bulk *b)
         cli_error("send", "%s: read error", b->input);
         return CLI_EXIT_USAGE;
     }
-    if (st == PF_OK)
+    if (st == PF_OK) {
         st = pf_bulk_finish(b->run, &d);
+    } else if (st == PF_E_LIMIT || st == PF_E_IO) {
+        pf_diag d2; /* the rows in flight still come out; the first error stands */
+        pf_bulk_finish(b->run, &d2);
+    }
     progress(b, true);
     pf_bulk_summary s = {.size = sizeof s};
     pf_bulk_get_summary(b->run, &s);
@@ -717,12 +749,27 @@ int cli_bulk_send(int argc, char **argv)
         cli_error("send", "%s: cannot write: %s", b->c.output, strerror(errno));
         goto out;
     }
+    /* The first signal stops the run after the requests in flight (their
+     * outcomes are recorded); a second one kills it at once, which the
+     * journal makes safe too. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    struct watch w = {.run = b->run, .done = false};
+    pthread_t wt;
+    pthread_mutex_init(&w.mu, NULL);
+    bool watching = pthread_create(&wt, NULL, watch_main, &w) == 0;
     rc = run(b);
+    if (watching) {
+        pthread_mutex_lock(&w.mu);
+        w.done = true;
+        pthread_mutex_unlock(&w.mu);
+        pthread_join(wt, NULL);
+    }
+    pthread_mutex_destroy(&w.mu);
 out:
     pf_bulk_destroy(b->run);
     pf_journal_close(b->journal);

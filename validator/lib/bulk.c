@@ -63,6 +63,7 @@ struct job {
     bool has_agent;
     char *msg;
     size_t len;
+    size_t segments;
 };
 
 struct worker {
@@ -72,6 +73,7 @@ struct worker {
     bool started;
     struct bucket *agent; /* of the job being sent, or NULL */
     long last_http;       /* the last response of this send */
+    size_t segments;      /* of the job being sent */
 };
 
 struct pf_bulk {
@@ -213,8 +215,9 @@ static bool sleep_until(pf_bulk *b, double t, bool stoppable)
     }
 }
 
-/* Take the next start slot of the overall limiter and of agent's. */
-static double limiter_take(pf_bulk *b, struct bucket *agent)
+/* Take the next start slot of the overall limiter (per message) and of
+ * agent's (per segment: carriers count a sender's throughput in segments). */
+static double limiter_take(pf_bulk *b, struct bucket *agent, size_t segments)
 {
     pthread_mutex_lock(&b->lim_mu);
     double t = mono();
@@ -224,7 +227,7 @@ static double limiter_take(pf_bulk *b, struct bucket *agent)
         t = agent->next;
     b->global.next = t + 1 / b->global.rate;
     if (agent)
-        agent->next = t + 1 / agent->rate;
+        agent->next = t + (double)(segments ? segments : 1) / agent->rate;
     pthread_mutex_unlock(&b->lim_mu);
     return t;
 }
@@ -272,12 +275,14 @@ static void hook_sleep(void *ctx, int64_t ms)
 {
     struct worker *w = ctx;
     pf_bulk *b = w->b;
+    /* A stopped run cuts the waits short: the client then makes its
+     * remaining attempts at once, which ends a send that keeps failing
+     * (an unreachable API) quickly; the intent covers them all. */
     if (b->orig.sleep_ms)
         b->orig.sleep_ms(b->orig.ctx, ms);
     else
-        sleep_until(b, mono() + (double)ms / 1000, false);
-    /* Not stoppable: this row's intent is durable already. */
-    sleep_until(b, limiter_take(b, w->agent), false);
+        sleep_until(b, mono() + (double)ms / 1000, true);
+    sleep_until(b, limiter_take(b, w->agent, w->segments), true);
 }
 
 static void hook_trace(void *ctx, const pf_send_event *ev)
@@ -369,7 +374,8 @@ static void send_job(struct worker *w, struct job *j)
     pf_diag d;
     w->agent = agent_bucket(b, j);
     w->last_http = 0;
-    if (!sleep_until(b, limiter_take(b, w->agent), true) || is_stopped(b)) {
+    w->segments = j->segments;
+    if (!sleep_until(b, limiter_take(b, w->agent, w->segments), true) || is_stopped(b)) {
         finish_slot(b, j->number, PF_BULK_SKIPPED, "not_attempted", 0, 0);
         return;
     }
@@ -575,15 +581,20 @@ static int on_batch_row(void *ctx, const pf_batch_row *r)
     } else {
         /* Wait for room: the queue is bounded, so a slow rate holds the
          * reading back instead of the whole list in memory. */
+        size_t number = r->number;
         while (b->qlen == b->qcap && !b->stopped) {
-            if (!emit_ready(b)) {
-                pthread_mutex_unlock(&b->mu);
-                return 1;
-            }
+            if (!emit_ready(b))
+                break;
             if (b->qlen == b->qcap)
                 pthread_cond_wait(&b->cv_done, &b->mu);
         }
         if (b->stopped) {
+            /* Never tried: done, so the window drains (emit_ready drops
+             * it). The window may have moved: find the slot again. */
+            s = slot_of(b, number);
+            s->outcome = PF_BULK_SKIPPED;
+            s->status = "not_attempted";
+            s->done = true;
             pthread_mutex_unlock(&b->mu);
             return 1;
         }
@@ -592,9 +603,15 @@ static int on_batch_row(void *ctx, const pf_batch_row *r)
         j->number = r->number;
         snprintf(j->e164, sizeof j->e164, "%s", v->user.e164);
         j->has_agent = v->has_agent;
+        j->segments = v->has_message ? v->segments : 1;
         if (v->has_agent)
             snprintf(j->agent, sizeof j->agent, "%s", v->agent_e164);
         if (!(j->msg = malloc(r->message_len + 1))) {
+            s = slot_of(b, number);
+            s->outcome = PF_BULK_SKIPPED;
+            s->status = "not_attempted";
+            s->done = true;
+            stop_locked(b, NULL);
             pthread_mutex_unlock(&b->mu);
             return 1;
         }
@@ -773,7 +790,9 @@ pf_status pf_bulk_finish(pf_bulk *b, pf_diag *diag)
     if (!b)
         return PF_E_INVALID;
     pf_status st = pf_batch_finish(b->batch, diag);
-    if (st != PF_OK)
+    /* A stopped run still hands back the rows that were tried: their
+     * outcomes are in the journal, the caller should see them too. */
+    if (st != PF_OK && !is_stopped(b))
         return outcome_status(b, st, diag);
     pthread_mutex_lock(&b->mu);
     b->eof = true;

@@ -9,8 +9,8 @@
  * earlier run → skipped; an intent without an outcome (the request may
  * have left when the earlier run died) → unknown, not sent again unless
  * resend_unknown. Otherwise a sender thread waits for a token from the
- * shared rate limiter (the overall rate and the sender number's "mps"
- * from the config), makes the intent durable, sends (the client's
+ * shared rate limiter (the overall rate in messages, and the sender
+ * number's "mps" from the config in segments), makes the intent durable, sends (the client's
  * never-double-send retry rules: only 429 and requests that provably never
  * left are retried, and each retry takes a token too), and records the
  * outcome. A 429 halves the rate, each accepted send wins a little of it
@@ -105,7 +105,9 @@ PF_EXTERN void pf_bulk_destroy(pf_bulk *b);
 
 /* CSV input in pieces (as pf_batch_feed_csv), then the end. Errors as
  * the batch's; PF_E_IO when the journal failed (the run stopped, diag
- * says why); PF_E_LIMIT when cancelled. */
+ * says why); PF_E_LIMIT when cancelled. After either, pf_bulk_finish
+ * still waits for the requests in flight and hands back their rows (rows
+ * never tried are not handed back). */
 PF_EXTERN pf_status pf_bulk_feed_csv(pf_bulk *b, const char *data, size_t len, pf_diag *diag);
 PF_EXTERN pf_status pf_bulk_finish(pf_bulk *b, pf_diag *diag);
 /* Stop soon, from any thread (a signal handler must not: use a flag). */
