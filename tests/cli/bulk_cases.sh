@@ -89,19 +89,20 @@ at_most_once() {
 }
 
 # Pacing from the server's clock: any W+1 consecutive requests span at
-# least W/RATE seconds (less 10% for scheduling jitter).
+# least W/RATE seconds, less 15% for the jitter between a request's start
+# and its arrival (one late arrival shortens the window after it).
 paced() {
   awk -v rate="$1" -v w="${2:-10}" '
     { t[NR] = $1 }
     END {
       for (k = 1; k + w <= NR; k++) {
         span = (t[k + w] - t[k]) / 1e6
-        if (span < 0.9 * w / rate) { printf "requests %d..%d within %.3f s\n", k, k + w, span; exit 1 }
+        if (span < 0.85 * w / rate) { printf "requests %d..%d within %.3f s\n", k, k + w, span; exit 1 }
       }
     }' "$tmp/api.log" || fail "faster than $1/s: $(paced_detail "$1" "${2:-10}")"
 }
 paced_detail() {
-  awk -v rate="$1" -v w="$2" '{ t[NR] = $1 } END { for (k = 1; k + w <= NR; k++) { span = (t[k + w] - t[k]) / 1e6; if (span < 0.9 * w / rate) { printf "requests %d..%d within %.3f s", k, k + w, span; exit } } }' "$tmp/api.log"
+  awk -v rate="$1" -v w="$2" '{ t[NR] = $1 } END { for (k = 1; k + w <= NR; k++) { span = (t[k + w] - t[k]) / 1e6; if (span < 0.85 * w / rate) { printf "requests %d..%d within %.3f s", k, k + w, span; exit } } }' "$tmp/api.log"
 }
 span_s() { awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f\n", (b - a) / 1e6 }' "$tmp/api.log"; }
 
@@ -131,14 +132,14 @@ thousand)
     fail "summary: $(head -2 "$tmp/err")"
   ;;
 rate)
-  # --rate 40 over 108 requests: the server never sees 11 within 0.25 s,
+  # --rate 40 over 108 requests: the server never sees 21 within 0.5 s,
   # and the run keeps up (at least 80% of the rate overall).
   gen_list 120
   start_api
   run --rate 40 --senders 4
   expect_rc 1
   [ "$(requests)" = 108 ] || fail "$(requests) requests, want 108"
-  paced 40 10
+  paced 40 20
   awk -v n="$(requests)" 'NR == 1 { a = $1 } { b = $1 } END { r = (n - 1) / ((b - a) / 1e6); if (r < 32) { printf "achieved %.1f/s\n", r; exit 1 } }' \
     "$tmp/api.log" || fail "too slow: $(span_s) s for 108 requests at 40/s"
   ;;
@@ -162,7 +163,7 @@ storm-429)
   [ "$(awk '$2 == "429"' "$tmp/api.log" | wc -l)" = 12 ] || fail "not 12 answers 429"
   [ "$(awk '$2 == "202"' "$tmp/api.log" | wc -l)" = 40 ] || fail "not 40 accepted"
   at_most_once
-  paced 40 10
+  paced 40 20
   [ "$(count '"outcome":"sent"' "$tmp/out")" = 40 ] || fail "not 40 rows sent"
   grep -q '"rate_limited": 12' "$tmp/sum.json" || fail "summary: $(cat "$tmp/sum.json")"
   # After Retry-After: 1, nothing for a second.

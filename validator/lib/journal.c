@@ -393,7 +393,8 @@ static int cmp_event(const void *x, const void *y)
 /* Events into one state per row: the last event of each row wins. */
 static void collapse(pf_journal *j, struct collect *c)
 {
-    qsort(c->ev, c->n, sizeof *c->ev, cmp_event);
+    if (c->n) /* qsort's array may not be NULL, even for no elements */
+        qsort(c->ev, c->n, sizeof *c->ev, cmp_event);
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (n && c->ev[n - 1].row == c->ev[i].row)
