@@ -348,6 +348,8 @@ static void test_broken_files(void **state)
         {"bare-short-code.json", PF_E_SCHEMA, 4, 16, "numbers[0].number",
          "a short code needs \"kind\": \"short_code\""},
         {"invalid-utf8.json", PF_E_UTF8, 1, 40, "", "invalid UTF-8"},
+        {"bad-mps.json", PF_E_SCHEMA, 4, 62, "numbers[0].mps",
+         "expected messages per second, a number above 0 and at most 10000"},
     };
     int failed = 0;
     for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {

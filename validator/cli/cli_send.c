@@ -12,44 +12,12 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_send.h"
 #include "report.h"
-
-enum {
-    OPT_CLUSTER = CLI_OPT_OWN,
-    OPT_BASE_URL,
-    OPT_CREDENTIALS,
-    OPT_DRY_RUN,
-    OPT_CONNECT_TIMEOUT,
-    OPT_TIMEOUT,
-    OPT_MAX_ATTEMPTS,
-    OPT_MAX_WAIT,
-    OPT_RETRY_5XX,
-    OPT_VERBOSE,
-    OPT_CACERT,
-    OPT_CAPATH
-};
 
 static const struct cli_opt opts[] = {
     CLI_CHECK_OPTS,
-    {"cluster", CLI_ARG, OPT_CLUSTER, "C", "us-1, uk-1 or euw-1 (default: the config's)"},
-    {"base-url", CLI_ARG, OPT_BASE_URL, "URL", "API base URL instead of a cluster"},
-    {"credentials", CLI_ARG, OPT_CREDENTIALS, "FILE",
-     "JSON {auth_token, token_id} or KEY=VALUE file (default: environment)"},
-    {"dry-run", CLI_NO_ARG, OPT_DRY_RUN, NULL, "print the request instead of sending it"},
-    {"connect-timeout", CLI_ARG, OPT_CONNECT_TIMEOUT, "S", "connect timeout, seconds (default 10)"},
-    {"timeout", CLI_ARG, OPT_TIMEOUT, "S", "timeout of each attempt, seconds (default 30)"},
-    {"max-attempts", CLI_ARG, OPT_MAX_ATTEMPTS, "N",
-     "attempts on 429 or no connection (default 5)"},
-    {"max-wait", CLI_ARG, OPT_MAX_WAIT, "S", "total wait between attempts, seconds (default 60)"},
-    {"retry-server-errors", CLI_NO_ARG, OPT_RETRY_5XX, NULL,
-     "retry 5xx too (the person may get the text twice)"},
-    {"verbose", CLI_NO_ARG, OPT_VERBOSE, NULL, "trace each attempt on stderr"},
-    {"cacert", CLI_ARG, OPT_CACERT, "FILE",
-     "trust the CA certificates in FILE (PEM) instead of the default bundle "
-     "(default: $PREFLIGHT_CA_BUNDLE)"},
-    {"capath", CLI_ARG, OPT_CAPATH, "DIR",
-     "trust the CA certificates in DIR (hashed by openssl rehash) instead of the default "
-     "directory (default: $PREFLIGHT_CA_PATH)"},
+    CLI_SEND_OPTS,
     CLI_COMMON_OPTS,
 };
 
@@ -71,16 +39,9 @@ static const char usage[] =
     "2 usage or input error, 3 the send failed (rejected, rate limited, outcome\n"
     "unknown, or the API unreachable).";
 
-struct send_opts {
-    const char *cluster, *base_url, *cred_file;
-    const char *cacert, *capath; /* --cacert, --capath; NULL: the environment's */
-    bool dry_run, verbose;
-    pf_client_options client;
-};
-
 /* Options that would put a credential on the command line, refused by
  * name before parsing so the value is never echoed as "unexpected". */
-static bool credential_on_argv(int argc, char **argv)
+bool cli_send_credential_on_argv(int argc, char **argv)
 {
     static const char *const names[] = {"--auth-token", "--token-id", "--api-key", "--token"};
     for (int i = 1; i < argc; i++) {
@@ -117,7 +78,7 @@ static bool parse_seconds(const char *opt, const char *val, double max, bool zer
 }
 
 /* 1 handled, 0 not a send option, -1 bad value (reported). */
-static int send_option(struct send_opts *s, int id, const char *val)
+int cli_send_option(struct send_opts *s, int id, const char *val)
 {
     switch (id) {
     case OPT_CLUSTER:
@@ -165,8 +126,8 @@ static int send_option(struct send_opts *s, int id, const char *val)
  * environment. Returns 0 or the exit code after reporting. Missing
  * credentials are an error unless this is a dry run.
  */
-static int load_credentials(const struct send_opts *s, pf_send_options *o, char *source,
-                            size_t cap)
+int cli_send_load_credentials(const struct send_opts *s, pf_send_options *o, char *source,
+                              size_t cap)
 {
     pf_diag d;
     if (s->cred_file) {
@@ -224,7 +185,7 @@ static const char *ca_choice(const char *opt, const char *env, const char **orig
 /* Put the chosen CA file and directory in the send options (the library
  * hands them to its client); 0 or an exit code after reporting, naming the
  * option or variable the path came from. */
-static int apply_ca(const struct send_opts *s, pf_send_options *o)
+int cli_send_apply_ca(const struct send_opts *s, pf_send_options *o)
 {
     const char *fo, *dorig;
     const char *file = ca_choice(s->cacert, "PREFLIGHT_CA_BUNDLE", &fo, "--cacert");
@@ -385,11 +346,16 @@ int cli_send(int argc, char **argv)
     int id, rc = CLI_EXIT_USAGE;
     pf_diag d;
 
+    /* --input: bulk send over a list (cli_bulk.c). */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--input") == 0 || strncmp(argv[i], "--input=", 8) == 0)
+            return cli_bulk_send(argc, argv);
+    }
     memset(&s, 0, sizeof s);
     pf_send_outcome_init(&oc);
     s.client = pf_client_options_default();
     cli_check_init(&k, "send");
-    if (credential_on_argv(argc, argv))
+    if (cli_send_credential_on_argv(argc, argv))
         goto out;
     cli_parser_init(&p, "send", argc, argv, opts);
     while ((id = cli_next(&p, &val)) != CLI_END) {
@@ -401,7 +367,7 @@ int cli_send(int argc, char **argv)
         }
         int hd = cli_check_option(&k, id, val);
         if (hd == 0)
-            hd = send_option(&s, id, val);
+            hd = cli_send_option(&s, id, val);
         if (hd < 0)
             goto out;
         if (hd)
@@ -424,13 +390,13 @@ int cli_send(int argc, char **argv)
         cli_error("send", "out of memory");
         goto out;
     }
-    if ((rc = load_credentials(&s, so, source, sizeof source)) != 0 ||
+    if ((rc = cli_send_load_credentials(&s, so, source, sizeof source)) != 0 ||
         (rc = cli_check_setup(&k)) != 0)
         goto out;
     rc = CLI_EXIT_USAGE;
     if (!send_options(&s, &k, &pr, so))
         goto out;
-    if ((rc = apply_ca(&s, so)) != 0)
+    if ((rc = cli_send_apply_ca(&s, so)) != 0)
         goto out;
     rc = CLI_EXIT_USAGE;
     if (pf_sender_create(k.session, so, &snd, &d) != PF_OK) {

@@ -62,6 +62,8 @@ struct row {
     uint64_t key; /* the E.164 digits, 0 when none */
     char *json;
     size_t json_len;
+    char *rendered; /* the template's text for this row, or NULL (the message field) */
+    size_t rendered_len;
 };
 
 enum chunk_state { FREE, READY, WORKING, DONE };
@@ -281,6 +283,7 @@ static void row_free(struct row *r)
     free(r->off);
     free(r->len);
     free(r->json);
+    free(r->rendered);
     if (r->has_verdict)
         pf_verdict_clear(&r->verdict);
     memset(r, 0, sizeof *r);
@@ -402,7 +405,9 @@ static pf_status check_row(pf_batch *b, pf_checker *ck, struct row *r)
         in.message_len = len;
     }
     pf_status st = pf_checker_check(ck, &in, &r->verdict, &d);
-    free(rendered);
+    /* Kept: bulk send sends exactly the text that was checked. */
+    r->rendered = rendered;
+    r->rendered_len = in.message_len;
     rendered = NULL;
     if (st == PF_E_NOMEM)
         return st;
@@ -539,8 +544,9 @@ static pf_status deliver(pf_batch *b, struct row *r, bool burst_end)
     }
     if (!b->o.on_row)
         return PF_OK;
-    size_t ulen;
+    size_t ulen, mlen = r->rendered_len;
     const char *u = field(r, b->col[COL_NUMBER], &ulen);
+    const char *msg = r->rendered ? r->rendered : field(r, b->col[COL_MESSAGE], &mlen);
     pf_batch_row out = {
         .size = sizeof out,
         .number = r->number,
@@ -553,6 +559,8 @@ static pf_status deliver(pf_batch *b, struct row *r, bool burst_end)
         .json = r->json,
         .json_len = r->json_len,
         .burst_end = burst_end,
+        .message = r->has_verdict ? msg : NULL,
+        .message_len = r->has_verdict ? mlen : 0,
     };
     if (b->o.on_row(b->o.ctx, &out) != 0)
         pf_batch_cancel(b);

@@ -60,6 +60,7 @@ static const char *const number_keys[] = {"number",
                                           "a2p_10dlc",
                                           "toll_free_verification",
                                           "sender_registrations",
+                                          "mps",
                                           NULL};
 static const char *const a2p_keys[] = {"campaign_id", "brand_id", "status", "campaign_file",
                                        NULL};
@@ -274,6 +275,22 @@ static pf_status check_registrations(struct pfi_json *j, const cJSON *entry, pf_
     return st;
 }
 
+/* The sender's throughput in messages per second, when the config gives
+ * it: a positive number (fractions allowed: low 10DLC tiers are a few
+ * messages a minute) up to 10000. 0 when absent. */
+static pf_status get_mps(struct pfi_json *j, const cJSON *e, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "mps");
+    *out = 0;
+    if (!v)
+        return PF_OK;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble > 0) || v->valuedouble > 10000)
+        return pfi_json_error(j, "mps", PF_E_SCHEMA,
+                              "expected messages per second, a number above 0 and at most 10000");
+    *out = v->valuedouble;
+    return PF_OK;
+}
+
 static pf_status check_entry(struct pfi_json *j, const cJSON *e, pf_config_number *out,
                              pf_sender_registration *regs)
 {
@@ -308,6 +325,8 @@ static pf_status check_entry(struct pfi_json *j, const cJSON *e, pf_config_numbe
                             out->number, pf_sender_type_name(out->kind));
     if (st == PF_OK)
         st = check_registrations(j, e, out, regs);
+    if (st == PF_OK)
+        st = get_mps(j, e, &out->mps);
     return st;
 }
 

@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "preflight/send.h"
 #include "preflight/util.h"
+#include "send_int.h"
 #include "verdict_int.h"
 
 struct pf_send_options {
@@ -550,4 +551,16 @@ pf_status pf_send_outcome_to_json(const pf_send_outcome *out, unsigned flags, ch
     pf_status st = pfi_json_to_string(doc, flags, json, len);
     cJSON_Delete(doc);
     return st;
+}
+
+/* ---- for bulk.c (send_int.h) ---- */
+
+pf_client *pfi_sender_client(pf_sender *s)
+{
+    return s ? s->client : NULL;
+}
+
+pf_client_options pfi_send_options_client(const pf_send_options *o)
+{
+    return o ? o->client : pf_client_options_default();
 }

@@ -44,6 +44,9 @@ typedef struct pf_batch_row {
                                   * (the verdict plus "row", or an error object), '\n' included */
     size_t json_len;
     bool burst_end;              /* the last row delivered for now: a moment to flush output */
+    const char *message;         /* when !error: the text that was checked (the template
+                                  * rendered, or the message field), for bulk send */
+    size_t message_len;
 } pf_batch_row;
 
 /* Return 0 to go on, anything else to stop the batch (as pf_batch_cancel). */

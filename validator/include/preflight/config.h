@@ -63,6 +63,11 @@ typedef struct pf_config_number {
     /* a2p_10dlc.campaign_file: the campaign's registration file (see
      * campaign.h), as written, relative to the config file; NULL when absent. */
     const char *campaign_file;
+    /* "mps": the most messages per second this sender may send (its
+     * carrier or 10DLC throughput tier); 0 when the config does not say.
+     * Bulk send keeps each sender under it. Added at the end: the library
+     * owns these structs, callers only read them. */
+    double mps;
 } pf_config_number;
 
 typedef struct pf_config pf_config;
