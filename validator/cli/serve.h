@@ -1,0 +1,43 @@
+/*
+ * serve.h — the pre-send HTTP gateway's core (SPEC §6, `preflight serve`):
+ * libmicrohttpd with its internal thread pool, one shared session from a
+ * pf_session_slot, a checker and a gated sender per worker thread.
+ *
+ * cli_serve.c turns flags into a serve_config; serve_run owns everything
+ * from there until the process should exit (SIGTERM or SIGINT: drain).
+ */
+#ifndef PREFLIGHT_SERVE_H
+#define PREFLIGHT_SERVE_H
+
+#include <stdbool.h>
+
+#include "preflight/preflight.h"
+
+/* The largest request body accepted (SPEC §6: over 64 KiB is 413). */
+#define SERVE_BODY_MAX (64u * 1024u)
+
+struct serve_config {
+    const char *listen;       /* "ADDR:PORT", "[V6]:PORT" */
+    unsigned threads;         /* worker threads (libmicrohttpd's pool) */
+    unsigned max_connections; /* 0: libmicrohttpd's default */
+    unsigned timeout_s;       /* idle/slow client timeout and the upstream's per-attempt limit */
+    bool fail_on_warn;        /* warn answers 422 on /v1/outbound-sms */
+    bool retry_429;           /* retry 429 (and unreached attempts) inside the gateway */
+    unsigned retry_budget_ms; /* total waiting allowed for those retries */
+    bool log_messages;        /* put the message text in the access log */
+    const char *access_log;   /* NULL: none; "-": stdout; else a file (appended) */
+    const char *base_url;     /* --upstream; NULL: --cluster or the config's */
+    const char *cluster;
+    const char *cacert, *capath;
+    /* Reopened on SIGHUP: the files are read again, the options kept. */
+    pf_session_options *session_options;
+};
+
+/*
+ * Serve until SIGTERM/SIGINT, then drain and return 0; return 2 after
+ * reporting on stderr when the gateway cannot start (address, options).
+ * The session is the first one (the caller keeps its own reference).
+ */
+int serve_run(const struct serve_config *cfg, pf_session *session);
+
+#endif
