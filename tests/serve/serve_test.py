@@ -15,6 +15,10 @@ Modes (each a ctest, each bounded and stopping by itself):
            draining, the process exits 0
   promtool /metrics after traffic, checked by `promtool check metrics`
            (exit 77, skipped, when promtool is not installed)
+  scaleout two instances behind HAProxy (deploy/haproxy.cfg): one gets
+           SIGTERM under load and no POST /v1/check fails; a send whose
+           upstream is slower than HAProxy's server timeout is not sent twice
+           (exit 77 when haproxy is not installed)
   wrk      a 3-second load smoke with wrk on POST /v1/check: 0 errors
            (exit 77 when wrk is not installed)
 """
@@ -597,11 +601,104 @@ def mode_wrk():
     return 0
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def mode_scaleout():
+    tool = shutil.which("haproxy")
+    if not tool:
+        print("SKIP: haproxy not installed (Debian package haproxy)")
+        return 77
+    fake = Fake("202;delay=2500", name="fake")
+    gw1 = Gateway("--config", CONFIG, "--threads", "1", "--upstream", fake.url, name="gw1")
+    gw2 = Gateway("--config", CONFIG, "--threads", "1", "--upstream", fake.url, name="gw2")
+    front = free_port()
+    env = dict(os.environ, PF_LISTEN="127.0.0.1:%d" % front, PF_GW1="127.0.0.1:%d" % gw1.port,
+               PF_GW2="127.0.0.1:%d" % gw2.port, PF_TIMEOUT_SERVER="1s")
+    hap = subprocess.Popen([tool, "-db", "-f", os.path.join(SRC, "deploy", "haproxy.cfg")], env=env,
+                           stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "haproxy.err"), "w"))
+    procs.append(hap)
+    # Both instances up: rise 2 at 500 ms.
+    up = False
+    for _ in range(60):
+        try:
+            if call(front, "GET", "/readyz", timeout=2)[0] == 200:
+                up = True
+                break
+        except Exception:
+            pass
+        time.sleep(0.1)
+    if not up:
+        fail("HAProxy did not come up: " + open(os.path.join(tmp, "haproxy.err")).read())
+        return 0
+    time.sleep(1.2)
+    stop = threading.Event()
+    counts = {"ok": 0, "failed": 0}
+    lock = threading.Lock()
+
+    def client():
+        body = json.dumps(PASS)
+        c = http.client.HTTPConnection("127.0.0.1", front, timeout=10)
+        while not stop.is_set():
+            try:
+                c.request("POST", "/v1/check", body=body, headers=NOT_FIRST)
+                r = c.getresponse()
+                r.read()
+                good = r.status == 200
+                if not good:
+                    print("   answer", r.status)
+            except Exception as e:
+                good = False
+                print("   request failed:", e)
+                c.close()
+                c = http.client.HTTPConnection("127.0.0.1", front, timeout=10)
+            with lock:
+                counts["ok" if good else "failed"] += 1
+        c.close()
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    gw1.p.send_signal(signal.SIGTERM)
+    rc1 = gw1.p.wait(timeout=20)
+    time.sleep(1.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=15)
+    print("POST /v1/check through HAProxy: %(ok)d answered 200, %(failed)d failed" % counts)
+    if counts["failed"] or counts["ok"] < 50:
+        fail("scale-out: %r" % counts)
+    if rc1 != 0:
+        fail("the drained instance exited %d" % rc1)
+    # The send path: the upstream takes 2.5 s, HAProxy's server timeout is
+    # 1 s. HAProxy answers 504 and must not try the other instance.
+    try:
+        st = call(front, "POST", "/v1/outbound-sms", PASS, dict(NOT_FIRST, **CREDS), timeout=10)[0]
+    except Exception as e:
+        st = repr(e)
+    time.sleep(3.0)
+    print("slow send through HAProxy: %r, upstream requests %d" % (st, fake.count()))
+    if st != 504 or fake.count() != 1:
+        fail("the send was retried or not answered 504: %r, %d upstream requests" % (st, fake.count()))
+    hap.terminate()
+    hap.wait(timeout=10)
+    gw2.stop()
+    fake.stop()
+    return 0
+
+
 if __name__ == "__main__":
     deadline_guard(100)
     try:
         rc = {"cases": mode_cases, "reload": mode_reload, "drain": mode_drain,
-              "promtool": mode_promtool, "wrk": mode_wrk}[MODE]()
+              "promtool": mode_promtool, "wrk": mode_wrk,
+              "scaleout": mode_scaleout}[MODE]()
     finally:
         cleanup()
     if rc == 77:
