@@ -31,11 +31,23 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Preflight-Send-At"] = "2026-11-26T19:00:00Z"
 wrk.headers["X-Preflight-First-Message"] = "false"
 LUA
+# The gateway's own CPU time (utime + stime, clock ticks) over the run: on
+# a shared machine the rate says how much CPU there was, the CPU time per
+# request what the gateway costs.
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+c0=$(cpu)
 wrk -t2 -c32 -d"${secs}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$port/v1/check" >"$tmp/wrk"
+c1=$(cpu)
 cat "$tmp/wrk"
 rps=$(sed -n 's/^Requests\/sec: *//p' "$tmp/wrk")
 p50=$(awk '$1 == "50%" { print $2 }' "$tmp/wrk")
 p99=$(awk '$1 == "99%" { print $2 }' "$tmp/wrk")
 errors=$(sed -n 's/^ *Socket errors: *//p; s/^ *Non-2xx or 3xx responses: *\(.*\)/non-2xx \1/p' "$tmp/wrk")
+reqs=$(awk '/requests in/ { print $1 }' "$tmp/wrk")
+hz=$(getconf CLK_TCK)
 echo "POST /v1/check, ${secs} s: ${rps} requests/s, p50 ${p50}, p99 ${p99}, errors: ${errors:-none}"
+awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$reqs" 'BEGIN {
+  us = t / hz * 1e6 / n
+  printf "gateway CPU: %.1f s for %d requests = %.0f us per request (%.0f requests/s per core)\n", t / hz, n, us, 1e6 / us
+}'

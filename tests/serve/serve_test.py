@@ -330,7 +330,8 @@ def mode_cases():
 
     # --fail-on warn: warn answers 422 and nothing goes upstream.
     fake2 = Fake("202", name="fake2")
-    gw2 = Gateway("--config", CONFIG, "--upstream", fake2.url, "--fail-on", "warn", name="gw2")
+    gw2 = Gateway("--config", CONFIG, "--upstream", fake2.url, "--fail-on", "warn", "--log-messages",
+                  name="gw2")
     st, h, b = call(gw2.port, "POST", "/v1/outbound-sms", PASS, dict(UNKNOWN_FIRST, **CREDS))
     ok = st == 422 and "stopped" in json.loads(b)["detail"] and fake2.count() == 0
     print("%s %-45s %d" % ("ok  " if ok else "FAIL", "--fail-on warn: warn -> 422", st))
@@ -341,6 +342,10 @@ def mode_cases():
         fail("--fail-on warn: pass should be sent: %d" % st)
     gw2.stop()
     fake2.stop()
+    log2 = [json.loads(l) for l in gw2.access().splitlines()]
+    if [l.get("message") for l in log2] != [MSG, MSG]:
+        fail("--log-messages: the access log should hold the message texts")
+    secrets_absent("the access log with --log-messages", gw2.access())
 
     # --retry-429: the gateway retries within its budget (2 requests, 202).
     fake3 = Fake("429;ra=1", "202", name="fake3")

@@ -93,6 +93,8 @@ int cli_serve(int argc, char **argv)
     pf_session *session = NULL;
     unsigned u;
 
+    sigset_t mask;
+    serve_block_signals(&mask);
     cli_common_init(&c, "serve");
     cli_parser_init(&p, "serve", argc, argv, opts);
     while ((id = cli_next(&p, &val)) != CLI_END) {

@@ -372,14 +372,15 @@ static void record(struct server *s, struct MHD_Connection *conn, const char *me
     free(b2.p);
 }
 
-/* Queue an answer; the body is taken over (freed by libmicrohttpd). */
+/* Queue an answer; the body (heap, NULL when its allocation failed) is
+ * taken over and freed by libmicrohttpd. */
 static enum MHD_Result respond(struct server *s, struct MHD_Connection *conn, const char *method,
                                const char *url, struct req *r, const struct answer *a, char *body,
                                size_t len, const char *ctype, const char *const *extra)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE
-                                                                          : MHD_RESPMEM_PERSISTENT);
+    if (!body)
+        return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
         return MHD_NO;
@@ -1026,13 +1027,23 @@ fail:
     return false;
 }
 
+void serve_block_signals(sigset_t *mask)
+{
+    sigemptyset(mask);
+    sigaddset(mask, SIGHUP);
+    sigaddset(mask, SIGTERM);
+    sigaddset(mask, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    pthread_sigmask(SIG_BLOCK, mask, NULL);
+}
+
 int serve_run(const struct serve_config *cfg, pf_session *session)
 {
     struct server *s = NULL;
     struct MHD_Daemon *daemon = NULL;
     int rc = CLI_EXIT_USAGE, lfd = -1, sfd = -1;
     char shown[300] = "";
-    sigset_t mask, old;
+    sigset_t mask;
     bool key = false;
 
     if (!(s = calloc(1, sizeof *s))) {
@@ -1081,14 +1092,7 @@ int serve_run(const struct serve_config *cfg, pf_session *session)
     if ((lfd = open_listener(cfg->listen, shown, sizeof shown)) < 0)
         goto out;
 
-    /* Signals are taken by the main thread's signalfd only: blocked here,
-     * before libmicrohttpd's threads start, so they inherit the mask. */
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    signal(SIGPIPE, SIG_IGN);
-    pthread_sigmask(SIG_BLOCK, &mask, &old);
+    serve_block_signals(&mask);
     if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
         cli_error("serve", "signalfd: %s", strerror(errno));
         goto out;

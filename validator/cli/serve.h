@@ -9,6 +9,7 @@
 #ifndef PREFLIGHT_SERVE_H
 #define PREFLIGHT_SERVE_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "preflight/preflight.h"
@@ -32,6 +33,14 @@ struct serve_config {
     /* Reopened on SIGHUP: the files are read again, the options kept. */
     pf_session_options *session_options;
 };
+
+/*
+ * Block SIGHUP, SIGTERM and SIGINT in the calling thread (they are read
+ * from a signalfd by serve_run) and ignore SIGPIPE. Call it first, before
+ * any thread exists (loading a session may start some): a thread created
+ * earlier with the signals unblocked could take one and die of it.
+ */
+void serve_block_signals(sigset_t *mask);
 
 /*
  * Serve until SIGTERM/SIGINT, then drain and return 0; return 2 after

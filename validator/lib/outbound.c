@@ -863,12 +863,15 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *userp)
     return n;
 }
 
-/* libcurl rewinds when it must resend on a fresh connection (a reused one
- * that the server had already closed). */
+/* libcurl rewinds to resend on a fresh connection when a reused one ended
+ * without a byte of answer. By then the body had gone out: the server may
+ * have taken it and died before answering, so a resend could text the
+ * person twice. Refused once libcurl has pulled body bytes; the transfer
+ * then fails and the attempt ends as unknown (reached), never resent. */
 static int on_seek(void *userp, curl_off_t offset, int origin)
 {
     struct exchange *x = userp;
-    if (origin != SEEK_SET || offset < 0 || (size_t)offset > x->req_len)
+    if (origin != SEEK_SET || offset < 0 || (size_t)offset > x->req_len || x->body_pulled)
         return CURL_SEEKFUNC_CANTSEEK;
     x->req_off = (size_t)offset;
     return CURL_SEEKFUNC_OK;
@@ -1016,7 +1019,10 @@ static void keep_response(pf_send_response *resp, struct exchange *x, const char
         resp->body[0] = '\0';
     x->body = NULL;
     x->len = x->cap = 0;
-    snprintf(resp->retry_after, sizeof resp->retry_after, "%s", x->retry_after);
+    const char *ra = x->retry_after;
+    while (*ra == ' ' || *ra == '\t')
+        ra++; /* the header's value as kept has the space after the colon */
+    snprintf(resp->retry_after, sizeof resp->retry_after, "%s", ra);
     snprintf(resp->content_type, sizeof resp->content_type, "%s", x->content_type);
 }
 
