@@ -443,6 +443,11 @@ struct input {
     const char *user_number, *message, *agent_number;
 };
 
+/* cJSON's parser writes a process-wide error position on every call
+ * (cJSON_GetErrorPtr): parses are serialised so workers do not race on it.
+ * A parse of a few hundred bytes takes a microsecond or two. */
+static pthread_mutex_t parse_mu = PTHREAD_MUTEX_INITIALIZER;
+
 /* Parse and check the body; NULL, or the one-line reason for a 400. */
 static const char *parse_input(const char *body, size_t len, struct input *in, char *why,
                                size_t cap)
@@ -454,7 +459,9 @@ static const char *parse_input(const char *body, size_t len, struct input *in, c
         return why;
     }
     const char *end = NULL;
+    pthread_mutex_lock(&parse_mu);
     in->doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    pthread_mutex_unlock(&parse_mu);
     if (!in->doc) {
         size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
         snprintf(why, cap, "the body is not valid JSON (at byte %zu)", at);
