@@ -21,6 +21,10 @@ Modes (each a ctest, each bounded and stopping by itself):
            (exit 77 when haproxy is not installed)
   wrk      a 3-second load smoke with wrk on POST /v1/check: 0 errors
            (exit 77 when wrk is not installed)
+
+Under ThreadSanitizer (a build with -fsanitize=thread in C, C++ and link
+flags): TSAN_OPTIONS=suppressions=tests/serve/tsan.supp; a report makes the
+gateway exit 66, which every mode checks.
 """
 import http.client
 import json

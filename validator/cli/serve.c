@@ -146,14 +146,31 @@ static struct worker *worker_get(struct server *s, const char **why)
 
 /* ---- output helpers ---- */
 
+/* UTC time as ISO 8601 with milliseconds. The calendar date is computed
+ * here (days to civil date, Howard Hinnant's algorithm) rather than with
+ * gmtime_r, which runs glibc's time-zone setup under a lock that ICU's
+ * calls to tzset on the worker threads share: no reason to touch it for
+ * UTC. */
 static void iso_now(char *buf, size_t cap)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
+    int64_t secs = (int64_t)ts.tv_sec, days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d,
+             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+             (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 /* A JSON-escaped copy of s (cut to max bytes) appended to a cJSON-free
