@@ -272,9 +272,16 @@ static void log_event(const char *event, const char *fields)
 
 /* ---- a request ---- */
 
+struct route {
+    const char *path;
+    enum endpoint ep;
+    const char *method; /* the one allowed (GET also allows HEAD) */
+};
+
 struct req {
     enum endpoint ep;
-    bool first_done;
+    const struct route *rt; /* NULL: unknown path */
+    bool method_ok;
     bool too_large;
     bool counted; /* counted in inflight */
     char *body;
@@ -793,12 +800,6 @@ static char *render_metrics(struct server *s, size_t *len)
 
 /* ---- routing ---- */
 
-struct route {
-    const char *path;
-    enum endpoint ep;
-    const char *method; /* the one allowed */
-};
-
 /* GET / is left to a later playground: unknown paths, including "/", are
  * 404 until a row is added here. */
 static const struct route routes[] = {
@@ -807,13 +808,63 @@ static const struct route routes[] = {
     {"/metrics", EP_METRICS, "GET"},
 };
 
+/* The answer to a request whose body (if any) has been read: errors
+ * decided at the headers, the GET endpoints, or the POST handling. */
+static enum MHD_Result answer_request(struct server *s, struct MHD_Connection *conn,
+                                      const char *method, const char *url, struct req *r)
+{
+    struct answer a = {0};
+    if (!r->rt) {
+        a.status = MHD_HTTP_NOT_FOUND;
+        return respond_detail(s, conn, method, url, r, &a, "no such endpoint", NULL);
+    }
+    if (!r->method_ok) {
+        const char *allow[] = {MHD_HTTP_HEADER_ALLOW,
+                               strcmp(r->rt->method, "GET") == 0 ? "GET, HEAD" : "POST", NULL};
+        a.status = MHD_HTTP_METHOD_NOT_ALLOWED;
+        return respond_detail(s, conn, method, url, r, &a, "method not allowed", allow);
+    }
+    switch (r->ep) {
+    case EP_CHECK:
+    case EP_OUTBOUND: return handle_post(s, conn, method, url, r);
+    case EP_HEALTHZ:
+        a.status = MHD_HTTP_OK;
+        return respond(s, conn, method, url, r, &a, strdup("{\"status\":\"ok\"}\n"), 16,
+                       "application/json", NULL);
+    case EP_READYZ: {
+        pf_session *sess = pf_session_slot_get(s->slot);
+        bool ready = sess && !atomic_load(&s->draining);
+        pf_session_unref(sess);
+        a.status = ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+        const char *txt = ready                        ? "{\"status\":\"ready\"}\n"
+                          : atomic_load(&s->draining) ? "{\"status\":\"draining\"}\n"
+                                                       : "{\"status\":\"no session\"}\n";
+        return respond(s, conn, method, url, r, &a, strdup(txt), strlen(txt), "application/json",
+                       NULL);
+    }
+    default: {
+        size_t len = 0;
+        char *txt = render_metrics(s, &len);
+        a.status = MHD_HTTP_OK;
+        return respond(s, conn, method, url, r, &a, txt, len,
+                       "text/plain; version=0.0.4; charset=utf-8", NULL);
+    }
+    }
+}
+
+/*
+ * libmicrohttpd calls this once with the headers, then once per piece of
+ * body, then once more with none. Answers are queued on that last call, so
+ * the connection stays open for the next request (an answer queued before
+ * the request is read through makes libmicrohttpd close it); the one
+ * exception is a declared body over the limit, refused before it is read.
+ */
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls)
 {
     struct server *s = cls;
     struct req *r = *con_cls;
-    struct answer a = {0};
     (void)version;
 
     if (!r) {
@@ -824,66 +875,32 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         *con_cls = r;
         atomic_fetch_add(&s->inflight, 1);
         r->counted = true;
-        const struct route *rt = NULL;
         for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
             if (strcmp(url, routes[i].path) == 0)
-                rt = &routes[i];
-        if (!rt) {
-            a.status = MHD_HTTP_NOT_FOUND;
-            return respond_detail(s, conn, method, url, r, &a, "no such endpoint", NULL);
-        }
-        r->ep = rt->ep;
-        bool head_ok = strcmp(rt->method, "GET") == 0 && strcmp(method, "HEAD") == 0;
-        if (strcmp(method, rt->method) != 0 && !head_ok) {
-            const char *allow[] = {MHD_HTTP_HEADER_ALLOW,
-                                   strcmp(rt->method, "GET") == 0 ? "GET, HEAD" : "POST", NULL};
-            a.status = MHD_HTTP_METHOD_NOT_ALLOWED;
-            return respond_detail(s, conn, method, url, r, &a, "method not allowed", allow);
-        }
-        if (rt->ep == EP_CHECK || rt->ep == EP_OUTBOUND) {
-            /* A declared length over the limit is refused before a byte
-             * of the body is read (the connection is then closed). */
+                r->rt = &routes[i];
+        if (!r->rt)
+            return MHD_YES;
+        r->ep = r->rt->ep;
+        r->method_ok = strcmp(method, r->rt->method) == 0 ||
+                       (strcmp(r->rt->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
+        if (r->method_ok && (r->ep == EP_CHECK || r->ep == EP_OUTBOUND)) {
             const char *cl =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX) {
                 r->too_large = true;
                 return handle_post(s, conn, method, url, r);
             }
-            return MHD_YES; /* the body follows */
         }
-        switch (rt->ep) {
-        case EP_HEALTHZ:
-            a.status = MHD_HTTP_OK;
-            return respond(s, conn, method, url, r, &a, strdup("{\"status\":\"ok\"}\n"), 16,
-                           "application/json", NULL);
-        case EP_READYZ: {
-            pf_session *sess = pf_session_slot_get(s->slot);
-            bool ready = sess && !atomic_load(&s->draining);
-            pf_session_unref(sess);
-            a.status = ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
-            const char *txt = ready                        ? "{\"status\":\"ready\"}\n"
-                              : atomic_load(&s->draining) ? "{\"status\":\"draining\"}\n"
-                                                           : "{\"status\":\"no session\"}\n";
-            return respond(s, conn, method, url, r, &a, strdup(txt), strlen(txt),
-                           "application/json", NULL);
-        }
-        default: {
-            size_t len = 0;
-            char *txt = render_metrics(s, &len);
-            if (!txt)
-                return MHD_NO;
-            a.status = MHD_HTTP_OK;
-            return respond(s, conn, method, url, r, &a, txt, len,
-                           "text/plain; version=0.0.4; charset=utf-8", NULL);
-        }
-        }
+        return MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->too_large || r->len + n > SERVE_BODY_MAX) {
-            /* Discarded from here on: never more than the limit held. */
-            r->too_large = true;
+        bool keep = r->method_ok && (r->ep == EP_CHECK || r->ep == EP_OUTBOUND);
+        if (!keep || r->too_large || r->len + n > SERVE_BODY_MAX) {
+            /* Discarded from here on: never more than the limit held (and
+             * nothing for a request that will be refused anyway). */
+            r->too_large = keep;
             free(r->body);
             r->body = NULL;
             r->len = r->cap = 0;
@@ -904,7 +921,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         r->body[r->len] = '\0';
         return MHD_YES;
     }
-    return handle_post(s, conn, method, url, r);
+    return answer_request(s, conn, method, url, r);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
