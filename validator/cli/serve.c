@@ -462,19 +462,14 @@ static enum MHD_Result respond_detail(struct server *s, struct MHD_Connection *c
 
 /* ---- the request body: the provider's JSON ---- */
 
-struct input {
-    cJSON *doc;
-    const char *user_number, *message, *agent_number;
-};
-
 /* cJSON's parser writes a process-wide error position on every call
  * (cJSON_GetErrorPtr): parses are serialised so workers do not race on it.
  * A parse of a few hundred bytes takes a microsecond or two. */
 static pthread_mutex_t parse_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Parse and check the body; NULL, or the one-line reason for a 400. */
-static const char *parse_input(const char *body, size_t len, struct input *in, char *why,
-                               size_t cap)
+const char *serve_parse_body(const char *body, size_t len, struct serve_input *in, char *why,
+                             size_t cap)
 {
     size_t bad;
     memset(in, 0, sizeof *in);
@@ -484,18 +479,19 @@ static const char *parse_input(const char *body, size_t len, struct input *in, c
     }
     const char *end = NULL;
     pthread_mutex_lock(&parse_mu);
-    in->doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     pthread_mutex_unlock(&parse_mu);
-    if (!in->doc) {
+    in->doc = doc;
+    if (!doc) {
         size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
         snprintf(why, cap, "the body is not valid JSON (at byte %zu)", at);
         return why;
     }
-    if (!cJSON_IsObject(in->doc)) {
+    if (!cJSON_IsObject(doc)) {
         snprintf(why, cap, "the body must be a JSON object with user_number and message");
         return why;
     }
-    for (const cJSON *f = in->doc->child; f; f = f->next) {
+    for (const cJSON *f = doc->child; f; f = f->next) {
         const char *k = f->string ? f->string : "";
         const char **slot = strcmp(k, "user_number") == 0    ? &in->user_number
                             : strcmp(k, "message") == 0      ? &in->message
@@ -521,6 +517,12 @@ static const char *parse_input(const char *body, size_t len, struct input *in, c
         return why;
     }
     return NULL;
+}
+
+void serve_input_clear(struct serve_input *in)
+{
+    cJSON_Delete(in->doc);
+    memset(in, 0, sizeof *in);
 }
 
 /* The optional X-Preflight-* headers: send time, first message, purpose.
@@ -575,7 +577,7 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
     struct answer a = {0};
     char why[512];
     const char *err;
-    struct input in;
+    struct serve_input in = {0};
     pf_check_input ci = pf_check_input_default();
     pf_verdict v;
     pf_send_outcome out;
@@ -591,9 +593,9 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
         a.status = 413;
         snprintf(why, sizeof why, "the body is over %u bytes", SERVE_BODY_MAX);
         ret = respond_detail(s, conn, method, url, r, &a, why, NULL);
-        goto out_noin;
+        goto out;
     }
-    if ((err = parse_input(r->body ? r->body : "", r->len, &in, why, sizeof why)) ||
+    if ((err = serve_parse_body(r->body ? r->body : "", r->len, &in, why, sizeof why)) ||
         (err = header_input(conn, &ci, why, sizeof why))) {
         a.status = MHD_HTTP_BAD_REQUEST;
         ret = respond_detail(s, conn, method, url, r, &a, err, NULL);
@@ -700,8 +702,7 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
     }
     ret = respond_detail(s, conn, method, url, r, &a, why, NULL);
 out:
-    cJSON_Delete(in.doc);
-out_noin:
+    serve_input_clear(&in);
     pf_verdict_clear(&v);
     pf_send_outcome_clear(&out);
     pf_send_response_clear(&resp);

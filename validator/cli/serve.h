@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "preflight/preflight.h"
 
@@ -33,6 +34,23 @@ struct serve_config {
     /* Reopened on SIGHUP: the files are read again, the options kept. */
     pf_session_options *session_options;
 };
+
+/* A request body as SPEC §6 takes it (the provider's): user_number and
+ * message (strings, required), agent_number (string or null). */
+struct serve_input {
+    void *doc; /* the parsed document (cJSON), owning the strings */
+    const char *user_number, *message, *agent_number;
+};
+
+/*
+ * Parse and check a body: NULL with *in filled, or the one-line reason for
+ * a 400 (written into why, which is returned), naming the field. Invalid
+ * UTF-8, invalid JSON, not an object, a missing or non-string field, an
+ * unknown field. Clear *in with serve_input_clear either way. Thread-safe.
+ */
+const char *serve_parse_body(const char *body, size_t len, struct serve_input *in, char *why,
+                             size_t cap);
+void serve_input_clear(struct serve_input *in);
 
 /*
  * Block SIGHUP, SIGTERM and SIGINT in the calling thread (they are read
