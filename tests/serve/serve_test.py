@@ -187,7 +187,35 @@ def secrets_absent(what, text):
 
 # ---------------------------------------------------------------- cases
 
+def startup_errors():
+    """Bad flags or files: exit 2 at once with a message, never a listener."""
+    broken = os.path.join(tmp, "broken.json")
+    with open(broken, "w") as f:
+        f.write('{"cluster": "us-1",')
+    rows = [
+        (["--listen", "nonsense"], "--listen"),
+        (["--listen", "127.0.0.1:99999"], "--listen"),
+        (["--threads", "0"], "--threads"),
+        (["--timeout", "x"], "--timeout"),
+        (["--upstream", "http://example.com"], "upstream"),
+        (["--cluster", "mars-1"], "--cluster"),
+        (["--cluster", "us-1", "--upstream", "http://127.0.0.1:9"], "exclusive"),
+        (["--config", broken], "broken.json"),
+        (["--access-log", os.path.join(tmp, "no", "such", "dir.log")], "--access-log"),
+    ]
+    for args, want in rows:
+        r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0"] + args if args[0] != "--listen"
+                           else [BIN, "serve"] + args, capture_output=True, timeout=30)
+        err = r.stderr.decode()
+        ok = r.returncode == 2 and want in err and "listening" not in err
+        print("%s %-45s exit %d: %s" % ("ok  " if ok else "FAIL", "start-up: " + " ".join(args)[:38],
+                                        r.returncode, err.strip().splitlines()[0][:70] if err.strip() else ""))
+        if not ok:
+            fail("start-up with %r: exit %d, %r" % (args, r.returncode, err))
+
+
 def mode_cases():
+    startup_errors()
     fake = Fake("202", '400;body={"detail":"agent_number not provisioned"}', "429;ra=7",
                 "500;ctype=text/plain;body=upstream broke", "drop", "202;delay=4000")
     gw = Gateway("--config", CONFIG, "--upstream", fake.url, "--timeout", "2", "--threads", "2")

@@ -31,8 +31,10 @@ static const struct cli_opt opts[] = {
     {"config", CLI_ARG, OPT_CONFIG, "FILE", "project config (preflight.json)"},
     {"cluster", CLI_ARG, OPT_CLUSTER, "C", "forward to us-1, uk-1 or euw-1"},
     {"upstream", CLI_ARG, OPT_UPSTREAM, "URL", "forward to this base URL (http only to loopback)"},
-    {"cacert", CLI_ARG, OPT_CACERT, "FILE", "trust the CA certificates in FILE (PEM)"},
-    {"capath", CLI_ARG, OPT_CAPATH, "DIR", "trust the CA certificates in DIR (hashed)"},
+    {"cacert", CLI_ARG, OPT_CACERT, "FILE",
+     "trust the CA certificates in FILE (PEM; default: $PREFLIGHT_CA_BUNDLE)"},
+    {"capath", CLI_ARG, OPT_CAPATH, "DIR",
+     "trust the CA certificates in DIR (hashed; default: $PREFLIGHT_CA_PATH)"},
     {"threads", CLI_ARG, OPT_THREADS, "N", "worker threads (default 2)"},
     {"max-connections", CLI_ARG, OPT_MAX_CONN, "N", "open connections at most (default 1000)"},
     {"timeout", CLI_ARG, OPT_TIMEOUT, "S",
@@ -150,6 +152,11 @@ int cli_serve(int argc, char **argv)
         goto out;
     }
     cfg.fail_on_warn = c.fail_on == CLI_FAIL_WARN;
+    /* As `send`: each option wins over its variable. */
+    if (!cfg.cacert && getenv("PREFLIGHT_CA_BUNDLE") && *getenv("PREFLIGHT_CA_BUNDLE"))
+        cfg.cacert = getenv("PREFLIGHT_CA_BUNDLE");
+    if (!cfg.capath && getenv("PREFLIGHT_CA_PATH") && *getenv("PREFLIGHT_CA_PATH"))
+        cfg.capath = getenv("PREFLIGHT_CA_PATH");
     if (!cli_open_session(&c, &session))
         goto out;
     cfg.session_options = c.so;

@@ -952,6 +952,14 @@ static int open_listener(const char *spec, char *shown, size_t cap)
         cli_error("serve", "--listen must be ADDR:PORT, not '%s'", spec);
         return -1;
     }
+    char *pend;
+    errno = 0;
+    unsigned long port_no = strtoul(colon + 1, &pend, 10);
+    if (*pend || errno || port_no > 65535 || colon[1] == '-' || colon[1] == '+') {
+        /* getaddrinfo would take 99999 and bind port 34463. */
+        cli_error("serve", "--listen: the port must be 0 to 65535, not '%s'", colon + 1);
+        return -1;
+    }
     size_t hl = (size_t)(colon - spec);
     const char *h = spec;
     if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
