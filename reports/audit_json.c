@@ -19,7 +19,7 @@ static cJSON *number_json(const pf_audit_number *n)
         return NULL;
     cJSON_AddStringToObject(o, "number", n->number->number);
     str_or_null(o, "label", n->number->label);
-    cJSON_AddStringToObject(o, "kind", pf_number_kind_name(n->number->kind));
+    cJSON_AddStringToObject(o, "kind", pf_sender_type_name(n->number->kind));
     str_or_null(o, "region", n->number->region[0] ? n->number->region : NULL);
     cJSON_AddBoolToObject(o, "checked", n->checked);
     cJSON_AddBoolToObject(o, "can_send", n->can_send);

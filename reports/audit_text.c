@@ -78,7 +78,7 @@ void pf_report_text_audit(FILE *f, const pf_audit *a, bool color)
         const pf_audit_number *n = &a->numbers[i];
         const char *state = !n->checked ? "not checked" : n->can_send ? "can send" : "cannot send";
         fprintf(f, "  %-16s %-11s %-3s %s%-11s%s two-way %-7s %s\n", n->number->number,
-                pf_number_kind_name(n->number->kind),
+                pf_sender_type_name(n->number->kind),
                 n->number->region[0] ? n->number->region : "--",
                 color ? (n->can_send ? C_GREEN : C_RED) : "", state, color ? C_OFF : "",
                 pf_tri_name(n->two_way), n->number->label ? n->number->label : "");

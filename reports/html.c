@@ -343,7 +343,7 @@ void pf_report_html_audit(FILE *f, const pf_audit *a)
                 esc(f, n->number->label);
                 fputs("</span>", f);
             }
-            fprintf(f, "</td><td>%s%s%s</td><td>", pf_number_kind_name(n->number->kind),
+            fprintf(f, "</td><td>%s%s%s</td><td>", pf_sender_type_name(n->number->kind),
                     n->number->region[0] ? ", " : "", n->number->region);
             if (!n->checked)
                 pill(f, "unknown", "not checked");

@@ -164,6 +164,9 @@ cJSON *pf_report_json_finding(const pf_finding *f)
     cJSON_AddStringToObject(o, "message", f->message ? f->message : "");
     cJSON_AddStringToObject(o, "fix", f->fix ? f->fix : "");
     cJSON_AddStringToObject(o, "source", f->source ? f->source : "heuristic");
+    /* Only campaign findings carry one; every other output stays as it was. */
+    if (f->rejection_code)
+        cJSON_AddStringToObject(o, "rejection_code", f->rejection_code);
     if (f->has_span) {
         cJSON *span = cJSON_AddArrayToObject(o, "span");
         if (span) {

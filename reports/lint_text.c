@@ -127,3 +127,9 @@ void pf_report_text_lint(FILE *f, const pf_lint_result *r, bool color)
                   : "",
             pf_verdict_name(r->verdict), color ? C_OFF : "");
 }
+
+/* The source line and caret, for the campaign report (campaign_report.c). */
+void pf_report_text_source_caret(FILE *f, const pf_lint_location *loc, bool color)
+{
+    source_and_caret(f, loc, color);
+}

@@ -101,7 +101,7 @@ void pf_report_md_audit(FILE *f, const pf_audit *a)
             const pf_audit_number *n = &a->numbers[i];
             fprintf(f, "| %s | ", n->number->number);
             md(f, n->number->label ? n->number->label : "");
-            fprintf(f, " | %s | %s | %s | ", pf_number_kind_name(n->number->kind),
+            fprintf(f, " | %s | %s | %s | ", pf_sender_type_name(n->number->kind),
                     !n->checked   ? "not checked"
                     : n->can_send ? "yes"
                                   : "**no**",

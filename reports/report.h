@@ -108,6 +108,38 @@ void pf_report_junit_lint(FILE *f, const pf_lint_result *r, pf_severity fail_on)
 /* SARIF's level for a severity: "error", "warning", "note". */
 const char *pf_report_sarif_level(pf_severity s);
 
+/* Helpers the lint renderers share with the campaign report. */
+/* "   12 | source" and a caret line under loc's span. */
+void pf_report_text_source_caret(FILE *f, const pf_lint_location *loc, bool color);
+/* path as a relative URI reference (heap), relative to cwd when under it. */
+char *pf_report_sarif_uri(const char *path, const char *cwd);
+/* o[key] = {"text": text, ending in a period}. */
+void pf_report_sarif_text(cJSON *o, const char *key, const char *text);
+/* "content.url-shortener" -> "ContentUrlShortener". */
+void pf_report_sarif_rule_name(const char *id, char *out, size_t cap);
+/* o[key] = {"text": line's code points [from_col, to_col)}. */
+void pf_report_sarif_snippet(cJSON *o, const char *key, const char *line, size_t len,
+                             unsigned from_col, unsigned to_col);
+
+/* ---- campaign (preflight campaign): text, JSON, SARIF 2.1.0, JUnit XML ---- */
+
+/* Compiler style per finding ("file:line:col: severity: message [id] (code)",
+ * the source line and caret, fix and source), a summary line per file. */
+void pf_report_text_campaign(FILE *f, const pf_campaign_result *const *r, size_t n, bool color);
+
+/* {"verdict", "campaigns": [{"file", "kind", "brand", "use_case", "verdict",
+ * "counts", "findings": [SPEC §3 finding + rejection_code + line, column, path]}]}. */
+cJSON *pf_report_json_campaign(const pf_campaign_result *const *r, size_t n);
+
+/* SARIF 2.1.0, one run; every campaign.* check as a rule with its source. */
+bool pf_report_sarif_campaign(FILE *f, const pf_campaign_result *const *r, size_t n,
+                              const char *cwd);
+
+/* JUnit XML: a testsuite per file, a testcase per check that ran into a
+ * finding at or above fail_on, or one passing testcase per clean file. */
+void pf_report_junit_campaign(FILE *f, const pf_campaign_result *const *r, size_t n,
+                              pf_severity fail_on);
+
 /* ---- audit (preflight audit): text, Markdown, JSON, HTML ---- */
 
 /* For a terminal: the verdict first, the checklist, numbers, templates,

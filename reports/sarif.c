@@ -318,3 +318,25 @@ out:
     cJSON_Delete(doc);
     return ok;
 }
+
+/* The helpers above, for the campaign report (campaign_report.c). */
+char *pf_report_sarif_uri(const char *path, const char *cwd)
+{
+    return uri_of(path, cwd);
+}
+
+void pf_report_sarif_text(cJSON *o, const char *key, const char *text)
+{
+    add_text(o, key, text);
+}
+
+void pf_report_sarif_rule_name(const char *id, char *out, size_t cap)
+{
+    friendly_name(id, out, cap);
+}
+
+void pf_report_sarif_snippet(cJSON *o, const char *key, const char *line, size_t len,
+                             unsigned from_col, unsigned to_col)
+{
+    add_snippet(o, key, line, byte_at(line, len, from_col), byte_at(line, len, to_col));
+}

@@ -266,7 +266,7 @@ void pf_report_text_verdict(FILE *f, const pf_verdict *v, const char *msg, size_
     else
         fprintf(f, "  to       %s (cannot be parsed)\n", clean);
     if (v->has_agent)
-        fprintf(f, "  from     %s (%s, %s%s%s)\n", v->agent_e164, v->agent_kind,
+        fprintf(f, "  from     %s (%s, %s%s%s)\n", v->agent_e164, pf_sender_type_name(v->agent_kind),
                 v->agent_auto ? "selected automatically" : "given", v->agent_region[0] ? ", " : "",
                 v->agent_region);
     else

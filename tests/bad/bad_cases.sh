@@ -13,7 +13,8 @@ ten-mb-message ten-mb-csv-line nul-in-message nul-in-config nul-in-csv
 invalid-utf8-message overlong-utf8-message invalid-utf8-rules invalid-utf8-csv
 deep-json-config deep-json-rules deep-json-countries number-1000-digits
 number-arg-huge catastrophic-regex csv-10000-columns config-100000-numbers
-truncated-config rules-dir-missing segments-too-large"
+truncated-config rules-dir-missing segments-too-large campaign-empty campaign-deep-json
+campaign-nul campaign-two-mb campaign-huge-sample"
 if [ "$case" = list ]; then
   echo $cases
   exit 0
@@ -144,6 +145,22 @@ rules-dir-missing)
 segments-too-large)
   rep 'a' 1048576 > big.txt
   expect 2 "big.txt: the message is larger than the limit of 65536 bytes" -- segments --message-file big.txt ;;
+campaign-empty)
+  : > c.json
+  expect 2 "c.json:1:1" -- campaign c.json ;;
+campaign-deep-json)
+  deep 100000 > c.json
+  expect 2 "c.json:1:" -- campaign c.json ;;
+campaign-nul)
+  printf '{"brand": {"name": "A"},\000 "use_case": "2FA"}' > c.json
+  expect 2 "c.json:1:25" -- campaign c.json ;;
+campaign-two-mb)
+  { printf '{"brand": {"name": "A"}, "use_case": "2FA", "description": "'; rep 'x' 2100000; printf '"}'; } > c.json
+  expect 2 "c.json" -- campaign c.json ;;
+campaign-huge-sample)
+  # One sample near the file limit: checked, not refused, in bounded time.
+  { printf '{"brand": {"name": "A"}, "use_case": "2FA", "sample_messages": ["A: code '; rep 'bit.ly/x STOP ' 60000; printf '", "A: code [code]"]}'; } > c.json
+  expect 1 -- campaign c.json ;;
 *)
   echo "unknown case $case"; exit 2 ;;
 esac

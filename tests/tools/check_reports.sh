@@ -1,7 +1,7 @@
 #!/bin/sh
 # check_reports.sh MODE PREFLIGHT SOURCE_DIR OUT_DIR — validate preflight's
 # reports with outside tools (installed by scripts/tools and scripts/deps):
-#   sarif  lint SARIF of data/examples/templates and of the golden inputs pass
+#   sarif  lint and campaign SARIF of the examples and of the golden inputs pass
 #          Microsoft's SARIF validator (Sarif.Multitool validate) with no
 #          error or warning
 #   junit  lint JUnit XML of the examples and the golden ones are well formed
@@ -49,7 +49,14 @@ sarif)
   (cd "$g" && PREFLIGHT_RULES_DIR="$g/rules" PREFLIGHT_DATA_DIR="$g/data" "$bin" lint \
     --config config.json --country US --country GB --format sarif \
     --output "$out/lint-golden.sarif" templates)
-  for f in "$out/lint-examples.sarif" "$out/lint-golden.sarif"; do
+  # The campaign pre-scan: the example, the golden inputs, the peer examples.
+  pf campaign --format sarif --output "$out/campaign-examples.sarif" \
+    data/examples/campaigns/acme-dental.json tests/campaign/peer/bad.json \
+    tests/campaign/peer/shaft.json tests/campaign/cases/sample-url-shortener.json
+  (cd "$g" && PREFLIGHT_RULES_DIR="$g/rules" "$bin" campaign --format sarif \
+    --output "$out/campaign-golden.sarif" campaigns/acme-dental.json campaigns/corner-cafe.json)
+  for f in "$out/lint-examples.sarif" "$out/lint-golden.sarif" "$out/campaign-examples.sarif" \
+    "$out/campaign-golden.sarif"; do
     v=$out/$(basename "$f" .sarif).validation.sarif
     rm -f "$v"
     "$mt" validate --config "$tools/sarif-policy.xml" --level "Error;Warning;Note" \
@@ -64,7 +71,10 @@ junit)
     data/examples/templates
   pf lint --config data/examples/preflight.json --fail-on warn --country GB --format junit \
     --output "$out/lint-examples-gb.xml" data/examples/templates
-  for f in "$out"/lint-examples*.xml "$src"/tests/golden/lint-junit*/expected.xml; do
+  pf campaign --format junit --output "$out/campaign-examples.xml" \
+    data/examples/campaigns/acme-dental.json tests/campaign/peer/bad.json
+  for f in "$out"/lint-examples*.xml "$src"/tests/golden/lint-junit*/expected.xml \
+    "$out/campaign-examples.xml" "$src/tests/golden/campaign-junit/expected.xml"; do
     xmllint --noout "$f" && echo "$f: well formed" || fail=1
   done
   ;;

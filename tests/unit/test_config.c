@@ -60,7 +60,7 @@ struct example_row {
     const char *number;
     const char *label;
     pf_environment env;
-    pf_number_kind kind;
+    pf_sender_type kind;
     bool kind_given;
     const char *region;
     pf_reg_status a2p;
@@ -75,17 +75,17 @@ static void test_example_numbers(void **state)
 {
     (void)state;
     static const struct example_row rows[] = {
-        {"+14155550132", "SF front desk", PF_ENV_LIVE, PF_KIND_LONG_CODE, false, "US",
+        {"+14155550132", "SF front desk", PF_ENV_LIVE, PF_SENDER_LONG_CODE, false, "US",
          PF_REG_APPROVED, "C7Q2XKD", "B4MN8RT", PF_REG_NONE, 0, 9},
-        {"+16505550147", "Palo Alto reminders", PF_ENV_LIVE, PF_KIND_LONG_CODE, true, "US",
+        {"+16505550147", "Palo Alto reminders", PF_ENV_LIVE, PF_SENDER_LONG_CODE, true, "US",
          PF_REG_PENDING, "C9H3LWP", "B4MN8RT", PF_REG_NONE, 0, 19},
-        {"+18335550142", "Appointments hotline", PF_ENV_LIVE, PF_KIND_TOLL_FREE, false, "US",
+        {"+18335550142", "Appointments hotline", PF_ENV_LIVE, PF_SENDER_TOLL_FREE, false, "US",
          PF_REG_NONE, NULL, NULL, PF_REG_APPROVED, 0, 30},
-        {"+447400123456", "London clinic", PF_ENV_LIVE, PF_KIND_LONG_CODE, false, "GB", PF_REG_NONE,
+        {"+447400123456", "London clinic", PF_ENV_LIVE, PF_SENDER_LONG_CODE, false, "GB", PF_REG_NONE,
          NULL, NULL, PF_REG_NONE, 2, 36},
-        {"+12025550173", "Integration tests", PF_ENV_SANDBOX, PF_KIND_LONG_CODE, false, "US",
+        {"+12025550173", "Integration tests", PF_ENV_SANDBOX, PF_SENDER_LONG_CODE, false, "US",
          PF_REG_NONE, NULL, NULL, PF_REG_NONE, 0, 45},
-        {"+14165550188", "Toronto clinic", PF_ENV_LIVE, PF_KIND_LONG_CODE, false, "CA",
+        {"+14165550188", "Toronto clinic", PF_ENV_LIVE, PF_SENDER_LONG_CODE, false, "CA",
          PF_REG_APPROVED, "C2T6RNB", NULL, PF_REG_NONE, 0, 50},
     };
     pf_config *cfg = load_example();
@@ -143,7 +143,7 @@ static void test_defaults(void **state)
 struct kind_row {
     const char *number;
     const char *kind; /* the "kind" value written, or NULL */
-    pf_number_kind want;
+    pf_sender_type want;
     const char *region;
 };
 
@@ -151,18 +151,18 @@ static void test_derived_kinds(void **state)
 {
     (void)state;
     static const struct kind_row rows[] = {
-        {"+14155550132", NULL, PF_KIND_LONG_CODE, "US"}, /* fixed_line_or_mobile */
-        {"+18335550142", NULL, PF_KIND_TOLL_FREE, "US"}, /* toll_free */
-        {"+18005550100", NULL, PF_KIND_TOLL_FREE, "US"},
-        {"+447400123456", NULL, PF_KIND_LONG_CODE, "GB"}, /* mobile */
-        {"+442079460958", NULL, PF_KIND_LONG_CODE, "GB"}, /* fixed_line */
-        {"+448001111111", NULL, PF_KIND_TOLL_FREE, "GB"}, /* UK 0800 */
-        {"+14165550188", NULL, PF_KIND_LONG_CODE, "CA"},
-        {"+16505550100", "long_code", PF_KIND_LONG_CODE, "US"},
-        {"+18885550199", "toll_free", PF_KIND_TOLL_FREE, "US"},
-        {"22395", "short_code", PF_KIND_SHORT_CODE, ""},
-        {"123", "short_code", PF_KIND_SHORT_CODE, ""},
-        {"12345678", "short_code", PF_KIND_SHORT_CODE, ""},
+        {"+14155550132", NULL, PF_SENDER_LONG_CODE, "US"}, /* fixed_line_or_mobile */
+        {"+18335550142", NULL, PF_SENDER_TOLL_FREE, "US"}, /* toll_free */
+        {"+18005550100", NULL, PF_SENDER_TOLL_FREE, "US"},
+        {"+447400123456", NULL, PF_SENDER_LONG_CODE, "GB"}, /* mobile */
+        {"+442079460958", NULL, PF_SENDER_LONG_CODE, "GB"}, /* fixed_line */
+        {"+448001111111", NULL, PF_SENDER_TOLL_FREE, "GB"}, /* UK 0800 */
+        {"+14165550188", NULL, PF_SENDER_LONG_CODE, "CA"},
+        {"+16505550100", "long_code", PF_SENDER_LONG_CODE, "US"},
+        {"+18885550199", "toll_free", PF_SENDER_TOLL_FREE, "US"},
+        {"22395", "short_code", PF_SENDER_SHORT_CODE, ""},
+        {"123", "short_code", PF_SENDER_SHORT_CODE, ""},
+        {"12345678", "short_code", PF_SENDER_SHORT_CODE, ""},
     };
     char text[4096];
     size_t o = (size_t)snprintf(text, sizeof text, "{\"environment\": \"live\", \"numbers\": [");
@@ -174,7 +174,7 @@ static void test_derived_kinds(void **state)
             pf_status st = pf_number_parse(rows[i].number, strlen(rows[i].number), NULL, &pn, &d);
             pf_check(rows[i].number, st == PF_OK && pn.valid);
             pf_check_int(rows[i].number, pn.type == PF_NT_TOLL_FREE,
-                         rows[i].want == PF_KIND_TOLL_FREE);
+                         rows[i].want == PF_SENDER_TOLL_FREE);
         }
         o += (size_t)snprintf(text + o, sizeof text - o,
                               "%s{\"number\": \"%s\", \"environment\": \"dev\"%s%s%s}",
@@ -190,9 +190,9 @@ static void test_derived_kinds(void **state)
         pf_check_int(rows[i].number, n->kind, rows[i].want);
         pf_check_int(rows[i].number, n->kind_given, rows[i].kind != NULL);
         pf_check_str(rows[i].number, n->region, rows[i].region);
-        pf_check_str(rows[i].number, pf_number_kind_name(n->kind),
-                     rows[i].want == PF_KIND_LONG_CODE   ? "long_code"
-                     : rows[i].want == PF_KIND_TOLL_FREE ? "toll_free"
+        pf_check_str(rows[i].number, pf_sender_type_name(n->kind),
+                     rows[i].want == PF_SENDER_LONG_CODE   ? "long_code"
+                     : rows[i].want == PF_SENDER_TOLL_FREE ? "toll_free"
                                                          : "short_code");
         pf_check(rows[i].number, pf_config_find_number(cfg, rows[i].number) == n);
     }
@@ -284,9 +284,9 @@ static void test_names(void **state)
     assert_string_equal(pf_reg_status_name(PF_REG_APPROVED), "approved");
     assert_string_equal(pf_reg_status_name(PF_REG_PENDING), "pending");
     assert_string_equal(pf_reg_status_name(PF_REG_REJECTED), "rejected");
-    assert_string_equal(pf_number_kind_name(PF_KIND_LONG_CODE), "long_code");
-    assert_string_equal(pf_number_kind_name(PF_KIND_TOLL_FREE), "toll_free");
-    assert_string_equal(pf_number_kind_name(PF_KIND_SHORT_CODE), "short_code");
+    assert_string_equal(pf_sender_type_name(PF_SENDER_LONG_CODE), "long_code");
+    assert_string_equal(pf_sender_type_name(PF_SENDER_TOLL_FREE), "toll_free");
+    assert_string_equal(pf_sender_type_name(PF_SENDER_SHORT_CODE), "short_code");
 }
 
 struct bad_file {
@@ -479,7 +479,7 @@ static pf_config *load_many(bool short_codes, double *secs)
         snprintf(row, sizeof row, "numbers[%zu]", k);
         /* Two header lines, then one entry a line. */
         pf_check_int(row, n->line, k + 3);
-        pf_check_int(row, n->kind, short_codes ? PF_KIND_SHORT_CODE : PF_KIND_LONG_CODE);
+        pf_check_int(row, n->kind, short_codes ? PF_SENDER_SHORT_CODE : PF_SENDER_LONG_CODE);
         pf_check_int(row, n->a2p_10dlc, !short_codes && k % 7 == 0 ? PF_REG_APPROVED : PF_REG_NONE);
     }
     return cfg;

@@ -212,6 +212,12 @@ static void test_find_in_text(void **state)
     assert_int_equal(spans[0].end, 26);
     assert_int_equal(spans[1].start, 30);
     assert_int_equal(spans[1].end, 43);
+    assert_int_equal(spans[0].type, PF_NT_FIXED_LINE_OR_MOBILE);
+    assert_int_equal(spans[1].type, PF_NT_FIXED_LINE);
+    const char *prem = "Claim now: call 09061 701461 or 0845 123 4567";
+    assert_int_equal(pf_number_find_in_text(prem, strlen(prem), "GB", spans, 4, &count), PF_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(spans[0].type, PF_NT_PREMIUM_RATE);
     const char *utf = "Café: +44 20 7946 0958";
     assert_int_equal(pf_number_find_in_text(utf, strlen(utf), NULL, spans, 4, &count), PF_OK);
     assert_int_equal(count, 1);

@@ -6,6 +6,7 @@
  * that no row waits in real time.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -314,6 +315,76 @@ static void test_create_options(void **state)
     pf_check_int("default total", o.timeout_ms, 30000);
     pf_check_int("default attempts", o.max_attempts, 5);
     pf_check_int("default 5xx", o.retry_server_errors, false);
+}
+
+/* ---- trusted CAs (pf_client_set_ca): what is accepted before libcurl ---- */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_set_ca(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pf_test_ca.XXXXXX";
+    char p[5][512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p[0], sizeof p[0], "%s/ca.pem", dir);
+    snprintf(p[1], sizeof p[1], "%s/not-pem.json", dir);
+    snprintf(p[2], sizeof p[2], "%s/hashed", dir);
+    snprintf(p[3], sizeof p[3], "%s/unhashed", dir);
+    snprintf(p[4], sizeof p[4], "%s/missing", dir);
+    write_text(p[0], "subject=test\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    write_text(p[1], "{\"not\": \"a certificate\"}\n");
+    char f[600];
+    assert_int_equal(mkdir(p[2], 0700), 0);
+    snprintf(f, sizeof f, "%s/0a1B2c3d.12", p[2]);
+    write_text(f, "");
+    assert_int_equal(mkdir(p[3], 0700), 0);
+    static const char *const near[] = {"ca.pem", "0a1b2c3d.", "0a1b2c3d.0x", "0a1b2c3.0",
+                                       "0a1b2c3g.0"};
+    for (size_t i = 0; i < PF_ARRAY_LEN(near); i++) {
+        snprintf(f, sizeof f, "%s/%s", p[3], near[i]);
+        write_text(f, "");
+    }
+    const struct {
+        const char *name, *file, *dir;
+        pf_status want;
+        const char *msg; /* in diag.message */
+        const char *bad; /* diag.file: the path at fault */
+    } rows[] = {
+        {"neither", NULL, NULL, PF_OK, "", ""},
+        {"PEM file", p[0], NULL, PF_OK, "", ""},
+        {"hashed dir", NULL, p[2], PF_OK, "", ""},
+        {"both", p[0], p[2], PF_OK, "", ""},
+        {"file without PEM", p[1], NULL, PF_E_INVALID, "no PEM certificate", p[1]},
+        {"missing file", p[4], NULL, PF_E_IO, "cannot read the CA file", p[4]},
+        {"dir as file", p[2], NULL, PF_E_IO, "not a regular file", p[2]},
+        {"dir without hashed names", NULL, p[3], PF_E_INVALID, "openssl rehash", p[3]},
+        {"missing dir", NULL, p[4], PF_E_IO, "cannot read the CA directory", p[4]},
+        {"file as dir", NULL, p[0], PF_E_IO, "cannot read the CA directory", p[0]},
+        {"good file, bad dir", p[0], p[3], PF_E_INVALID, "openssl rehash", p[3]},
+    };
+    pf_client_options o = pf_client_options_default();
+    o.base_url = "https://api.us-1.platform.polyai.app";
+    pf_client *c = NULL;
+    pf_diag d;
+    assert_int_equal(pf_client_create(&o, &c, &d), PF_OK);
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        pf_check_int(rows[i].name, pf_client_set_ca(c, rows[i].file, rows[i].dir, &d),
+                     rows[i].want);
+        pf_check(rows[i].name, strstr(d.message, rows[i].msg) != NULL);
+        pf_check_str(rows[i].name, d.file, rows[i].bad);
+    }
+    pf_check_int("no client", pf_client_set_ca(NULL, p[0], NULL, &d), PF_E_INVALID);
+    pf_client_destroy(c);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* ---- whole sends against the fake API ---- */
@@ -800,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_request_shape),  cmocka_unit_test(test_preview),
         cmocka_unit_test(test_bad_requests),   cmocka_unit_test(test_fake_steps),
         cmocka_unit_test(test_send_as), cmocka_unit_test(test_no_resend_on_reused_connection),
+        cmocka_unit_test(test_set_ca),
     };
     return cmocka_run_group_tests_name("outbound", tests, NULL, NULL);
 }

@@ -211,6 +211,7 @@ int cli_batch(int argc, char **argv);
 int cli_send(int argc, char **argv);
 int cli_lint(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_campaign(int argc, char **argv);
 int cli_countries(int argc, char **argv);
 int cli_segments(int argc, char **argv);
 int cli_scan(int argc, char **argv);

@@ -14,18 +14,20 @@
 #include "cli.h"
 #include "report.h"
 
-enum { OPT_COUNTRY = CLI_OPT_OWN, OPT_CONFIG, OPT_TEMPLATES };
+enum { OPT_COUNTRY = CLI_OPT_OWN, OPT_CONFIG, OPT_TEMPLATES, OPT_CAMPAIGN };
 
 static const struct cli_opt opts[] = {
     {"country", CLI_ARG, OPT_COUNTRY, "CC", "the country to launch in (required)"},
     {"config", CLI_ARG, OPT_CONFIG, "FILE", "project config: numbers and registrations"},
     {"templates", CLI_ARG, OPT_TEMPLATES, "PATH", "template file or directory (repeatable)"},
+    {"campaign", CLI_ARG, OPT_CAMPAIGN, "FILE",
+     "10DLC campaign file to pre-scan (repeatable; see 'preflight campaign')"},
     CLI_COMMON_OPTS,
 };
 
 static const char usage[] =
     "usage: preflight audit --country CC [--config FILE] [--templates PATH]...\n"
-    "                       [--format text|md|json|html] [--output FILE]";
+    "                       [--campaign FILE]... [--format text|md|json|html] [--output FILE]";
 
 #define MAX_PATHS 64
 
@@ -34,8 +36,10 @@ int cli_audit(int argc, char **argv)
     static const char *const formats[] = {"text", "md", "json", "html", NULL};
     struct cli_common c;
     struct cli_parser p;
-    const char *val, *country = NULL, *paths[MAX_PATHS];
-    size_t npaths = 0;
+    const char *val, *country = NULL, *config_file = NULL, *paths[MAX_PATHS],
+                     *campaign_files[MAX_PATHS];
+    size_t npaths = 0, ncampaigns = 0, nloaded = 0;
+    pf_campaign *campaigns[MAX_PATHS];
     int id, rc = CLI_EXIT_USAGE;
     pf_session *session = NULL;
     const pf_ruleset *rules = NULL;
@@ -56,6 +60,7 @@ int cli_audit(int argc, char **argv)
             goto out;
         case OPT_COUNTRY: country = val; continue;
         case OPT_CONFIG:
+            config_file = val;
             if (cli_session_option(&c, CLI_SO_CONFIG, val) < 0)
                 goto out;
             continue;
@@ -65,6 +70,13 @@ int cli_audit(int argc, char **argv)
                 goto out;
             }
             paths[npaths++] = val;
+            continue;
+        case OPT_CAMPAIGN:
+            if (ncampaigns == MAX_PATHS) {
+                cli_error("audit", "at most %d --campaign options", MAX_PATHS);
+                goto out;
+            }
+            campaign_files[ncampaigns++] = val;
             continue;
         default: break;
         }
@@ -95,7 +107,41 @@ int cli_audit(int argc, char **argv)
             goto out;
         }
     }
+    /* The config's campaigns too: a2p_10dlc.campaign_file, relative to the
+     * config file, each file once. */
+    char resolved[MAX_PATHS][1024];
+    size_t nresolved = 0;
+    for (size_t i = 0; config && i < pf_config_number_count(config); i++) {
+        const char *cf = pf_config_number_at(config, i)->campaign_file;
+        if (!cf)
+            continue;
+        const char *slash = strrchr(config_file, '/');
+        int dl = slash ? (int)(slash - config_file) : 0;
+        if (cf[0] == '/' || !slash)
+            snprintf(resolved[nresolved], sizeof resolved[nresolved], "%s", cf);
+        else
+            snprintf(resolved[nresolved], sizeof resolved[nresolved], "%.*s/%s", dl, config_file,
+                     cf);
+        bool dup = false;
+        for (size_t k = 0; k < ncampaigns; k++)
+            dup |= strcmp(campaign_files[k], resolved[nresolved]) == 0;
+        if (dup)
+            continue;
+        if (ncampaigns == MAX_PATHS) {
+            cli_error("audit", "at most %d campaign files", MAX_PATHS);
+            goto out;
+        }
+        campaign_files[ncampaigns++] = resolved[nresolved++];
+    }
+    for (; nloaded < ncampaigns; nloaded++) {
+        if (pf_campaign_load(campaign_files[nloaded], &campaigns[nloaded], &d) != PF_OK) {
+            cli_error_diag("audit", &d);
+            goto out;
+        }
+    }
     pf_audit_options ao = pf_audit_options_default();
+    ao.campaigns = (const pf_campaign *const *)campaigns;
+    ao.campaign_count = ncampaigns;
     ao.country = country;
     ao.table = table;
     ao.rules = rules;
@@ -133,6 +179,8 @@ int cli_audit(int argc, char **argv)
     rc = cli_close_output(&c, out) ? cli_exit_for(&c, sev) : CLI_EXIT_USAGE;
 out:
     pf_audit_destroy(audit);
+    for (size_t i = 0; i < nloaded; i++)
+        pf_campaign_destroy(campaigns[i]);
     pf_template_set_destroy(set);
     pf_session_unref(session);
     cli_common_free(&c);

@@ -40,7 +40,6 @@ static const char usage[] =
 int cli_scan(int argc, char **argv)
 {
     static const char *const formats[] = {"text", "json", NULL};
-    static const char *const senders[] = {"long_code", "toll_free", "short_code", "alphanumeric"};
     struct cli_common c;
     struct cli_parser p;
     const char *val, *text = NULL, *file = NULL;
@@ -73,12 +72,7 @@ int cli_scan(int argc, char **argv)
         case OPT_NOT_FIRST: so.first_message = PF_FIRST_NO; continue;
         case OPT_BRAND: so.brand = val; continue;
         case OPT_SENDER:
-            so.sender = -1;
-            for (int k = 0; k < PF_RS_COUNT; k++) {
-                if (strcmp(val, senders[k]) == 0)
-                    so.sender = k;
-            }
-            if (so.sender < 0) {
+            if (pf_sender_type_from_name(val, &so.sender) != PF_OK) {
                 cli_error("scan",
                           "--sender takes long_code, toll_free, short_code or "
                           "alphanumeric, not '%s'",

@@ -434,7 +434,10 @@ int cli_send(int argc, char **argv)
         goto out;
     rc = CLI_EXIT_USAGE;
     if (pf_sender_create(k.session, so, &snd, &d) != PF_OK) {
-        if (d.file[0])
+        if (strncmp(d.message, "no API", 6) == 0)
+            cli_error("send", "no API to send to: pass --cluster us-1|uk-1|euw-1 or --base-url "
+                              "URL, or set \"cluster\" in the config");
+        else if (d.file[0])
             cli_error_diag("send", &d);
         else
             cli_error("send", "%s", d.message[0] ? d.message : pf_strerror(d.status));

@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"scan", cli_scan, "content rules and segments of a message"},
     {"lint", cli_lint, "lint message templates (text, JSON, SARIF, JUnit)"},
     {"audit", cli_audit, "launch-readiness report for one country"},
+    {"campaign", cli_campaign, "pre-scan a 10DLC campaign or toll-free verification"},
     {"segments", cli_segments, "encoding and segment count of a message"},
     {"countries", cli_countries, "the country SMS table, with sources"},
     {"rules", cli_rules, "the loaded content rules"},

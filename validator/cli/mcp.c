@@ -440,10 +440,8 @@ static bool run_scan(struct mcp_server *s, const cJSON *args, struct call *call)
     so.country = str_arg(args, "country");
     so.first_message = first_arg(args);
     so.brand = str_arg(args, "brand");
-    for (int k = 0; sender && sender_kinds[k]; k++) {
-        if (strcmp(sender, sender_kinds[k]) == 0)
-            so.sender = k;
-    }
+    if (sender)
+        pf_sender_type_from_name(sender, &so.sender); /* the schema's choices are the names */
     if (so.country &&
         !(so.country_entry = pf_countries_get(pf_session_countries(s->session), so.country))) {
         ok = tool_error(call, "country: '%s' is not a region in the table (ISO 3166-1 alpha-2, "

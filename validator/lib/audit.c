@@ -282,12 +282,9 @@ static pf_status check_numbers(struct audit *a, const pf_audit_options *o, pf_di
                 st = pf_finding_list_add(&an->verdict.findings, &raw.findings.items[k]);
         }
         pf_finding_list_clear(&raw.findings);
-        int max = pf_finding_list_max(&an->verdict.findings);
-        an->verdict.verdict = max == PF_SEV_BLOCK  ? PF_VERDICT_BLOCK
-                              : max == PF_SEV_WARN ? PF_VERDICT_WARN
-                                                   : PF_VERDICT_PASS;
+        an->verdict.verdict = pf_verdict_from_findings(&an->verdict.findings);
         an->checked = true;
-        an->can_send = max < PF_SEV_BLOCK;
+        an->can_send = an->verdict.verdict != PF_VERDICT_BLOCK;
     }
     pf_checker_destroy(ck);
     return st;
@@ -670,6 +667,57 @@ static void item_reviewed(struct audit *a, size_t *cap, const pf_country *c)
              NULL);
 }
 
+/* The campaign files, pre-scanned as 10DLC campaigns (campaign.c): ready
+ * when none has a finding at warn or above. Only US and Canadian traffic
+ * needs a campaign. */
+static void item_campaigns(struct audit *a, size_t *cap, const pf_country *c,
+                           const pf_audit_options *o)
+{
+    const char *title = "A2P 10DLC campaign ready to submit";
+    const char *src = "https://www.twilio.com/docs/api/errors/30899";
+    if (!o->campaign_count)
+        return;
+    if (strcmp(c->code, "US") != 0 && strcmp(c->code, "CA") != 0) {
+        item(a, cap, "campaign", title, PF_AUDIT_READY, PF_SEV_INFO,
+             fmt(a, "A2P 10DLC campaigns are for US and Canadian traffic; not needed for %s.",
+                 c->code),
+             src);
+        return;
+    }
+    struct text t = {.n = 0};
+    t.buf[0] = '\0';
+    int worst = -1;
+    for (size_t i = 0; i < o->campaign_count && a->st == PF_OK; i++) {
+        pf_campaign_result *r = NULL;
+        pf_diag d;
+        pf_campaign_options co = pf_campaign_options_default();
+        pf_status st = pf_campaign_check(o->campaigns[i], o->rules, &co, &r, &d);
+        if (st != PF_OK) {
+            a->st = st;
+            break;
+        }
+        int max = r->verdict == PF_VERDICT_BLOCK  ? PF_SEV_BLOCK
+                  : r->verdict == PF_VERDICT_WARN ? PF_SEV_WARN
+                                                  : -1;
+        if (max > worst)
+            worst = max;
+        add(&t, "%s%s: %s (%zu block, %zu warn)", i ? "; " : "", r->file,
+            pf_verdict_name(r->verdict), r->severity_count[PF_SEV_BLOCK],
+            r->severity_count[PF_SEV_WARN]);
+        if (r->findings.count && r->findings.items[0].severity >= PF_SEV_WARN)
+            add(&t, ", first: line %u %s", r->locations[0].at.line, r->findings.items[0].id);
+        pf_campaign_result_destroy(r);
+    }
+    if (worst < 0)
+        item(a, cap, "campaign", title, PF_AUDIT_READY, PF_SEV_INFO,
+             fmt(a, "%s.", t.buf), src);
+    else
+        item(a, cap, "campaign", title, PF_AUDIT_ACTION, (pf_severity)worst,
+             fmt(a, "%s. Run 'preflight campaign' on the file for each finding and its fix.",
+                 t.buf),
+             src);
+}
+
 static void item_templates(struct audit *a, size_t *cap, const pf_country *c)
 {
     const pf_audit *p = &a->pub;
@@ -812,6 +860,7 @@ pf_status pf_audit_run(const pf_audit_options *o, pf_audit **out, pf_diag *diag)
     item_quiet(a, &icap, c);
     item_two_way(a, &icap, c);
     item_templates(a, &icap, c);
+    item_campaigns(a, &icap, c, o);
     item_reviewed(a, &icap, c);
 
     for (size_t i = 0; i < p->number_count; i++) {

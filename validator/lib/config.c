@@ -61,7 +61,8 @@ static const char *const number_keys[] = {"number",
                                           "toll_free_verification",
                                           "sender_registrations",
                                           NULL};
-static const char *const a2p_keys[] = {"campaign_id", "brand_id", "status", NULL};
+static const char *const a2p_keys[] = {"campaign_id", "brand_id", "status", "campaign_file",
+                                       NULL};
 static const char *const registration_keys[] = {"status", "reference", NULL};
 
 const char *pf_environment_name(pf_environment env)
@@ -87,9 +88,22 @@ const char *pf_reg_status_name(pf_reg_status s)
     return (unsigned)s <= PF_REG_REJECTED ? reg_status_names[s] : "unknown";
 }
 
-const char *pf_number_kind_name(pf_number_kind k)
+const char *pf_sender_type_name(pf_sender_type t)
 {
-    return (unsigned)k <= PF_KIND_SHORT_CODE ? kind_names[k] : "unknown";
+    static const char *const names[] = {"unknown", "long_code", "toll_free", "short_code",
+                                        "alphanumeric"};
+    return (unsigned)t < PF_SENDER_TYPE_COUNT ? names[t] : "unknown";
+}
+
+pf_status pf_sender_type_from_name(const char *name, pf_sender_type *out)
+{
+    for (int t = PF_SENDER_LONG_CODE; name && t < PF_SENDER_TYPE_COUNT; t++) {
+        if (strcmp(name, pf_sender_type_name((pf_sender_type)t)) == 0) {
+            *out = (pf_sender_type)t;
+            return PF_OK;
+        }
+    }
+    return PF_E_NOT_FOUND;
 }
 
 /* ---- where each entry of "numbers" starts ---- */
@@ -156,7 +170,7 @@ static bool is_short_code(const char *s)
 static pf_status check_number_value(struct pfi_json *j, const char *s, pf_config_number *out)
 {
     size_t len = strlen(s);
-    if (out->kind_given && out->kind == PF_KIND_SHORT_CODE) {
+    if (out->kind_given && out->kind == PF_SENDER_SHORT_CODE) {
         if (!is_short_code(s))
             return pfi_json_error(j, "number", PF_E_SCHEMA,
                                   "'%s' is not a short code (%d to %d digits, no '+')", s,
@@ -187,7 +201,7 @@ static pf_status check_number_value(struct pfi_json *j, const char *s, pf_config
     memcpy(out->number, s, len + 1);
     memcpy(out->region, pn.region, sizeof out->region);
     if (!out->kind_given)
-        out->kind = pn.type == PF_NT_TOLL_FREE ? PF_KIND_TOLL_FREE : PF_KIND_LONG_CODE;
+        out->kind = pn.type == PF_NT_TOLL_FREE ? PF_SENDER_TOLL_FREE : PF_SENDER_LONG_CODE;
     return PF_OK;
 }
 
@@ -196,10 +210,10 @@ static pf_status check_a2p(struct pfi_json *j, const cJSON *entry, pf_config_num
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(entry, "a2p_10dlc");
     if (!a)
         return PF_OK;
-    if (out->kind != PF_KIND_LONG_CODE)
+    if (out->kind != PF_SENDER_LONG_CODE)
         return pfi_json_error(j, "a2p_10dlc", PF_E_SCHEMA,
                               "A2P 10DLC applies to long codes only; %s is a %s number",
-                              out->number, pf_number_kind_name(out->kind));
+                              out->number, pf_sender_type_name(out->kind));
     pfi_json_push_key(j, "a2p_10dlc");
     pf_status st = pfi_json_object(j, a, a2p_keys);
     if (st == PF_OK)
@@ -208,6 +222,8 @@ static pf_status check_a2p(struct pfi_json *j, const cJSON *entry, pf_config_num
         st = get_text(j, a, "brand_id", &out->brand_id, false);
     if (st == PF_OK)
         st = get_reg(j, a, "status", &out->a2p_10dlc, true);
+    if (st == PF_OK)
+        st = get_text(j, a, "campaign_file", &out->campaign_file, false);
     pfi_json_pop(j);
     return st;
 }
@@ -276,7 +292,7 @@ static pf_status check_entry(struct pfi_json *j, const cJSON *e, pf_config_numbe
     if (st == PF_OK)
         st = pfi_json_get_enum(j, e, "kind", kind_names, &idx, &present);
     if (st == PF_OK && present) {
-        out->kind = (pf_number_kind)idx;
+        out->kind = (pf_sender_type)(PF_SENDER_LONG_CODE + idx); /* kind_names' order */
         out->kind_given = true;
     }
     if (st == PF_OK)
@@ -285,11 +301,11 @@ static pf_status check_entry(struct pfi_json *j, const cJSON *e, pf_config_numbe
         st = check_a2p(j, e, out);
     if (st == PF_OK)
         st = get_reg(j, e, "toll_free_verification", &out->toll_free_verification, false);
-    if (st == PF_OK && out->toll_free_verification != PF_REG_NONE && out->kind != PF_KIND_TOLL_FREE)
+    if (st == PF_OK && out->toll_free_verification != PF_REG_NONE && out->kind != PF_SENDER_TOLL_FREE)
         st = pfi_json_error(j, "toll_free_verification", PF_E_SCHEMA,
                             "toll-free verification applies to toll-free numbers only; %s is "
                             "a %s number",
-                            out->number, pf_number_kind_name(out->kind));
+                            out->number, pf_sender_type_name(out->kind));
     if (st == PF_OK)
         st = check_registrations(j, e, out, regs);
     return st;
@@ -495,7 +511,7 @@ pf_status pf_config_load(const char *file, pf_config **out, pf_diag *diag)
     if (st == PF_OK)
         st = pf_config_load_buffer(text, len, file, out, diag);
     free(text);
-    return st;
+    return pfi_diag_status(diag, st);
 }
 
 const char *pf_config_cluster(const pf_config *cfg)

@@ -100,7 +100,7 @@ void pf_verdict_init(pf_verdict *v)
 {
     memset(v, 0, sizeof *v);
     pf_finding_list_init(&v->findings);
-    v->agent_kind = "unknown";
+    v->agent_kind = PF_SENDER_UNKNOWN;
 }
 
 void pf_verdict_clear(pf_verdict *v)
@@ -288,14 +288,14 @@ static bool us_ca(const char *r)
  * toll-free kind only at home; abroad it is just a numeric sender from
  * another country, which the table calls an international long code.
  */
-static pf_sender_kind table_kind(pf_number_kind kind, const char *sender_region,
+static pf_sender_kind table_kind(pf_sender_type kind, const char *sender_region,
                                  const char *to_region)
 {
     bool domestic =
         strcmp(sender_region, to_region) == 0 || (us_ca(sender_region) && us_ca(to_region));
-    if (kind == PF_KIND_SHORT_CODE)
+    if (kind == PF_SENDER_SHORT_CODE)
         return PF_SK_SHORT_CODE;
-    if (kind == PF_KIND_TOLL_FREE && domestic)
+    if (kind == PF_SENDER_TOLL_FREE && domestic)
         return PF_SK_TOLL_FREE;
     return domestic ? PF_SK_LONG_CODE_DOMESTIC : PF_SK_LONG_CODE_INTERNATIONAL;
 }
@@ -327,7 +327,7 @@ static int sender_findings(struct check *k, const pf_config_number *n, pf_findin
             add(k, "country.sender-unsupported", PF_SEV_BLOCK,
                 "Send from a sender kind that is allowed there (see 'preflight countries').",
                 country_source(c, field), "%s (%s) is a %s sender, which %s does not allow.",
-                n->number, pf_number_kind_name(n->kind), pf_sender_kind_name(sk), c->name);
+                n->number, pf_sender_type_name(n->kind), pf_sender_kind_name(sk), c->name);
         } else if (ss == PF_SS_REGISTRATION_REQUIRED && !us_ca(to)) {
             const pf_sender_registration *r = pf_config_number_registration(n, c->code);
             if (!r || r->status != PF_REG_APPROVED)
@@ -340,7 +340,7 @@ static int sender_findings(struct check *k, const pf_config_number *n, pf_findin
                     n->number);
         }
     }
-    if (us_ca(to) && n->kind == PF_KIND_LONG_CODE && us_ca(n->region) &&
+    if (us_ca(to) && n->kind == PF_SENDER_LONG_CODE && us_ca(n->region) &&
         n->a2p_10dlc != PF_REG_APPROVED) {
         if (n->campaign_id)
             add(k, "a2p.10dlc-unregistered", PF_SEV_BLOCK,
@@ -358,7 +358,7 @@ static int sender_findings(struct check *k, const pf_config_number *n, pf_findin
                 "%s has no A2P 10DLC campaign: carriers block unregistered traffic to %s.",
                 n->number, to);
     }
-    if (us_ca(to) && n->kind == PF_KIND_TOLL_FREE && n->toll_free_verification != PF_REG_APPROVED)
+    if (us_ca(to) && n->kind == PF_SENDER_TOLL_FREE && n->toll_free_verification != PF_REG_APPROVED)
         add(k, "a2p.toll-free-unverified", PF_SEV_BLOCK,
             "Complete toll-free verification for this number before sending.", SRC_TOLL_FREE,
             "Toll-free number %s is not verified (%s): carriers block unverified toll-free "
@@ -392,7 +392,7 @@ static void set_agent(struct check *k, const char *e164, const pf_config_number 
     v->agent_auto = autosel;
     pfi_copy_cut(v->agent_e164, sizeof v->agent_e164, e164, strlen(e164));
     if (n) {
-        v->agent_kind = pf_number_kind_name(n->kind);
+        v->agent_kind = n->kind;
         memcpy(v->agent_region, n->region, sizeof v->agent_region);
     }
 }
@@ -418,7 +418,7 @@ static void check_sender(struct check *k)
         const pf_config_number *n = cfg ? pf_config_find_number(cfg, e164) : NULL;
         set_agent(k, e164, n, false);
         if (!n && ok) {
-            v->agent_kind = an.type == PF_NT_TOLL_FREE ? "toll_free" : "long_code";
+            v->agent_kind = an.type == PF_NT_TOLL_FREE ? PF_SENDER_TOLL_FREE : PF_SENDER_LONG_CODE;
             memcpy(v->agent_region, an.region, sizeof v->agent_region);
         }
         if (!pf_number_is_strict_e164(in->agent_number, alen))
@@ -541,7 +541,7 @@ static void check_quiet_hours(struct check *k)
                   : pfi_tz_local_times(k->ck->tz, c->code, k->in->send_time, lt, MAX_ZONES);
     if (nz < 0) {
         if (k->st == PF_OK)
-            k->st = PF_E_INTERNAL;
+            k->st = pfi_tz_out_of_memory(k->ck->tz) ? PF_E_NOMEM : PF_E_INTERNAL;
         return;
     }
     if (nz == 0)
@@ -640,14 +640,7 @@ static pf_status check_content(struct check *k)
         o.country = v->user.region;
         o.country_entry = k->country;
     }
-    if (v->has_agent) {
-        if (strcmp(v->agent_kind, "toll_free") == 0)
-            o.sender = PF_RS_TOLL_FREE;
-        else if (strcmp(v->agent_kind, "short_code") == 0)
-            o.sender = PF_RS_SHORT_CODE;
-        else if (strcmp(v->agent_kind, "long_code") == 0)
-            o.sender = PF_RS_LONG_CODE;
-    }
+    o.sender = v->has_agent ? v->agent_kind : PF_SENDER_UNKNOWN;
     o.first_message = in->first_message;
     o.brand = cfg ? pf_config_brand(cfg) : NULL;
     st = pf_scanner_scan(k->ck->scanner, in->message, in->message_len, &o, &v->findings, &d);

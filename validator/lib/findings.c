@@ -94,8 +94,9 @@ pf_status pf_finding_list_add(pf_finding_list *list, const pf_finding *f)
     c.message = arena_strdup(&list->arena, f->message);
     c.fix = arena_strdup(&list->arena, f->fix);
     c.source = arena_strdup(&list->arena, f->source);
+    c.rejection_code = arena_strdup(&list->arena, f->rejection_code);
     if ((f->id && !c.id) || (f->message && !c.message) || (f->fix && !c.fix) ||
-        (f->source && !c.source))
+        (f->source && !c.source) || (f->rejection_code && !c.rejection_code))
         return PF_E_NOMEM;
     list->items[list->count++] = c;
     return PF_OK;

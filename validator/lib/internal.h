@@ -32,6 +32,10 @@
 /* Set diag->status and diag->message (printf style); diag may be NULL. */
 void pfi_diag_set(pf_diag *diag, pf_status status, const char *fmt, ...) PF_PRINTF(3, 4);
 
+/* The error contract on the way out: a failing call leaves diag->status
+ * equal to what it returns (with a message when none was set). Returns st. */
+pf_status pfi_diag_status(pf_diag *diag, pf_status st);
+
 /* Set diag->file (NULL-safe on both sides). */
 void pfi_diag_file(pf_diag *diag, const char *file);
 

@@ -287,6 +287,68 @@ static void place(const struct pfi_tdef *d, const pf_finding *f, size_t *s, size
     }
 }
 
+/* The countries a template is linted for: those asked for that it is sent
+ * to, or its own. */
+static size_t lint_countries(const pf_lint_options *o, const pf_template_def *def,
+                             const char **cc)
+{
+    size_t ncc = 0;
+    if (!o->country_count) {
+        for (size_t k = 0; k < def->country_count; k++)
+            cc[ncc++] = def->countries[k];
+        return ncc;
+    }
+    for (size_t i = 0; i < o->country_count; i++) {
+        bool sent = def->country_count == 0;
+        for (size_t k = 0; k < def->country_count && !sent; k++)
+            sent = strcmp(def->countries[k], o->countries[i]) == 0;
+        if (sent)
+            cc[ncc++] = o->countries[i];
+    }
+    return ncc;
+}
+
+/* A template sent to none of the countries asked for: skipped, saying why. */
+static pf_status skip(struct lint_ctx *cx, const pf_lint_options *o, const pf_template_def *def,
+                      pf_lint_template *lt)
+{
+    char mine[PF_LINT_MAX_COUNTRIES * 4 + 1], asked[PF_LINT_MAX_COUNTRIES * 4 + 1],
+        why[2 * sizeof mine + 64];
+    const char *dc[PF_LINT_MAX_COUNTRIES];
+    for (size_t k = 0; k < def->country_count; k++)
+        dc[k] = def->countries[k];
+    join(mine, sizeof mine, dc, def->country_count, UINT64_MAX);
+    join(asked, sizeof asked, (const char *const *)o->countries, o->country_count, UINT64_MAX);
+    snprintf(why, sizeof why, "sent to %s only, not to %s", mine, asked);
+    lt->skipped = true;
+    lt->skip_reason = keep(cx->res, why);
+    lt->countries = keep(cx->res, "");
+    return lt->skip_reason && lt->countries ? PF_OK : PF_E_NOMEM;
+}
+
+/* Message checks on the opaque copy (empty, UCS-2: a placeholder is not
+ * blank, and its filler is GSM-7, so every UCS-2 character is the
+ * template's own) and too-long on the worst case. */
+static pf_status message_findings(const struct lint_ctx *cx, const char *opaque, size_t len,
+                                  const pf_lint_template *lt, pf_finding_list *extra)
+{
+    pf_segments *seg = NULL;
+    pf_status st = pf_segments_compute(opaque, len, &seg, NULL);
+    if (st == PF_OK)
+        st = pf_message_check(opaque, len, seg, 0, extra);
+    pf_segments_destroy(seg);
+    if (st == PF_OK && cx->max_segments && lt->worst.segments > cx->max_segments)
+        st = pf_finding_list_addf(
+            extra, "message.too-long", PF_SEV_BLOCK,
+            "Shorten the text or the variables' max_length, or replace the characters that "
+            "force UCS-2.",
+            SRC_SEGMENTS,
+            "At its longest (every variable at its max_length) the message needs %zu %s "
+            "segments; the limit is %u.",
+            lt->worst.segments, pf_encoding_name(lt->worst.encoding), cx->max_segments);
+    return st;
+}
+
 static pf_status lint_one(struct lint_ctx *cx, const pf_template_set *set, const struct pfi_tdef *d,
                           pf_lint_template *lt, pf_diag *diag)
 {
@@ -311,34 +373,9 @@ static pf_status lint_one(struct lint_ctx *cx, const pf_template_set *set, const
     lt->def = def;
     pf_finding_list_init(&lt->findings);
 
-    /* The countries: those asked for (that the template is sent to), or
-     * the template's own. */
-    if (o->country_count) {
-        for (size_t i = 0; i < o->country_count; i++) {
-            bool sent = def->country_count == 0;
-            for (size_t k = 0; k < def->country_count && !sent; k++)
-                sent = strcmp(def->countries[k], o->countries[i]) == 0;
-            if (sent)
-                cc[ncc++] = o->countries[i];
-        }
-    } else {
-        for (size_t k = 0; k < def->country_count; k++)
-            cc[ncc++] = def->countries[k];
-    }
-    if (o->country_count && ncc == 0) {
-        char mine[PF_LINT_MAX_COUNTRIES * 4 + 1], asked[PF_LINT_MAX_COUNTRIES * 4 + 1],
-            why[2 * sizeof mine + 64];
-        const char *dc[PF_LINT_MAX_COUNTRIES];
-        for (size_t k = 0; k < def->country_count; k++)
-            dc[k] = def->countries[k];
-        join(mine, sizeof mine, dc, def->country_count, UINT64_MAX);
-        join(asked, sizeof asked, (const char *const *)o->countries, o->country_count, UINT64_MAX);
-        snprintf(why, sizeof why, "sent to %s only, not to %s", mine, asked);
-        lt->skipped = true;
-        lt->skip_reason = keep(cx->res, why);
-        lt->countries = keep(cx->res, "");
-        return lt->skip_reason && lt->countries ? PF_OK : PF_E_NOMEM;
-    }
+    ncc = lint_countries(o, def, cc);
+    if (o->country_count && ncc == 0)
+        return skip(cx, o, def, lt);
     join(buf, sizeof buf, cc, ncc, UINT64_MAX);
     if (!(lt->countries = keep(cx->res, buf)))
         return PF_E_NOMEM;
@@ -371,27 +408,8 @@ static pf_status lint_one(struct lint_ctx *cx, const pf_template_set *set, const
         st = estimate(worst, worst_len, &lt->worst);
     if (st != PF_OK)
         goto out;
-    {
-        /* Empty and UCS-2 on the opaque copy (a placeholder is not blank,
-         * and its filler is GSM-7, so every UCS-2 character is the
-         * template's own); too-long on the worst case. */
-        pf_segments *seg = NULL;
-        st = pf_segments_compute(opaque, len, &seg, NULL);
-        if (st == PF_OK)
-            st = pf_message_check(opaque, len, seg, 0, &extra);
-        pf_segments_destroy(seg);
-        if (st == PF_OK && cx->max_segments && lt->worst.segments > cx->max_segments)
-            st = pf_finding_list_addf(
-                &extra, "message.too-long", PF_SEV_BLOCK,
-                "Shorten the text or the variables' max_length, or replace the characters that "
-                "force UCS-2.",
-                SRC_SEGMENTS,
-                "At its longest (every variable at its max_length) the message needs %zu %s "
-                "segments; the limit is %u.",
-                lt->worst.segments, pf_encoding_name(lt->worst.encoding), cx->max_segments);
-        if (st != PF_OK)
-            goto out;
-    }
+    if ((st = message_findings(cx, opaque, len, lt, &extra)) != PF_OK)
+        goto out;
     for (size_t r = 0; r < nruns && st == PF_OK; r++) {
         pf_scan_options so = pf_scan_options_default();
         so.country = ncc ? cc[r] : NULL;
@@ -454,10 +472,7 @@ static pf_status lint_one(struct lint_ctx *cx, const pf_template_set *set, const
                 st = PF_E_NOMEM;
         }
     }
-    int max = pf_finding_list_max(&lt->findings);
-    lt->verdict = max == PF_SEV_BLOCK  ? PF_VERDICT_BLOCK
-                  : max == PF_SEV_WARN ? PF_VERDICT_WARN
-                                       : PF_VERDICT_PASS;
+    lt->verdict = pf_verdict_from_findings(&lt->findings);
 out:
     pf_template_free(&t);
     pf_finding_list_clear(&base);

@@ -162,19 +162,22 @@ pf_status pf_number_find_in_text(const char *text, size_t len, const char *defau
 {
     enum { CHUNK = 16 };
     size_t starts[CHUNK], ends[CHUNK];
+    int types[CHUNK];
     size_t *s = starts, *e = ends;
+    int *ty = types;
     pf_status st = PF_OK;
 
     *count = 0;
     if (cap > CHUNK) {
         s = malloc(cap * sizeof *s);
         e = malloc(cap * sizeof *e);
-        if (!s || !e) {
+        ty = malloc(cap * sizeof *ty);
+        if (!s || !e || !ty) {
             st = PF_E_NOMEM;
             goto out;
         }
     }
-    long n = pfi_phone_find(text, len, default_region, s, e, cap);
+    long n = pfi_phone_find(text, len, default_region, s, e, ty, cap);
     if (n < 0) {
         st = PF_E_INTERNAL;
         goto out;
@@ -182,12 +185,14 @@ pf_status pf_number_find_in_text(const char *text, size_t len, const char *defau
     for (size_t i = 0; i < (size_t)n && i < cap; i++) {
         spans[i].start = s[i];
         spans[i].end = e[i];
+        spans[i].type = (pf_number_type)ty[i];
     }
     *count = (size_t)n;
 out:
     if (s != starts) {
         free(s);
         free(e);
+        free(ty);
     }
     return st;
 }

@@ -199,7 +199,7 @@ extern "C" bool pfi_phone_describe(const char *input, size_t len, char *buf, siz
 }
 
 extern "C" long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts,
-                               size_t *ends, size_t cap)
+                               size_t *ends, int *types, size_t cap)
 {
     try {
         std::string r = region && *region ? region : "ZZ";
@@ -211,6 +211,8 @@ extern "C" long pfi_phone_find(const char *text, size_t len, const char *region,
             if (n < cap) {
                 starts[n] = (size_t)match.start();
                 ends[n] = (size_t)match.start() + match.raw_string().size();
+                if (types)
+                    types[n] = type_to_pf(util().GetNumberType(match.number()));
             }
             n++;
         }

@@ -53,9 +53,10 @@ bool pfi_phone_example(const char *region, int type, char *buf, size_t cap);
  * Francisco, CA", "Ontario", "United States"); false when it has none. */
 bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap);
 
-/* Returns the total number of matches, or -1 on failure. */
+/* Returns the total number of matches, or -1 on failure. types (may be
+ * NULL) receives each match's pf_number_type. */
 long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts, size_t *ends,
-                    size_t cap);
+                    int *types, size_t cap);
 
 #ifdef __cplusplus
 }

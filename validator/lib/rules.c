@@ -20,22 +20,22 @@
 #define PACK_FILE_MAX (8u << 20)
 #define MAX_PACKS 256
 
-static const char *const rule_keys[] = {"id",        "category",
-                                        "severity",  "message",
-                                        "fix",       "source",
-                                        "pattern",   "words",
-                                        "domains",   "require",
-                                        "builtin",   "caseless",
-                                        "countries", "exclude_countries",
-                                        "senders",   "first_message",
-                                        "escalate",  "escalate_with_url",
-                                        NULL};
+static const char *const rule_keys[] = {"id",           "category",
+                                        "severity",     "message",
+                                        "fix",          "source",
+                                        "pattern",      "words",
+                                        "domains",      "require",
+                                        "builtin",      "caseless",
+                                        "countries",    "exclude_countries",
+                                        "senders",      "first_message",
+                                        "escalate",     "escalate_with_url",
+                                        "number_types", "signals",
+                                        "except",       NULL};
 static const char *const pack_keys[] = {"pack", "description", "rules", NULL};
-static const char *const matcher_keys[] = {"pattern", "words",   "domains",
-                                           "require", "builtin", NULL};
+static const char *const matcher_keys[] = {"pattern", "words",   "domains", "require",
+                                           "builtin", "signals", NULL};
+static const char *const signals_keys[] = {"threshold", "weights", "when_unflagged", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
-static const char *const sender_names[] = {"long_code", "toll_free", "short_code", "alphanumeric",
-                                           NULL};
 static const char *const escalate_names[] = {"",
                                              "url_shorteners_banned",
                                              "urls_banned",
@@ -267,9 +267,13 @@ static void rule_free(struct pfi_rule *r)
     for (size_t i = 0; i < r->ncodes; i++)
         pcre2_code_free(r->codes[i]);
     free(r->codes);
+    for (size_t i = 0; i < r->nexcept; i++)
+        pcre2_code_free(r->except[i]);
+    free(r->except);
     free(r->domains);
     free((void *)r->countries);
     free((void *)r->excluded);
+    free(r->signals);
     memset(r, 0, sizeof *r);
 }
 
@@ -298,17 +302,156 @@ static pf_status region_list(struct pfi_json *j, const cJSON *rule, const char *
     return PF_OK;
 }
 
-static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
-                           struct pfi_rule *r)
+/*
+ * "number_types": ["premium_rate", ...] narrows the phone_number builtin to
+ * numbers of those libphonenumber types.
+ */
+static pf_status number_types(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
 {
-    pf_status st = pfi_json_object(j, rule, rule_keys);
-    pf_rule_info *in = &r->info;
-    bool present, caseless = true;
-    int sev = 0, esc = 0, builtin = 0;
-    const char *kind = NULL;
+    const char **names = NULL;
+    size_t n = 0;
+    pf_status st = string_or_list(j, rule, "number_types", &names, &n);
+    for (size_t i = 0; st == PF_OK && i < n; i++) {
+        pf_number_type t;
+        if (pf_number_type_from_name(names[i], &t) != PF_OK) {
+            pfi_json_push_key(j, "number_types");
+            pfi_json_push_index(j, i);
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a number type", names[i]);
+            pfi_json_pop(j);
+            pfi_json_pop(j);
+        } else {
+            r->number_types |= 1u << t;
+        }
+    }
+    free(names);
+    return st;
+}
 
-    memset(r, 0, sizeof *r);
-    in->file = file;
+/*
+ * "signals": {"threshold": N, "weights": {"content.x": w, ...}}: the rule
+ * fires when the weights of the listed rules that fired on the message add
+ * up to N. The ids are resolved once every pack is loaded (resolve_signals),
+ * since they may name rules of later packs.
+ */
+static pf_status load_signals(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
+{
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(rule, "signals");
+    const cJSON *w;
+    long threshold = 0, sum = 0;
+    size_t n = 0;
+    bool present;
+    pf_status st;
+
+    pfi_json_push_key(j, "signals");
+    st = pfi_json_object(j, sig, signals_keys);
+    if (st == PF_OK)
+        st = pfi_json_get_int(j, sig, "threshold", 1, 1000, &threshold, NULL);
+    if (st == PF_OK)
+        st = pfi_json_get_bool(j, sig, "when_unflagged", &r->when_unflagged, &present);
+    w = cJSON_GetObjectItemCaseSensitive(sig, "weights");
+    if (st == PF_OK && (!cJSON_IsObject(w) || !w->child))
+        st = pfi_json_error(j, "weights", PF_E_SCHEMA,
+                            "expected a non-empty object of rule ids and weights");
+    if (st == PF_OK) {
+        for (const cJSON *e = w->child; e; e = e->next)
+            n++;
+        r->signals = calloc(n, sizeof *r->signals);
+        if (!r->signals)
+            st = PF_E_NOMEM;
+    }
+    if (st == PF_OK) {
+        pfi_json_push_key(j, "weights");
+        for (const cJSON *e = w->child; e && st == PF_OK; e = e->next) {
+            long weight = 0;
+            size_t nth = 0;
+            for (size_t k = 0; k < r->nsignals; k++)
+                nth += strcmp(r->signals[k].id, e->string) == 0;
+            if (nth)
+                st = pfi_json_error_key(j, e->string, nth, PF_E_SCHEMA, "duplicate key '%s'",
+                                        e->string);
+            else if (!valid_id(e->string))
+                st = pfi_json_error_key(j, e->string, 0, PF_E_SCHEMA, "'%s' is not a rule id",
+                                        e->string);
+            else if (strcmp(e->string, r->info.id) == 0)
+                st = pfi_json_error_key(j, e->string, 0, PF_E_SCHEMA,
+                                        "a signals rule cannot count itself");
+            if (st == PF_OK)
+                st = pfi_json_get_int(j, w, e->string, 1, 100, &weight, NULL);
+            if (st == PF_OK) {
+                r->signals[r->nsignals++] =
+                    (struct pfi_signal){.id = e->string, .weight = (int)weight};
+                sum += weight;
+            }
+        }
+        pfi_json_pop(j);
+    }
+    if (st == PF_OK && sum < threshold)
+        st = pfi_json_error(j, "threshold", PF_E_SCHEMA,
+                            "threshold %ld can never be reached: the weights add up to %ld",
+                            threshold, sum);
+    pfi_json_pop(j);
+    r->threshold = (int)threshold;
+    return st;
+}
+
+/*
+ * "except": patterns whose matches excuse a finding inside them ("Casino
+ * Road" is a street, not a casino). Always caseless.
+ */
+static pf_status load_except(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
+{
+    const char **items = NULL;
+    size_t n = 0;
+    pf_status st = string_or_list(j, rule, "except", &items, &n);
+    if (st != PF_OK)
+        return st;
+    r->except = calloc(n, sizeof *r->except);
+    if (!r->except)
+        st = PF_E_NOMEM;
+    bool one = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rule, "except"));
+    for (size_t i = 0; i < n && st == PF_OK; i++) {
+        st = compile(j, "except", one ? (size_t)-1 : i, items[i], true, &r->except[i]);
+        if (st == PF_OK)
+            r->nexcept++;
+    }
+    free(items);
+    return st;
+}
+
+/* The "senders" scope: a name or a list of names, into a bit set. */
+static pf_status load_senders(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
+{
+    if (!cJSON_GetObjectItemCaseSensitive(rule, "senders"))
+        return PF_OK;
+    const char **names = NULL;
+    size_t n = 0;
+    pf_status st = string_or_list(j, rule, "senders", &names, &n);
+    for (size_t i = 0; st == PF_OK && i < n; i++) {
+        pf_sender_type k;
+        if (pf_sender_type_from_name(names[i], &k) == PF_OK) {
+            r->senders |= 1u << k;
+            continue;
+        }
+        pfi_json_push_key(j, "senders");
+        pfi_json_push_index(j, i);
+        st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                            "'%s' is not one of: long_code, toll_free, short_code, alphanumeric",
+                            names[i]);
+        pfi_json_pop(j);
+        pfi_json_pop(j);
+    }
+    free(names);
+    return st;
+}
+
+/* Everything but the matcher: id, texts, source, flags, scopes. */
+static pf_status load_rule_fields(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r,
+                                  bool *caseless)
+{
+    pf_rule_info *in = &r->info;
+    bool present;
+    int sev = 0, esc = 0;
+    pf_status st = pfi_json_object(j, rule, rule_keys);
     if (st == PF_OK)
         st = pfi_json_get_string(j, rule, "id", &in->id, NULL);
     if (st == PF_OK && !valid_id(in->id))
@@ -330,7 +473,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         st = pfi_json_error(j, "source", PF_E_SCHEMA,
                             "a source is an http(s) address or \"heuristic\"");
     if (st == PF_OK)
-        st = pfi_json_get_bool(j, rule, "caseless", &caseless, &present);
+        st = pfi_json_get_bool(j, rule, "caseless", caseless, &present);
     if (st == PF_OK)
         st = pfi_json_get_bool(j, rule, "first_message", &in->first_message, &present);
     if (st == PF_OK)
@@ -345,103 +488,71 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         st = region_list(j, rule, "countries", &r->countries, &r->ncountries);
     if (st == PF_OK)
         st = region_list(j, rule, "exclude_countries", &r->excluded, &r->nexcluded);
-    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "senders")) {
-        const char **names = NULL;
-        size_t n = 0;
-        st = string_or_list(j, rule, "senders", &names, &n);
-        for (size_t i = 0; st == PF_OK && i < n; i++) {
-            int k = -1;
-            for (int s = 0; sender_names[s]; s++) {
-                if (strcmp(sender_names[s], names[i]) == 0)
-                    k = s;
-            }
-            if (k < 0) {
-                pfi_json_push_key(j, "senders");
-                pfi_json_push_index(j, i);
-                st = pfi_json_error(j, NULL, PF_E_SCHEMA,
-                                    "'%s' is not one of: long_code, toll_free, short_code, "
-                                    "alphanumeric",
-                                    names[i]);
-                pfi_json_pop(j);
-                pfi_json_pop(j);
-            } else {
-                r->senders |= 1u << k;
-            }
-        }
-        free(names);
-    }
-    /* Exactly one matcher. */
-    for (const char *const *m = matcher_keys; st == PF_OK && *m; m++) {
-        if (!cJSON_GetObjectItemCaseSensitive(rule, *m))
-            continue;
-        if (kind)
-            st = pfi_json_error(j, *m, PF_E_SCHEMA,
-                                "a rule has exactly one matcher; it already has '%s'", kind);
-        kind = *m;
-    }
-    if (st == PF_OK && !kind)
-        st = pfi_json_error(j, NULL, PF_E_SCHEMA,
-                            "missing matcher: one of pattern, words, domains, require, builtin");
-    if (st != PF_OK)
-        return st;
+    if (st == PF_OK)
+        st = load_senders(j, rule, r);
+    return st;
+}
 
-    const char **items = NULL;
-    size_t n = 0;
-    if (strcmp(kind, "builtin") == 0) {
-        in->matcher = PF_MATCH_BUILTIN;
-        st = pfi_json_get_enum(j, rule, "builtin", builtin_names, &builtin, NULL);
-        r->builtin = (enum pfi_builtin)builtin;
-        return st;
-    }
-    st = string_or_list(j, rule, kind, &items, &n);
-    if (st != PF_OK)
-        return st;
-    if (strcmp(kind, "domains") == 0) {
-        in->matcher = PF_MATCH_DOMAINS;
-        for (size_t i = 0; i < n && st == PF_OK; i++) {
-            for (const char *p = items[i]; *p && st == PF_OK; p++) {
-                if ((*p >= 'A' && *p <= 'Z') || *p == '/' || *p == ' ' || *p == ':') {
-                    pfi_json_push_key(j, "domains");
-                    pfi_json_push_index(j, i);
-                    st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a lower-case host name",
-                                        items[i]);
-                    pfi_json_pop(j);
-                    pfi_json_pop(j);
-                }
+/* "domains": lower-case host names, sorted for binary search. Takes items. */
+static pf_status load_domains(struct pfi_json *j, struct pfi_rule *r, const char **items, size_t n)
+{
+    pf_status st = PF_OK;
+    r->info.matcher = PF_MATCH_DOMAINS;
+    for (size_t i = 0; i < n && st == PF_OK; i++) {
+        for (const char *p = items[i]; *p && st == PF_OK; p++) {
+            if ((*p >= 'A' && *p <= 'Z') || *p == '/' || *p == ' ' || *p == ':') {
+                pfi_json_push_key(j, "domains");
+                pfi_json_push_index(j, i);
+                st = pfi_json_error(j, NULL, PF_E_SCHEMA, "'%s' is not a lower-case host name",
+                                    items[i]);
+                pfi_json_pop(j);
+                pfi_json_pop(j);
             }
         }
-        if (st != PF_OK) {
-            free(items);
-            return st;
-        }
-        qsort(items, n, sizeof *items, cmp_str);
-        r->domains = items;
-        r->ndomains = n;
-        return PF_OK;
     }
-    if (strcmp(kind, "words") == 0) {
-        in->matcher = PF_MATCH_WORDS;
-        struct strbuf b = {0};
-        sb_str(&b, "(?<![\\p{L}\\p{N}])(?:");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                sb_str(&b, "|");
-            word_alternative(&b, items[i]);
-        }
-        sb_str(&b, ")(?![\\p{L}\\p{N}])");
+    if (st != PF_OK) {
         free(items);
-        if (b.failed) {
-            free(b.s);
-            return PF_E_NOMEM;
-        }
-        r->codes = calloc(1, sizeof *r->codes);
-        st = r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0]) : PF_E_NOMEM;
-        r->ncodes = st == PF_OK ? 1 : 0;
-        free(b.s);
         return st;
     }
-    in->matcher = strcmp(kind, "pattern") == 0 ? PF_MATCH_PATTERN : PF_MATCH_REQUIRE;
-    r->codes = calloc(n, sizeof *r->codes);
+    qsort(items, n, sizeof *items, cmp_str);
+    r->domains = items;
+    r->ndomains = n;
+    return PF_OK;
+}
+
+/* "words": one alternation between letter/number boundaries. Takes items. */
+static pf_status load_words(struct pfi_json *j, struct pfi_rule *r, const char **items, size_t n,
+                            bool caseless)
+{
+    r->info.matcher = PF_MATCH_WORDS;
+    struct strbuf b = {0};
+    sb_str(&b, "(?<![\\p{L}\\p{N}])(?:");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_str(&b, "|");
+        word_alternative(&b, items[i]);
+    }
+    sb_str(&b, ")(?![\\p{L}\\p{N}])");
+    free(items);
+    if (b.failed) {
+        free(b.s);
+        return PF_E_NOMEM;
+    }
+    r->codes = calloc(1, sizeof *r->codes);
+    pf_status st =
+        r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0]) : PF_E_NOMEM;
+    r->ncodes = st == PF_OK ? 1 : 0;
+    free(b.s);
+    return st;
+}
+
+/* "pattern" / "require": each regex compiled on its own. Takes items. */
+static pf_status load_patterns(struct pfi_json *j, const cJSON *rule, const char *kind,
+                               struct pfi_rule *r, const char **items, size_t n, bool caseless)
+{
+    pf_status st = PF_OK;
+    r->info.matcher = strcmp(kind, "pattern") == 0 ? PF_MATCH_PATTERN : PF_MATCH_REQUIRE;
+    r->codes = calloc(n ? n : 1, sizeof *r->codes);
     if (!r->codes) {
         free(items);
         return PF_E_NOMEM;
@@ -454,6 +565,67 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
     }
     free(items);
     return st;
+}
+
+static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
+                           struct pfi_rule *r)
+{
+    bool caseless = true;
+    const char *kind = NULL;
+
+    memset(r, 0, sizeof *r);
+    r->info.file = file;
+    pf_status st = load_rule_fields(j, rule, r, &caseless);
+    /* Exactly one matcher. */
+    for (const char *const *m = matcher_keys; st == PF_OK && *m; m++) {
+        if (!cJSON_GetObjectItemCaseSensitive(rule, *m))
+            continue;
+        if (kind)
+            st = pfi_json_error(j, *m, PF_E_SCHEMA,
+                                "a rule has exactly one matcher; it already has '%s'", kind);
+        kind = *m;
+    }
+    if (st == PF_OK && !kind)
+        st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                            "missing matcher: one of pattern, words, domains, require, builtin, "
+                            "signals");
+    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "number_types")) {
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(rule, "builtin");
+        if (!cJSON_IsString(b) || strcmp(b->valuestring, "phone_number") != 0)
+            st = pfi_json_error_key(j, "number_types", 0, PF_E_SCHEMA,
+                                    "number_types applies only to the phone_number builtin");
+        else
+            st = number_types(j, rule, r);
+    }
+    if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "except")) {
+        if (strcmp(kind, "pattern") != 0 && strcmp(kind, "words") != 0)
+            st = pfi_json_error_key(j, "except", 0, PF_E_SCHEMA,
+                                    "except applies only to pattern and words rules");
+        else
+            st = load_except(j, rule, r);
+    }
+    if (st != PF_OK)
+        return st;
+    if (strcmp(kind, "signals") == 0) {
+        r->info.matcher = PF_MATCH_SIGNALS;
+        return load_signals(j, rule, r);
+    }
+    if (strcmp(kind, "builtin") == 0) {
+        int builtin = 0;
+        r->info.matcher = PF_MATCH_BUILTIN;
+        st = pfi_json_get_enum(j, rule, "builtin", builtin_names, &builtin, NULL);
+        r->builtin = (enum pfi_builtin)builtin;
+        return st;
+    }
+    const char **items = NULL;
+    size_t n = 0;
+    if ((st = string_or_list(j, rule, kind, &items, &n)) != PF_OK)
+        return st;
+    if (strcmp(kind, "domains") == 0)
+        return load_domains(j, r, items, n);
+    if (strcmp(kind, "words") == 0)
+        return load_words(j, r, items, n, caseless);
+    return load_patterns(j, rule, kind, r, items, n, caseless);
 }
 
 static pf_status add_rule(pf_ruleset *set, size_t *cap, struct pfi_rule *r)
@@ -505,6 +677,8 @@ static pf_status load_pack(pf_ruleset *set, size_t *cap, const char *text, size_
         struct pfi_rule r;
         pfi_json_push_index(&j, i);
         st = load_rule(&j, rule, name, &r);
+        r.pack = set->ndocs - 1;
+        r.index = i;
         if (st == PF_OK) {
             /* Duplicate ids inside one pack are a mistake, across packs an override. */
             for (size_t k = first; k < set->count; k++) {
@@ -550,6 +724,44 @@ void pf_rules_destroy(pf_ruleset *set)
     free(set);
 }
 
+/*
+ * Point every signals rule at the rules it counts. Done once all packs are
+ * loaded (a signal may name a rule of a later pack, or one a later pack
+ * overrides); the error points at the id in its pack.
+ */
+static pf_status resolve_signals(pf_ruleset *set, const char *const *texts, const size_t *lens,
+                                 pf_diag *diag)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        struct pfi_rule *r = &set->rules[i];
+        for (size_t k = 0; k < r->nsignals; k++) {
+            struct pfi_signal *sg = &r->signals[k];
+            const char *why = NULL;
+            sg->rule = set->count;
+            for (size_t m = 0; m < set->count; m++) {
+                if (strcmp(set->rules[m].info.id, sg->id) == 0)
+                    sg->rule = m;
+            }
+            if (sg->rule == set->count)
+                why = "names no loaded rule";
+            else if (set->rules[sg->rule].info.matcher == PF_MATCH_SIGNALS)
+                why = "is itself a signals rule; signals count only other matchers";
+            if (!why)
+                continue;
+            struct pfi_json j = {
+                .text = texts[r->pack], .len = lens[r->pack], .file = r->info.file, .diag = diag};
+            pfi_json_push_key(&j, "rules");
+            pfi_json_push_index(&j, r->index);
+            pfi_json_push_key(&j, "signals");
+            pfi_json_push_key(&j, "weights");
+            pfi_json_error_key(&j, sg->id, 0, PF_E_SCHEMA, "'%s' %s [rule %s]", sg->id, why,
+                               r->info.id);
+            return PF_E_SCHEMA;
+        }
+    }
+    return PF_OK;
+}
+
 static pf_status new_set(size_t npacks, pf_ruleset **out)
 {
     pf_ruleset *set = calloc(1, sizeof *set);
@@ -562,8 +774,9 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
     set->url = pcre2_compile((PCRE2_SPTR)url_pattern, PCRE2_ZERO_TERMINATED,
                              PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &off, NULL);
     if (!set->docs || !set->files || !set->url) {
+        pf_status st = set->url ? PF_E_NOMEM : PF_E_INTERNAL; /* before the set is gone */
         pf_rules_destroy(set);
-        return set->url ? PF_E_NOMEM : PF_E_INTERNAL;
+        return st;
     }
     jit(set->url);
     *out = set;
@@ -592,7 +805,12 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
         set->nfiles++;
         st = load_pack(set, &cap, texts[i], lens[i], set->files[i], diag);
     }
+    if (st == PF_OK)
+        st = resolve_signals(set, texts, lens, diag);
     if (st != PF_OK) {
+        /* Every failure leaves a diag whose status is the one returned. */
+        if (diag && diag->status != st)
+            pfi_diag_set(diag, st, "%s", pf_strerror(st));
         pf_rules_destroy(set);
         return st;
     }

@@ -23,10 +23,19 @@ enum pfi_escalate {
     PFI_ESC_CATEGORY
 };
 
+/* One weighted signal of a signals rule: another rule of the set. */
+struct pfi_signal {
+    const char *id; /* points into the pack's cJSON tree */
+    size_t rule;    /* index into pf_ruleset.rules, resolved after loading */
+    int weight;
+};
+
 struct pfi_rule {
     pf_rule_info info;  /* strings point into the pack's cJSON tree */
     pcre2_code **codes; /* pattern, words (one code) or require */
     size_t ncodes;
+    pcre2_code **except; /* a match inside a match of one of these is no finding */
+    size_t nexcept;
     const char **domains; /* sorted, lower case */
     size_t ndomains;
     enum pfi_builtin builtin;
@@ -34,9 +43,15 @@ struct pfi_rule {
     size_t ncountries;
     const char *const *excluded;
     size_t nexcluded;
-    unsigned senders; /* bit per pf_rule_sender; 0 = every sender */
+    unsigned senders; /* bit (1u << pf_sender_type) per sender; 0 = every sender */
     enum pfi_escalate escalate;
     bool escalate_with_url;
+    unsigned number_types;      /* phone_number builtin: bit per pf_number_type; 0 = every type */
+    struct pfi_signal *signals; /* signals matcher */
+    size_t nsignals;
+    int threshold;
+    bool when_unflagged; /* signals: only when no other rule reported at warn or block */
+    size_t pack, index;  /* where the rule is: pack number and index in its rules array */
 };
 
 struct pf_ruleset {

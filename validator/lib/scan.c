@@ -43,6 +43,7 @@ struct pf_scanner {
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
     struct phone_memo memo[PHONE_CACHE];
+    unsigned char *fired; /* per rule of the set: did it report on this message? */
 };
 
 struct url {
@@ -58,13 +59,14 @@ struct scan {
     pf_finding_list *out;
     struct url urls[MAX_URLS];
     size_t nurls;
+    int max_sev; /* highest severity reported by a non-signals rule, -1: none */
 };
 
 pf_scan_options pf_scan_options_default(void)
 {
     pf_scan_options o;
     memset(&o, 0, sizeof o);
-    o.sender = -1;
+    o.sender = PF_SENDER_UNKNOWN;
     return o;
 }
 
@@ -78,7 +80,8 @@ pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
     s->md = pcre2_match_data_create(32, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-    if (!s->md || !s->mctx) {
+    s->fired = calloc(set->count ? set->count : 1, 1);
+    if (!s->md || !s->mctx || !s->fired) {
         pf_scanner_destroy(s);
         return PF_E_NOMEM;
     }
@@ -99,6 +102,7 @@ void pf_scanner_destroy(pf_scanner *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit);
+    free(s->fired);
     free(s);
 }
 
@@ -120,7 +124,7 @@ bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o)
         return false;
     if (r->excluded && o->country && in_list(o->country, r->excluded, r->nexcluded))
         return false;
-    if (r->senders && o->sender >= 0 && !(r->senders & (1u << o->sender)))
+    if (r->senders && o->sender != PF_SENDER_UNKNOWN && !(r->senders & (1u << o->sender)))
         return false;
     return true;
 }
@@ -133,7 +137,11 @@ static int next_match(struct scan *sc, const pcre2_code *code, size_t *from, siz
                       size_t *end)
 {
     while (*from <= sc->len) {
-        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, 0, sc->s->md, sc->s->mctx);
+        /* The message was validated once in pf_scanner_scan and *from is
+         * always at a character boundary, so PCRE2 need not check the
+         * whole subject again on every call (one call per rule and match). */
+        int rc = pcre2_match(code, (PCRE2_SPTR)sc->msg, sc->len, *from, PCRE2_NO_UTF_CHECK,
+                             sc->s->md, sc->s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
         if (rc < 0)
@@ -165,6 +173,9 @@ static pf_status add(struct scan *sc, const struct pfi_rule *r, pf_severity sev,
                     .has_span = span,
                     .span_start = start,
                     .span_end = end};
+    sc->s->fired[r - sc->s->set->rules] = 1;
+    if ((int)sev > sc->max_sev)
+        sc->max_sev = (int)sev;
     return pf_finding_list_add(sc->out, &f);
 }
 
@@ -178,6 +189,25 @@ static pf_status limit_hit(struct scan *sc, const struct pfi_rule *r, int rc)
                                 "Rule %s was stopped on this message (%s); its result is "
                                 "unknown.",
                                 r->info.id, why);
+}
+
+/*
+ * Does a match of one of r's except patterns cover start..end? Only asked
+ * when a match is about to become a finding, so it may scan the message.
+ */
+static int excepted(struct scan *sc, const struct pfi_rule *r, size_t start, size_t end)
+{
+    for (size_t e = 0; e < r->nexcept; e++) {
+        size_t from = 0, s, t;
+        int rc;
+        while ((rc = next_match(sc, r->except[e], &from, &s, &t)) == 1 && s <= start) {
+            if (t >= end)
+                return 1;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Every match of every code of r; overlapping matches of one rule count once. */
@@ -195,6 +225,11 @@ static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_seve
                     overlaps = true;
             }
             if (overlaps)
+                continue;
+            int ex = r->nexcept ? excepted(sc, r, start, end) : 0;
+            if (ex < 0)
+                return limit_hit(sc, r, ex);
+            if (ex)
                 continue;
             pf_status st = add(sc, r, sev, true, start, end);
             if (st != PF_OK)
@@ -336,8 +371,11 @@ static pf_status run_builtin(struct scan *sc, const struct pfi_rule *r, pf_sever
         return st;
     case PFI_BUILTIN_PHONE: {
         const struct phone_memo *m = phones(sc, &st);
-        for (size_t i = 0; m && i < m->count && i < MAX_PHONES && st == PF_OK; i++)
+        for (size_t i = 0; m && i < m->count && i < MAX_PHONES && st == PF_OK; i++) {
+            if (r->number_types && !(r->number_types & (1u << m->spans[i].type)))
+                continue;
             st = add(sc, r, sev, true, m->spans[i].start, m->spans[i].end);
+        }
         return st;
     }
     case PFI_BUILTIN_BRAND:
@@ -347,6 +385,35 @@ static pf_status run_builtin(struct scan *sc, const struct pfi_rule *r, pf_sever
         return st;
     }
     return st;
+}
+
+/*
+ * A signals rule: the weights of the rules it lists that reported on this
+ * message, against its threshold. The finding names what added up, so the
+ * verdict explains itself.
+ */
+static pf_status run_signals(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
+{
+    char why[512];
+    size_t used = 0;
+    int sum = 0;
+    why[0] = '\0';
+    for (size_t k = 0; k < r->nsignals; k++) {
+        const struct pfi_signal *sg = &r->signals[k];
+        if (!sc->s->fired[sg->rule])
+            continue;
+        sum += sg->weight;
+        int n = snprintf(why + used, sizeof why - used, "%s%s (+%d)", used ? ", " : "", sg->id,
+                         sg->weight);
+        if (n > 0 && (size_t)n < sizeof why - used)
+            used += (size_t)n;
+    }
+    if (sum < r->threshold || (r->when_unflagged && sc->max_sev >= PF_SEV_WARN))
+        return PF_OK;
+    sc->s->fired[r - sc->s->set->rules] = 1;
+    return pf_finding_list_addf(sc->out, r->info.id, sev, r->info.fix, r->info.source,
+                                "%s Signals: %s = %d, threshold %d.", r->info.message, why, sum,
+                                r->threshold);
 }
 
 static bool category_banned(const pf_country *c, const char *category)
@@ -412,9 +479,14 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
     sc->len = len;
     sc->o = opts ? opts : &def;
     sc->out = out;
+    sc->max_sev = -1;
     find_urls(sc);
-    for (size_t i = 0; i < s->set->count && st == PF_OK; i++) {
-        const struct pfi_rule *r = &s->set->rules[i];
+    memset(s->fired, 0, s->set->count);
+    /* Two passes: signals rules count what the other rules reported. */
+    for (size_t i = 0; i < 2 * s->set->count && st == PF_OK; i++) {
+        const struct pfi_rule *r = &s->set->rules[i % s->set->count];
+        if ((r->info.matcher == PF_MATCH_SIGNALS) != (i >= s->set->count))
+            continue;
         if (!pfi_rule_applies(r, sc->o))
             continue;
         int sev = effective_severity(sc, r);
@@ -431,6 +503,7 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
             }
             break;
         case PF_MATCH_BUILTIN: st = run_builtin(sc, r, (pf_severity)sev); break;
+        case PF_MATCH_SIGNALS: st = run_signals(sc, r, (pf_severity)sev); break;
         }
     }
     free(sc);

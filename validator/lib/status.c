@@ -85,6 +85,7 @@ pf_status pf_read_file(const char *path, size_t max_size, char **out, size_t *le
 
     *out = NULL;
     *len = 0;
+    pf_diag_clear(diag);
     pfi_diag_file(diag, path);
     if (!f) {
         pfi_diag_set(diag, PF_E_IO, "cannot open: %s", strerror(errno));
@@ -96,6 +97,7 @@ pf_status pf_read_file(const char *path, size_t max_size, char **out, size_t *le
             char *nb = realloc(buf, ncap);
             if (!nb) {
                 st = PF_E_NOMEM;
+                pfi_diag_set(diag, st, "out of memory");
                 goto out;
             }
             buf = nb;
@@ -155,4 +157,11 @@ void pfi_wipe(void *p, size_t n)
     volatile unsigned char *v = p;
     while (n--)
         *v++ = 0;
+}
+
+pf_status pfi_diag_status(pf_diag *diag, pf_status st)
+{
+    if (st != PF_OK && diag && diag->status != st)
+        pfi_diag_set(diag, st, "%s", pf_strerror(st));
+    return st;
 }

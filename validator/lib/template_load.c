@@ -674,10 +674,10 @@ pf_status pf_template_set_add_buffer(pf_template_set *set, const char *text, siz
     char *buf = malloc(len + 1);
     pf_diag_clear(diag);
     if (!buf)
-        return PF_E_NOMEM;
+        return pfi_diag_status(diag, PF_E_NOMEM);
     memcpy(buf, text, len);
     buf[len] = '\0';
-    return add_owned(set, buf, len, name, diag);
+    return pfi_diag_status(diag, add_owned(set, buf, len, name, diag));
 }
 
 static pf_status add_file(pf_template_set *set, const char *path, pf_diag *diag)
@@ -786,6 +786,6 @@ pf_status pf_template_set_add_path(pf_template_set *set, const char *path, pf_di
         return PF_E_IO;
     }
     if (S_ISDIR(sb.st_mode))
-        return walk(set, path, 0, diag);
-    return add_file(set, path, diag);
+        return pfi_diag_status(diag, walk(set, path, 0, diag));
+    return pfi_diag_status(diag, add_file(set, path, diag));
 }

@@ -30,6 +30,7 @@ struct pfi_tz_cache {
     size_t nzones, capzones;
     struct region_zones *regions;
     size_t nregions, capregions;
+    bool nomem; /* the last lookup failed for want of memory */
 };
 
 pf_status pfi_tz_cache_create(struct pfi_tz_cache **out)
@@ -63,8 +64,10 @@ static long zone_index(struct pfi_tz_cache *c, const char *id)
     if (c->nzones == c->capzones) {
         size_t ncap = c->capzones ? c->capzones * 2 : 16;
         struct zone *nz = realloc(c->zones, ncap * sizeof *nz);
-        if (!nz)
+        if (!nz) {
+            c->nomem = true;
             return -1;
+        }
         c->zones = nz;
         c->capzones = ncap;
     }
@@ -91,8 +94,10 @@ static struct region_zones *region_zones(struct pfi_tz_cache *c, const char *reg
     if (c->nregions == c->capregions) {
         size_t ncap = c->capregions ? c->capregions * 2 : 8;
         struct region_zones *nr = realloc(c->regions, ncap * sizeof *nr);
-        if (!nr)
+        if (!nr) {
+            c->nomem = true;
             return NULL;
+        }
         c->regions = nr;
         c->capregions = ncap;
     }
@@ -120,6 +125,7 @@ static struct region_zones *region_zones(struct pfi_tz_cache *c, const char *reg
             size_t ncap = cap ? cap * 2 : 8;
             size_t *nz = realloc(rz->zones, ncap * sizeof *nz);
             if (!nz) {
+                c->nomem = true;
                 ok = false;
                 break;
             }
@@ -155,6 +161,7 @@ static bool local_time(struct zone *z, int64_t t, struct pfi_local_time *out)
 long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
                         struct pfi_local_time *out, size_t cap)
 {
+    c->nomem = false;
     struct region_zones *rz = region_zones(c, region);
     if (!rz)
         return -1;
@@ -168,6 +175,7 @@ long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
 long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, size_t n, int64_t t,
                            struct pfi_local_time *out, size_t cap)
 {
+    c->nomem = false;
     for (size_t i = 0; i < n && i < cap; i++) {
         long zi = zone_index(c, zones[i]);
         if (zi < 0 || !local_time(&c->zones[zi], t, &out[i]))
@@ -188,4 +196,9 @@ bool pfi_tz_zone_in_region(const char *zone, const char *region)
         found = strcmp(id, zone) == 0;
     uenum_close(e);
     return found;
+}
+
+bool pfi_tz_out_of_memory(const struct pfi_tz_cache *c)
+{
+    return c->nomem;
 }

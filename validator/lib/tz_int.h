@@ -34,6 +34,9 @@ long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
 long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, size_t n, int64_t t,
                            struct pfi_local_time *out, size_t cap);
 
+/* Whether the last pfi_tz_local_times* failure was for want of memory. */
+bool pfi_tz_out_of_memory(const struct pfi_tz_cache *c);
+
 /* Is zone one of ICU's canonical location zones of region? */
 bool pfi_tz_zone_in_region(const char *zone, const char *region);
 

@@ -71,7 +71,7 @@ cJSON *pfi_verdict_json(const pf_verdict *v)
             pf_utf8_clean(v->agent_e164, strlen(v->agent_e164), clean, sizeof clean);
             cJSON_AddStringToObject(a, "e164", clean);
             cJSON_AddStringToObject(a, "selected", v->agent_auto ? "auto" : "explicit");
-            cJSON_AddStringToObject(a, "kind", v->agent_kind);
+            cJSON_AddStringToObject(a, "kind", pf_sender_type_name(v->agent_kind));
             if (v->agent_region[0])
                 cJSON_AddStringToObject(a, "region", v->agent_region);
             else

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "campaign.h"
 #include "config.h"
 #include "countries.h"
 #include "engine.h"
@@ -61,7 +62,7 @@ typedef struct pf_audit_fact {
 /* One thing that must be true before launch. */
 typedef struct pf_audit_item {
     const char *id; /* "sms", "senders", "registrations", "content", "quiet-hours",
-                       "opt-out", "two-way", "reviewed", "templates" */
+                       "opt-out", "two-way", "reviewed", "templates", "campaign" */
     const char *title;
     pf_audit_state state;
     /* What the state weighs in the verdict when it is not ready: block
@@ -115,6 +116,10 @@ typedef struct pf_audit_options {
     const pf_ruleset *rules;          /* required */
     const pf_config *config;          /* may be NULL: numbers and registrations unknown */
     const pf_template_set *templates; /* may be NULL: templates not checked */
+    /* Campaign files (pf_campaign_load) to pre-scan as 10DLC campaigns: a
+     * "campaign" checklist item for US and CA. None: no such item. */
+    const pf_campaign *const *campaigns;
+    size_t campaign_count;
 } pf_audit_options;
 
 PF_EXTERN pf_audit_options pf_audit_options_default(void);

@@ -110,7 +110,9 @@ PF_EXTERN pf_status pf_batch_finish(pf_batch *b, pf_diag *diag);
  * and the feeding call returns PF_E_LIMIT ("cancelled"). */
 PF_EXTERN void pf_batch_cancel(pf_batch *b);
 
-/* Counts so far (final after pf_batch_finish). */
+/* Counts so far (final after pf_batch_finish). The summary calls read what
+ * delivery writes: call them from the thread that feeds the batch (the
+ * row callback included), or after pf_batch_finish. */
 typedef struct pf_batch_summary {
     size_t size; /* set by the caller to sizeof(pf_batch_summary) */
     size_t rows;

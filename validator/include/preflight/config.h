@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sender.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -37,15 +38,6 @@ typedef enum pf_reg_status {
 /* "none", "approved", "pending", "rejected". */
 PF_EXTERN const char *pf_reg_status_name(pf_reg_status s);
 
-/* What kind of sender a provisioned number is. */
-typedef enum pf_number_kind {
-    PF_KIND_LONG_CODE = 0,
-    PF_KIND_TOLL_FREE,
-    PF_KIND_SHORT_CODE
-} pf_number_kind;
-
-/* "long_code", "toll_free", "short_code". */
-PF_EXTERN const char *pf_number_kind_name(pf_number_kind k);
 
 /* A sender registration for one destination country. */
 typedef struct pf_sender_registration {
@@ -58,7 +50,7 @@ typedef struct pf_config_number {
     char number[24];   /* E.164 (digits only for a short code) */
     const char *label; /* optional human name; NULL when absent */
     pf_environment environment;
-    pf_number_kind kind; /* given, or derived from the number type */
+    pf_sender_type kind; /* long code, toll-free or short code: given, or from the number type */
     bool kind_given;
     char region[4];          /* the number's region per libphonenumber ("" for short codes) */
     pf_reg_status a2p_10dlc; /* PF_REG_NONE when no a2p_10dlc block */
@@ -68,6 +60,9 @@ typedef struct pf_config_number {
     const pf_sender_registration *registrations;
     size_t registration_count;
     unsigned line; /* where the entry starts in the file */
+    /* a2p_10dlc.campaign_file: the campaign's registration file (see
+     * campaign.h), as written, relative to the config file; NULL when absent. */
+    const char *campaign_file;
 } pf_config_number;
 
 typedef struct pf_config pf_config;

@@ -3,9 +3,9 @@
  * this number, from this sender, now?" with a verdict and every reason
  * (SPEC §3).
  *
- * The country table, rule set and config are loaded once and shared,
- * read-only, by any number of checkers; a checker is per thread (it owns a
- * scanner and time-zone calendars).
+ * A pf_session (session.h) holds the country table, rule set and config,
+ * loaded once and shared read-only by any number of checkers; a checker is
+ * per thread (it owns a scanner and time-zone calendars).
  */
 #ifndef PREFLIGHT_ENGINE_H
 #define PREFLIGHT_ENGINE_H
@@ -69,7 +69,7 @@ typedef struct pf_verdict {
     bool has_agent;
     bool agent_auto; /* selected: auto (else explicit) */
     char agent_e164[24];
-    const char *agent_kind; /* "long_code", "toll_free", "short_code", "unknown" (static) */
+    pf_sender_type agent_kind; /* PF_SENDER_UNKNOWN when no sender is known */
     char agent_region[4];
     /* SPEC §3 message */
     bool has_message; /* false when the text could not be segmented */

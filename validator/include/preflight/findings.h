@@ -37,6 +37,9 @@ typedef struct pf_finding {
     bool has_span;
     size_t span_start; /* byte offsets into the message, end exclusive */
     size_t span_end;
+    /* The provider's error code the finding anticipates ("30893"), for
+     * campaign.* findings; NULL for every other finding. */
+    const char *rejection_code;
 } pf_finding;
 
 struct pfi_arena;

@@ -98,10 +98,12 @@ PF_EXTERN pf_status pf_number_example(const char *region, pf_number_type type, c
  */
 PF_EXTERN pf_status pf_number_describe(const char *e164, char *buf, size_t cap);
 
-/* A phone number found inside free text: byte offsets into the text. */
+/* A phone number found inside free text: byte offsets into the text, and
+ * libphonenumber's type for it (premium_rate, shared_cost, ...). */
 typedef struct pf_number_span {
     size_t start;
     size_t end; /* exclusive */
+    pf_number_type type;
 } pf_number_span;
 
 /*

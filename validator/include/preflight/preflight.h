@@ -10,6 +10,7 @@
 
 #include "preflight/audit.h"
 #include "preflight/batch.h"
+#include "preflight/campaign.h"
 #include "preflight/config.h"
 #include "preflight/countries.h"
 #include "preflight/csv.h"
@@ -22,6 +23,7 @@
 #include "preflight/scan.h"
 #include "preflight/segments.h"
 #include "preflight/send.h"
+#include "preflight/sender.h"
 #include "preflight/session.h"
 #include "preflight/status.h"
 #include "preflight/template.h"

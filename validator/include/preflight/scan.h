@@ -14,6 +14,7 @@
 
 #include "countries.h"
 #include "findings.h"
+#include "sender.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -26,22 +27,13 @@ typedef struct pf_scanner pf_scanner;
 /* Whether this is the first message to the contact. */
 typedef enum pf_first_message { PF_FIRST_UNKNOWN = 0, PF_FIRST_YES, PF_FIRST_NO } pf_first_message;
 
-/* Sender kinds as rules name them (domestic and international long codes
- * are both long_code here). */
-typedef enum pf_rule_sender {
-    PF_RS_LONG_CODE = 0,
-    PF_RS_TOLL_FREE,
-    PF_RS_SHORT_CODE,
-    PF_RS_ALPHANUMERIC,
-    PF_RS_COUNT
-} pf_rule_sender;
-
 typedef enum pf_matcher_kind {
     PF_MATCH_PATTERN = 0,
     PF_MATCH_WORDS,
     PF_MATCH_DOMAINS,
     PF_MATCH_REQUIRE,
-    PF_MATCH_BUILTIN
+    PF_MATCH_BUILTIN,
+    PF_MATCH_SIGNALS /* weighted combination of other rules' findings */
 } pf_matcher_kind;
 
 /* What `preflight rules` shows of a loaded rule. */
@@ -82,7 +74,7 @@ PF_EXTERN const pf_rule_info *pf_rules_find(const pf_ruleset *set, const char *i
 typedef struct pf_scan_options {
     const char *country;             /* recipient region, or NULL: country-scoped rules skip */
     const pf_country *country_entry; /* its table entry, for escalation; may be NULL */
-    int sender;                      /* pf_rule_sender, or -1 when unknown */
+    pf_sender_type sender;           /* PF_SENDER_UNKNOWN: sender-scoped rules all run */
     pf_first_message first_message;
     const char *brand;           /* configured brand, or NULL */
     const char *const *disabled; /* rule ids not to run */
