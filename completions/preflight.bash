@@ -10,7 +10,7 @@ _preflight()
     local cur prev cmd opts formats
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="number check send batch scan lint audit campaign segments countries rules mcp"
+    local commands="number check send batch scan lint audit campaign segments countries rules mcp serve"
 
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -30,6 +30,16 @@ _preflight()
     segments) opts="--message --message-file" ;;
     countries) opts="--check" ;;
     rules) opts="" ;;
+    serve)
+        case $prev in
+        --rules | --data | --capath) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --config | --cacert | --access-log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster) COMPREPLY=($(compgen -W "us-1 uk-1 euw-1" -- "$cur")); return ;;
+        --fail-on) COMPREPLY=($(compgen -W "block warn" -- "$cur")); return ;;
+        --listen | --upstream | --threads | --max-connections | --timeout | --retry-budget) return ;;
+        esac
+        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--listen --config --rules --data --cluster --upstream --cacert --capath --threads --fail-on --max-connections --timeout --access-log --log-messages --retry-429 --retry-budget --help --version" -- "$cur"))
+        return ;;
     mcp)
         # No output flags: stdout carries the protocol.
         case $prev in

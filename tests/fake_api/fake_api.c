@@ -265,12 +265,13 @@ static bool answer(struct fake_api *a, int fd, size_t index)
     char head[2048];
     int n =
         snprintf(head, sizeof head,
-                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
                  "Content-Length: %zu\r\n%s%s%s%s%.900s%s\r\n",
-                 s->status, reason(s->status), strlen(body), s->retry_after ? "Retry-After: " : "",
-                 s->retry_after ? s->retry_after : "", s->retry_after ? "\r\n" : "",
-                 s->location ? "Location: " : "", s->location ? s->location : "",
-                 s->location ? "\r\n" : "");
+                 s->status, reason(s->status),
+                 s->content_type ? s->content_type : "application/json", strlen(body),
+                 s->retry_after ? "Retry-After: " : "", s->retry_after ? s->retry_after : "",
+                 s->retry_after ? "\r\n" : "", s->location ? "Location: " : "",
+                 s->location ? s->location : "", s->location ? "\r\n" : "");
     return send_all(fd, head, (size_t)n) && send_all(fd, body, strlen(body));
 }
 
@@ -439,6 +440,8 @@ int fake_api_parse_step(char *spec, struct fake_step *out)
             *next = '\0'; /* terminates this value */
         if (strncmp(p, "ra=", 3) == 0)
             out->retry_after = p + 3;
+        else if (strncmp(p, "ctype=", 6) == 0)
+            out->content_type = p + 6;
         else if (strncmp(p, "delay=", 6) == 0)
             out->delay_ms = (unsigned)strtoul(p + 6, NULL, 10);
         else if (strncmp(p, "loc=", 4) == 0)

@@ -22,6 +22,7 @@ struct fake_step {
     const char *retry_after; /* Retry-After value, or NULL */
     const char *body;        /* response body, or NULL for the status's default JSON */
     unsigned delay_ms;       /* wait this long before answering */
+    const char *content_type; /* Content-Type, or NULL for application/json */
     const char *location;    /* Location header (a redirect), or NULL */
 };
 
@@ -61,7 +62,7 @@ const struct fake_request *fake_api_request(struct fake_api *api, size_t i);
 bool fake_api_header(const struct fake_request *r, const char *name, char *buf, size_t cap);
 
 /*
- * Parse a step written as "STATUS[;ra=VALUE][;delay=MS][;loc=URL][;body=TEXT]"
+ * Parse a step written as "STATUS[;ra=VALUE][;delay=MS][;ctype=TYPE][;loc=URL][;body=TEXT]"
  * (body last: it takes the rest of the text) or "drop". The step points
  * into spec, which is modified. Returns 0 or -1.
  */

@@ -5,7 +5,7 @@
  *   fake_api_server --port-file F --log-dir D [--max-requests N]
  *                   [--max-seconds T] [--tls-cert CHAIN --tls-key KEY] STEP...
  *
- * STEP is "STATUS[;ra=VALUE][;delay=MS][;body=TEXT]" or "drop" (see
+ * STEP is "STATUS[;ra=VALUE][;delay=MS][;ctype=TYPE][;body=TEXT]" or "drop" (see
  * fake_api.h); the last one repeats. The port is written to F (atomically,
  * through a rename) once the server listens; each request lands in
  * D/req-N.head and D/req-N.body before it is answered. The program exits

@@ -665,6 +665,93 @@ static void test_request_shape(void **state)
     fake_api_destroy(api);
 }
 
+/* A reused connection that the server drops without answering: libcurl
+ * would resend on a fresh one, but the first request may have been taken
+ * (a text sent), so the outcome is unknown and nothing goes out twice. */
+static void test_no_resend_on_reused_connection(void **state)
+{
+    (void)state;
+    static const struct fake_step steps[] = {{.status = 202}, {.status = 0}};
+    struct fake_env env = {.now = NOW_MS};
+    struct fake_api *api = NULL;
+    char base[64];
+
+    assert_int_equal(fake_api_start(steps, 2, 8, 10000, NULL, &api), 0);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", fake_api_port(api));
+    pf_client *c = make_client(base, &env, 0, false, 0, 0);
+    assert_non_null(c);
+    pf_send_request req = {TO, "hi", 2, FROM};
+    pf_send_result r;
+    pf_diag d;
+    pf_send_result_init(&r);
+    assert_int_equal(pf_client_send(c, &req, &r, &d), PF_OK);
+    assert_int_equal(r.status, PF_SEND_ACCEPTED);
+    assert_int_equal(pf_client_send(c, &req, &r, &d), PF_OK); /* same connection, dropped */
+    assert_int_equal(r.status, PF_SEND_UNKNOWN);
+    assert_int_equal(r.attempts, 1);
+    assert_int_equal(fake_api_count(api), 2);
+    pf_send_result_clear(&r);
+    pf_client_destroy(c);
+    fake_api_destroy(api);
+}
+
+/* pf_client_send_as: this call's credentials go out (the client's own
+ * after it), the final response is kept for relaying, scrubbed, with its
+ * Content-Type and Retry-After; a credential no header can carry is
+ * refused before anything is sent. */
+static void test_send_as(void **state)
+{
+    (void)state;
+    static const char other_tok[] = "caller-TOKEN-123456", other_id[] = "caller-ID-98765";
+    static const struct fake_step steps[] = {
+        {.status = 429, .retry_after = "7", .content_type = "application/problem+json",
+         .body = "{\"detail\":\"slow down caller-TOKEN-123456\"}"},
+        {.status = 202},
+    };
+    struct fake_env env = {.now = NOW_MS};
+    struct fake_api *api = NULL;
+    char base[64], v[256];
+
+    assert_int_equal(fake_api_start(steps, 2, 4, 10000, NULL, &api), 0);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", fake_api_port(api));
+    pf_client *c = make_client(base, &env, 1, false, 0, 0); /* 429 not retried */
+    assert_non_null(c);
+    pf_send_request req = {TO, "hi", 2, FROM};
+    pf_send_result r;
+    pf_send_response resp;
+    pf_diag d;
+    pf_send_result_init(&r);
+    pf_send_response_init(&resp);
+    assert_int_equal(pf_client_send_as(c, &req, "bad token", other_id, &r, &resp, &d), PF_E_INVALID);
+    pf_check("never echoed", strstr(d.message, "bad token") == NULL);
+    assert_int_equal(fake_api_count(api), 0);
+    assert_int_equal(pf_client_send_as(c, &req, other_tok, other_id, &r, &resp, &d), PF_OK);
+    assert_int_equal(r.status, PF_SEND_RATE_LIMITED);
+    assert_int_equal(r.http_status, 429);
+    pf_check_str("kept body, scrubbed", resp.body, "{\"detail\":\"slow down ***\"}");
+    assert_int_equal(resp.body_len, strlen(resp.body));
+    pf_check_str("retry-after", resp.retry_after, "7");
+    pf_check_str("content type", resp.content_type, "application/problem+json");
+    pf_check("detail scrubbed", r.detail && strstr(r.detail, other_tok) == NULL);
+    /* The client's own credentials again without the per-call ones. */
+    assert_int_equal(pf_client_send(c, &req, &r, &d), PF_OK);
+    assert_int_equal(r.status, PF_SEND_ACCEPTED);
+    assert_int_equal(fake_api_count(api), 2);
+    const struct fake_request *q = fake_api_request(api, 0);
+    pf_check("caller token", fake_api_header(q, "X-PolyAi-Auth-Token", v, sizeof v));
+    pf_check_str("caller token", v, other_tok);
+    pf_check("caller id", fake_api_header(q, "X-TOKEN-ID", v, sizeof v));
+    pf_check_str("caller id", v, other_id);
+    pf_check("no Expect", !fake_api_header(q, "Expect", v, sizeof v));
+    q = fake_api_request(api, 1);
+    pf_check("own token", fake_api_header(q, "X-PolyAi-Auth-Token", v, sizeof v));
+    pf_check_str("own token", v, TOKEN);
+    pf_send_response_clear(&resp);
+    pf_send_result_clear(&r);
+    pf_client_destroy(c);
+    fake_api_destroy(api);
+}
+
 /* The preview is the request, credentials shown as ***, with or without them. */
 static void test_preview(void **state)
 {
@@ -783,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_create_options), cmocka_unit_test(test_sends),
         cmocka_unit_test(test_request_shape),  cmocka_unit_test(test_preview),
         cmocka_unit_test(test_bad_requests),   cmocka_unit_test(test_fake_steps),
+        cmocka_unit_test(test_send_as), cmocka_unit_test(test_no_resend_on_reused_connection),
         cmocka_unit_test(test_set_ca),
     };
     return cmocka_run_group_tests_name("outbound", tests, NULL, NULL);

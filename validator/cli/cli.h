@@ -221,5 +221,6 @@ int cli_segments(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_rules(int argc, char **argv);
 int cli_mcp(int argc, char **argv);
+int cli_serve(int argc, char **argv);
 
 #endif

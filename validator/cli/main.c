@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"segments", cli_segments, "encoding and segment count of a message"},
     {"countries", cli_countries, "the country SMS table, with sources"},
     {"rules", cli_rules, "the loaded content rules"},
+    {"serve", cli_serve, "pre-send HTTP gateway in front of the Send SMS API"},
     {"mcp", cli_mcp, "Model Context Protocol server on stdin/stdout, for AI agents"},
 };
 

@@ -61,6 +61,8 @@ struct tool {
     bool sends; /* listed and callable only with --allow-send */
 };
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *vformat(const char *fmt, va_list ap)
 {
     va_list aq;

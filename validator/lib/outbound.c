@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <dirent.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -67,6 +68,7 @@ struct exchange {
     size_t len;
     size_t cap;
     char retry_after[128]; /* of the final response; "" when absent */
+    char content_type[128];
 };
 
 /* The policy, as pure functions the unit tests reach (PF_UNITTEST). */
@@ -910,8 +912,20 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
     struct exchange *x = userp;
     size_t n = size * nitems;
     static const char name[] = "retry-after:";
+    static const char ctype[] = "content-type:";
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         x->retry_after[0] = '\0';
+        x->content_type[0] = '\0';
+    } else if (n >= sizeof ctype - 1 && strncasecmp(data, ctype, sizeof ctype - 1) == 0) {
+        const char *v = data + sizeof ctype - 1;
+        size_t vl = n - (sizeof ctype - 1);
+        while (vl && (*v == ' ' || *v == '\t')) {
+            v++;
+            vl--;
+        }
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
+        pfi_copy_cut(x->content_type, sizeof x->content_type, v, vl);
     } else if (n >= sizeof name - 1) {
         size_t i = 0;
         while (i < sizeof name - 1 && tolower((unsigned char)data[i]) == name[i])
@@ -927,13 +941,14 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
     return n;
 }
 
-/* Replace r->detail by text (which the result takes over), scrubbed. */
-static void set_detail(pf_send_result *r, const pf_client *c, char *text)
+/* Replace r->detail by text (which the result takes over), scrubbed of
+ * the credentials this call used. */
+static void set_detail(pf_send_result *r, const char *const cred[2], char *text)
 {
     free(r->detail);
     r->detail = text;
-    scrub(r->detail, c->auth_token);
-    scrub(r->detail, c->token_id);
+    scrub(r->detail, cred[0]);
+    scrub(r->detail, cred[1]);
 }
 
 static char *format_detail(const char *fmt, ...) PF_PRINTF(1, 2);
@@ -951,24 +966,112 @@ static char *format_detail(const char *fmt, ...)
     return s;
 }
 
+void pf_send_response_init(pf_send_response *resp)
+{
+    if (!resp)
+        return;
+    memset(resp, 0, sizeof *resp);
+    resp->size = sizeof *resp;
+}
+
+void pf_send_response_clear(pf_send_response *resp)
+{
+    if (!resp)
+        return;
+    free(resp->body);
+    pf_send_response_init(resp);
+}
+
+/* The header list for one call with credentials other than the client's:
+ * the same headers in the same order. NULL when memory ran out. */
+static struct curl_slist *call_headers(const pf_client *c, const char *const cred[2])
+{
+    struct curl_slist *list = NULL, *nl;
+    char line[1024];
+    for (int h = 0; h < H_COUNT; h++) {
+        const char *v = h == H_AUTH       ? cred[0]
+                        : h == H_TOKEN_ID ? cred[1]
+                                          : header_value(c, h, false);
+        snprintf(line, sizeof line, "%s: %s", header_names[h], v);
+        nl = curl_slist_append(list, line);
+        pfi_wipe(line, sizeof line);
+        if (!nl)
+            goto fail;
+        list = nl;
+    }
+    if ((nl = curl_slist_append(list, "Expect:")))
+        return nl;
+fail:
+    for (struct curl_slist *i = list; i; i = i->next)
+        pfi_wipe(i->data, strlen(i->data));
+    curl_slist_free_all(list);
+    return NULL;
+}
+
+/* Hand the final response over to resp, scrubbed like a detail (a body
+ * with a NUL byte is kept as it came: scrub works on strings). */
+static void keep_response(pf_send_response *resp, struct exchange *x, const char *const cred[2])
+{
+    if (x->body && !memchr(x->body, '\0', x->len)) {
+        scrub(x->body, cred[0]);
+        scrub(x->body, cred[1]);
+        x->len = strlen(x->body);
+    }
+    resp->body = x->body;
+    resp->body_len = x->len;
+    if (!resp->body && (resp->body = malloc(1)))
+        resp->body[0] = '\0';
+    x->body = NULL;
+    x->len = x->cap = 0;
+    const char *ra = x->retry_after;
+    while (*ra == ' ' || *ra == '\t')
+        ra++; /* the header's value as kept has the space after the colon */
+    snprintf(resp->retry_after, sizeof resp->retry_after, "%s", ra);
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", x->content_type);
+}
+
 pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_result *r, pf_diag *diag)
+{
+    return pf_client_send_as(c, req, NULL, NULL, r, NULL, diag);
+}
+
+pf_status pf_client_send_as(pf_client *c, const pf_send_request *req, const char *auth_token,
+                            const char *token_id, pf_send_result *r, pf_send_response *resp,
+                            pf_diag *diag)
 {
     pf_status st;
     char *body = NULL;
     size_t body_len = 0;
     struct exchange x;
     CURL *h = c->curl;
+    struct curl_slist *own = NULL; /* this call's headers, when it brings its credentials */
+    bool per_call = auth_token || token_id;
+    const char *cred[2] = {per_call ? auth_token : c->auth_token,
+                           per_call ? token_id : c->token_id};
 
     memset(&x, 0, sizeof x);
     pf_send_result_clear(r);
+    pf_send_response_clear(resp);
     pf_diag_clear(diag);
-    if (!c->auth_token || !c->token_id) {
+    if (!cred[0] || !*cred[0] || !cred[1] || !*cred[1]) {
         st = PF_E_INVALID;
         pfi_diag_set(diag, st, "no credentials: the API key and the connector id are both needed");
         goto out;
     }
+    if (per_call && (!header_safe(cred[0]) || !header_safe(cred[1]))) {
+        /* Never echoed: the value is a credential. */
+        st = PF_E_INVALID;
+        pfi_diag_set(diag, st, "the %s holds characters an HTTP header cannot carry",
+                     !header_safe(cred[0]) ? "API key" : "connector id");
+        goto out;
+    }
     if ((st = build_body(req, &body, &body_len, diag)) != PF_OK)
         goto out;
+    if (per_call && !(own = call_headers(c, cred))) {
+        st = PF_E_NOMEM;
+        pfi_diag_set(diag, st, "out of memory");
+        goto out;
+    }
     x.req = body;
     x.req_len = body_len;
     st = PF_E_INTERNAL;
@@ -980,7 +1083,8 @@ pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_resul
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &x) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &x) != CURLE_OK) {
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, &x) != CURLE_OK ||
+        (own && curl_easy_setopt(h, CURLOPT_HTTPHEADER, own) != CURLE_OK)) {
         pfi_diag_set(diag, st, "libcurl refused an option");
         goto out;
     }
@@ -990,6 +1094,7 @@ pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_resul
         x.body_pulled = false;
         x.len = 0;
         x.retry_after[0] = '\0';
+        x.content_type[0] = '\0';
         c->errbuf[0] = '\0';
         r->attempts = attempt;
         trace(c, PF_SEND_EV_REQUEST, attempt, 0, 0,
@@ -1011,7 +1116,7 @@ pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_resul
             trace(c, PF_SEND_EV_RESPONSE, attempt, http, 0,
                   "attempt %u: HTTP %ld in %" PRId64 " ms%s%s", attempt, http, (int64_t)us / 1000,
                   x.retry_after[0] ? ", Retry-After: " : "", x.retry_after);
-            set_detail(r, c,
+            set_detail(r, cred,
                        status == PF_SEND_ACCEPTED ? NULL : outbound_error_detail(x.body, x.len));
         } else {
             curl_off_t pre = 0;
@@ -1022,7 +1127,7 @@ pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_resul
             status = outbound_classify_curl((int)rc, reached, &retry, &hint);
             r->http_status = 0;
             const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-            set_detail(r, c,
+            set_detail(r, cred,
                        reached ? format_detail("no complete response after the request "
                                                "was sent: %s",
                                                why)
@@ -1033,8 +1138,11 @@ pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_resul
         }
         r->status = status;
         r->hint = hint;
-        if (!retry || attempt >= c->o.max_attempts)
+        if (!retry || attempt >= c->o.max_attempts) {
+            if (resp && rc == CURLE_OK)
+                keep_response(resp, &x, cred);
             break;
+        }
 
         int64_t wait =
             x.retry_after[0] ? outbound_retry_after_ms(x.retry_after, client_now(c)) : -1;
@@ -1045,12 +1153,14 @@ pf_status pf_client_send(pf_client *c, const pf_send_request *req, pf_send_resul
         if (r->waited_ms + wait > c->o.max_total_wait_ms) {
             char *prev = r->detail;
             r->detail = NULL;
-            set_detail(r, c,
+            set_detail(r, cred,
                        format_detail("%s%sgave up: waiting %" PRId64 " ms more%s would "
                                      "exceed the total wait limit of %" PRId64 " ms",
                                      prev ? prev : "", prev ? "; " : "", wait,
                                      told ? " (Retry-After)" : "", c->o.max_total_wait_ms));
             free(prev);
+            if (resp && rc == CURLE_OK)
+                keep_response(resp, &x, cred);
             break;
         }
         trace(c, PF_SEND_EV_WAIT, attempt, 0, wait, "waiting %" PRId64 " ms before attempt %u (%s)",
@@ -1065,6 +1175,12 @@ out:
     curl_easy_setopt(h, CURLOPT_SEEKDATA, NULL);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
+    if (own) {
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+        for (struct curl_slist *i = own; i; i = i->next)
+            pfi_wipe(i->data, strlen(i->data));
+        curl_slist_free_all(own);
+    }
     free(x.body);
     free(body);
     return st;

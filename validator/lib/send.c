@@ -432,6 +432,13 @@ const char *pf_sender_base_url(const pf_sender *s)
 pf_status pf_sender_send(pf_sender *s, const pf_check_input *in, pf_send_outcome *out,
                          pf_diag *diag)
 {
+    return pf_sender_send_as(s, in, NULL, NULL, out, NULL, diag);
+}
+
+pf_status pf_sender_send_as(pf_sender *s, const pf_check_input *in, const char *auth_token,
+                            const char *token_id, pf_send_outcome *out, pf_send_response *resp,
+                            pf_diag *diag)
+{
     pf_status st;
     pf_diag_clear(diag);
     if (!s || !in || !out) {
@@ -466,7 +473,8 @@ pf_status pf_sender_send(pf_sender *s, const pf_check_input *in, pf_send_outcome
         s->on_verdict(s->on_verdict_ctx, v);
     if (out->gate != PF_GATE_SENT)
         return PF_OK;
-    if ((st = pf_client_send(s->client, &req, &out->result, diag)) != PF_OK) {
+    if ((st = pf_client_send_as(s->client, &req, auth_token, token_id, &out->result, resp,
+                                diag)) != PF_OK) {
         pfi_diag_set(diag, st, "cannot send: %s",
                      diag && diag->message[0] ? diag->message : pf_strerror(st));
         return st;

@@ -166,6 +166,34 @@ PF_EXTERN void pf_send_result_clear(pf_send_result *r);
 PF_EXTERN pf_status pf_client_send(pf_client *client, const pf_send_request *req, pf_send_result *r,
                          pf_diag *diag);
 
+/*
+ * The final response as it arrived, for a caller that relays it (the
+ * gateway): body (at most 64 KiB kept; credentials replaced by "***"),
+ * Content-Type and Retry-After. size is set by pf_send_response_init, so
+ * fields can be added at the end. body is NULL when no response came.
+ */
+typedef struct pf_send_response {
+    size_t size;
+    char *body; /* owned, NUL-terminated */
+    size_t body_len;
+    char content_type[128]; /* "" when absent */
+    char retry_after[128];  /* "" when absent */
+} pf_send_response;
+
+PF_EXTERN void pf_send_response_init(pf_send_response *resp);
+PF_EXTERN void pf_send_response_clear(pf_send_response *resp);
+
+/*
+ * pf_client_send with this call's credentials instead of the client's (a
+ * gateway forwarding each caller's own; NULL: the client's) and, when resp
+ * is not NULL, the final response kept for relaying. The credentials are
+ * checked as pf_client_create checks them (PF_E_INVALID, never echoed) and
+ * scrubbed from details and the kept body. Same retry policy.
+ */
+PF_EXTERN pf_status pf_client_send_as(pf_client *client, const pf_send_request *req,
+                                      const char *auth_token, const char *token_id,
+                                      pf_send_result *r, pf_send_response *resp, pf_diag *diag);
+
 /* A request as it would go out, credentials shown as "***". */
 #define PF_PREVIEW_HEADERS 8
 

@@ -139,6 +139,17 @@ PF_EXTERN pf_status pf_sender_send(pf_sender *s, const pf_check_input *in, pf_se
                                    pf_diag *diag);
 
 /*
+ * pf_sender_send with this call's credentials (NULL: the sender's) and the
+ * upstream's final response kept in resp (may be NULL), as
+ * pf_client_send_as: for a gateway that forwards each caller's credentials
+ * and relays what the API answered.
+ */
+PF_EXTERN pf_status pf_sender_send_as(pf_sender *s, const pf_check_input *in,
+                                      const char *auth_token, const char *token_id,
+                                      pf_send_outcome *out, pf_send_response *resp,
+                                      pf_diag *diag);
+
+/*
  * The outcome as JSON: the verdict (as pf_verdict_to_json writes it) plus
  * "send": {"status": "not_sent", "reason"} | {"status": "dry_run",
  * "request"} | {"status": accepted|rejected|..., "http_status", "attempts",
