@@ -140,6 +140,16 @@ invalid config "$b/unknown-top-key.json" "$b/unknown-number-key.json" "$b/wrong-
   "$b/missing-campaign-id.json" "$b/max-segments-zero.json" "$b/disabled-rule-number.json" \
   "$b/short-code-bad.json" "$b/bare-short-code.json" \
   "$src/tests/cli/cases/audit-config-campaign-bad/preflight.json"
+# A number's mps (bulk send: above 0, at most 10000), as the bulk branch's
+# loader reads it; written here so the rows hold before and after it lands.
+node -e '
+  const fs = require("fs"), [src, dir] = process.argv.slice(1);
+  const p = JSON.parse(fs.readFileSync(src + "/tests/unit/engine/config.json", "utf8"));
+  for (const [name, v] of [["zero", 0], ["negative", -1], ["over", 10001], ["string", "3"]]) {
+    const o = JSON.parse(JSON.stringify(p)); o.numbers[0].mps = v;
+    fs.writeFileSync(dir + "/bad-mps-" + name + ".json", JSON.stringify(o));
+  }' "$src" "$out"
+invalid config "$out"/bad-mps-*.json
 b=$src/tests/unit/countries_bad
 invalid countries "$b/bad-category.json" "$b/bad-date.json" "$b/bad-day.json" "$b/bad-enum.json" \
   "$b/bad-fact-path.json" "$b/bad-schema-version.json" "$b/bad-confidence.json" "$b/bad-optional.json"
