@@ -9,7 +9,8 @@
 #   - every verdict and batch row the CLI cases expect (golden stdout), and
 #     verdicts and batch rows written now by this build (pass, warn, block,
 #     unparseable numbers, error rows), validate;
-#   - files the loaders reject for their shape (tests/unit/*_bad and
+#   - files the loaders reject for their shape (tests/unit/*_bad, mutated
+#     packs and campaign files, and
 #     mutated verdicts) are rejected by the schemas too, so they are not
 #     vacuous.
 # Exit 77 (skipped) when ajv-cli is not installed.
@@ -84,6 +85,8 @@ valid config "$src/data/examples/preflight.json"
 names_schema config "$src/data/examples/preflight.json"
 valid templates "$src"/data/examples/templates/*.json
 names_schema templates "$src"/data/examples/templates/*.json
+valid campaign "$src"/data/examples/campaigns/*.json
+names_schema campaign "$src"/data/examples/campaigns/*.json
 
 # Test inputs the loaders accept.
 valid countries "$src"/tests/golden/inputs/data/countries.json "$src"/tests/cli/fixtures/data/countries.json \
@@ -92,8 +95,12 @@ valid countries "$src"/tests/golden/inputs/data/countries.json "$src"/tests/cli/
 valid timezones "$src"/tests/unit/engine/timezones.json
 valid rule-pack "$src"/tests/golden/inputs/rules/*.json
 valid config "$src"/tests/golden/inputs/config.json "$src"/tests/cli/fixtures/config.json \
-  "$src"/tests/unit/engine/config.json "$src"/tests/unit/engine/config-us-pending-only.json
+  "$src"/tests/unit/engine/config.json "$src"/tests/unit/engine/config-us-pending-only.json \
+  "$src"/tests/cli/cases/audit-config-campaign/preflight.json
 valid templates "$src"/tests/golden/inputs/templates/*.json "$src"/tests/cli/cases/lint-fail-on-warn/t.json
+valid campaign "$src"/tests/campaign/good/*.json "$src"/tests/campaign/cases/*.json \
+  "$src"/tests/campaign/peer/*.json "$src"/tests/golden/inputs/campaigns/*.json \
+  "$src"/tests/cli/cases/audit-config-campaign/campaigns/*.json
 
 # Verdicts and batch rows: the CLI cases' expected output ...
 c=$src/tests/cli/cases
@@ -112,6 +119,13 @@ run check --config "$ex" --to +14155552671 --message "Acme: 50% off! bit.ly/x" -
 run check --to "not a number" --message "hello" --format json --output v-unparseable.json
 run check --to +447911123456 --message "Acme: café ☕ at 9" --agent-number +447700900123 \
   --config "$ex" --format json --output v-gb.json
+# The newer rule kinds: a signals finding (no span) and a premium-number one.
+run check --config "$ex" --to +14155552671 --message "Acme: URGENT! Call +1 415 555 0100 now" --not-first \
+  --format json --output v-signals.json
+grep -q '"content.urgency.signals"' "$out/v-signals.json" || { echo "FAIL: no signals finding in v-signals.json"; fail=1; }
+run check --config "$ex" --to +447911123456 --agent-number +447700900123 --message "Acme: call 09061 701461 today" \
+  --format json --output v-premium.json
+grep -q '"content.premium-number"' "$out/v-premium.json" || { echo "FAIL: no premium-number finding in v-premium.json"; fail=1; }
 printf 'user_number,message,first_message,send_at\n+14155552671,Acme: hi,false,\n+1 415 555 2671,Acme: again,true,\n,Acme: no number,,\n+14155552671,Acme: x,maybe,\n+447911123456,Acme: bit.ly/x,,2026-11-26T20:00:00Z\nnope,Acme: y,,\n+14155552671,Acme: z,,not-a-time\n' > "$out/list.csv"
 run batch --config "$ex" --input list.csv --quiet --output rows.jsonl
 valid verdict "$out"/v-*.json
@@ -124,10 +138,21 @@ invalid config "$b/unknown-top-key.json" "$b/unknown-number-key.json" "$b/wrong-
   "$b/bad-environment.json" "$b/bad-cluster.json" "$b/missing-environment.json" "$b/missing-numbers.json" \
   "$b/number-missing-environment.json" "$b/not-e164.json" "$b/bad-10dlc-status.json" \
   "$b/missing-campaign-id.json" "$b/max-segments-zero.json" "$b/disabled-rule-number.json" \
-  "$b/short-code-bad.json" "$b/bare-short-code.json"
+  "$b/short-code-bad.json" "$b/bare-short-code.json" \
+  "$src/tests/cli/cases/audit-config-campaign-bad/preflight.json"
+# A number's mps (bulk send: above 0, at most 10000), as the bulk branch's
+# loader reads it; written here so the rows hold before and after it lands.
+node -e '
+  const fs = require("fs"), [src, dir] = process.argv.slice(1);
+  const p = JSON.parse(fs.readFileSync(src + "/tests/unit/engine/config.json", "utf8"));
+  for (const [name, v] of [["zero", 0], ["negative", -1], ["over", 10001], ["string", "3"]]) {
+    const o = JSON.parse(JSON.stringify(p)); o.numbers[0].mps = v;
+    fs.writeFileSync(dir + "/bad-mps-" + name + ".json", JSON.stringify(o));
+  }' "$src" "$out"
+invalid config "$out"/bad-mps-*.json
 b=$src/tests/unit/countries_bad
 invalid countries "$b/bad-category.json" "$b/bad-date.json" "$b/bad-day.json" "$b/bad-enum.json" \
-  "$b/bad-fact-path.json" "$b/bad-schema-version.json"
+  "$b/bad-fact-path.json" "$b/bad-schema-version.json" "$b/bad-confidence.json" "$b/bad-optional.json"
 invalid templates "$src/tests/cli/cases/lint-bad-schema/t/a.json"
 # (rules-bad-pack/packs/x.json has the right shape: its pattern does not
 # compile, which only PCRE2 can tell.)
@@ -144,7 +169,26 @@ node -e '
   o = c(); o.rules[0].severity = "error"; put("severity", o);
   o = c(); o.rules[0].countries = ["usa"]; put("country", o);
   o = c(); o.rules[0].senders = "pigeon"; put("sender", o);
-  o = c(); o.version = 2; put("top-key", o);' "$src" "$out"
+  o = c(); o.version = 2; put("top-key", o);
+  // The newer keys: number_types only on the phone_number builtin, except
+  // only on pattern and words, signals as a matcher of its own.
+  const s = JSON.parse(fs.readFileSync(src + "/rules/spam-signals.json", "utf8"));
+  const sig = s.rules.find((r) => r.signals);
+  const pat = s.rules.find((r) => r.pattern || r.words);
+  const cs = () => JSON.parse(JSON.stringify(s));
+  const at = (o, r) => o.rules[s.rules.indexOf(r)];
+  o = c(); o.rules[0].number_types = ["premium_rate"]; put("number-types-not-phone", o);
+  o = c(); o.rules[0].except = "x"; put("except-on-builtin", o);
+  o = cs(); at(o, sig).pattern = "x"; put("signals-and-pattern", o);
+  o = cs(); delete at(o, sig).signals.threshold; put("signals-no-threshold", o);
+  o = cs(); at(o, sig).signals.weights = {}; put("signals-no-weights", o);
+  o = cs(); at(o, sig).signals.weights[Object.keys(at(o, sig).signals.weights)[0]] = 0; put("signals-weight-zero", o);
+  o = cs(); at(o, sig).signals.threshold = 1001; put("signals-threshold", o);
+  o = cs(); at(o, sig).signals.extra = 1; put("signals-key", o);
+  o = cs(); at(o, sig).signals.weights["Content.X"] = 1; put("signals-id", o);
+  o = cs(); at(o, pat).except = []; put("except-empty", o);
+  o = cs(); o.rules.push({id: "content.x.phone", category: "x", severity: "info", message: "m", fix: "f",
+    source: "heuristic", builtin: "phone_number", number_types: ["premium"]}); put("number-type-name", o);' "$src" "$out"
 invalid rule-pack "$out"/bad-pack-*.json
 node -e '
   const fs = require("fs"), [dir] = process.argv.slice(1);
@@ -160,6 +204,32 @@ node -e '
   o = c(); o.user_number.type = "cell"; put("number-type", o);
   o = c(); o.message.segments = -1; put("segments", o);' "$out"
 invalid verdict "$out"/bad-v-*.json
+# Campaign files the loader rejects for their shape (as tests/unit/test_campaign.c's
+# broken rows).
+node -e '
+  const fs = require("fs"), [src, dir] = process.argv.slice(1);
+  const p = JSON.parse(fs.readFileSync(src + "/data/examples/campaigns/acme-dental.json", "utf8"));
+  const put = (name, o) => fs.writeFileSync(dir + "/bad-campaign-" + name + ".json", JSON.stringify(o));
+  const c = () => JSON.parse(JSON.stringify(p));
+  let o;
+  o = c(); delete o.brand; put("no-brand", o);
+  o = c(); delete o.use_case; put("no-use-case", o);
+  o = c(); o.extra = 1; put("unknown-key", o);
+  o = c(); o.brand.logo = "x"; put("unknown-brand-key", o);
+  o = c(); o.brand.name = "  "; put("blank-brand-name", o);
+  o = c(); o.use_case = "PROMO"; put("use-case", o);
+  o = c(); o.sample_messages = "hi"; put("samples-not-array", o);
+  o = c(); o.sample_messages = ["hi", 7]; put("sample-not-string", o);
+  o = c(); o.sample_messages = Array(33).fill("x"); put("too-many-samples", o);
+  o = c(); o.opt_out = {keywords: ["STOP ALL"]}; put("keyword-space", o);
+  o = c(); o.opt_out = {words: []}; put("opt-out-key", o);
+  o = c(); o.policy_hosts = ["a.example,b.example"]; put("policy-host", o);
+  o = c(); o.monthly_volume = -5; put("negative-volume", o);
+  o = c(); o.monthly_volume = 1.5; put("fractional-volume", o);
+  o = c(); o.embedded_links = "yes"; put("flag-not-bool", o);
+  o = c(); o["$schema"] = 5; put("schema-not-string", o);' "$src" "$out"
+invalid campaign "$out"/bad-campaign-*.json
+
 printf '{"verdict":"error","row":3}\n' > "$out/bad-row-no-error.json"
 head -1 "$out/rows.jsonl" | sed 's/"row":[0-9]*/"row":0/' > "$out/bad-row-zero.json"
 invalid batch-row "$out/bad-row-no-error.json" "$out/bad-row-zero.json"

@@ -301,6 +301,10 @@ static void test_broken(void **state)
         {"schema not a string",
          "{\"$schema\": 5, \"brand\": {\"name\": \"A\"}, \"use_case\": \"2FA\"}", PF_E_SCHEMA, 1,
          13, "$schema"},
+        {"other $ key",
+         "{\"$schema\": \"x.json\", \"$id\": \"y\", \"brand\": {\"name\": \"A\"}, "
+         "\"use_case\": \"2FA\"}",
+         PF_E_SCHEMA, 1, 23, "$id"},
         {"duplicate key",
          "{\"brand\": {\"name\": \"A\"}, \"use_case\": \"2FA\", \"description\": \"a\",\n"
          "\"description\": \"b\"}",
@@ -333,6 +337,15 @@ static void test_broken(void **state)
     pf_check_int("40 samples", pf_campaign_load_buffer(big, strlen(big), "big.json", &c, &d),
                  PF_E_TOO_LARGE);
     pf_check_str("40 samples", d.path, "sample_messages");
+    /* "$schema" (a string) is for editors: it loads, and is the only
+     * key outside the format that does. */
+    static const char with_schema[] = "{\"$schema\": \"../../schemas/campaign.schema.json\",\n"
+                                      " \"brand\": {\"name\": \"A\"}, \"use_case\": \"2FA\"}";
+    pf_check_int("$schema string",
+                 pf_campaign_load_buffer(with_schema, strlen(with_schema), "s.json", &c, &d), PF_OK);
+    pf_check("$schema string", c != NULL);
+    pf_campaign_destroy(c);
+    c = NULL;
     pf_check_int("missing file", pf_campaign_load(CAMPAIGNS "no-such-file.json", &c, &d), PF_E_IO);
 }
 
