@@ -149,6 +149,50 @@ def sgd(mirror):
     return out[:SGD_SAMPLE], len(out)
 
 
+# --- sources added after the first split ----------------------------------
+# They come after every original source in the deduplication order and form
+# strata of their own, so no original row changes or moves (see README).
+NEW_SOURCES = ("imc25", "azure-docs")
+
+# IMC 2025 smishing dataset: scam types that are credential or fee phishing
+# expect content.phishing (the same mapping as tools/import_local.py); the
+# others (wrong number, hey mum/dad, spam, others) only have to be flagged.
+IMC25_EXPECT = {t: ["content.phishing"] for t in
+                ("banking", "delivery", "government", "telecom")}
+
+
+def imc25_text(raw):
+    """The sample's text as a message: a few rows hold a Python list of
+    repeated reports ("['a', 'a']"), of which the first is the message; "\\n"
+    escapes stand for line breaks and become spaces, as in the other sources."""
+    m = re.match(r"""^\[(['"])(.*?)\1(?:,?\s*['"]|\]$)""", raw)
+    if m:
+        raw = m.group(2)
+    return " ".join(raw.replace("\\n", " ").split())
+
+
+def imc25():
+    """Agarwal et al., IMC 2025 (CC BY 4.0): English rows read from a public
+    5 000-row sample of the dataset, committed in sources/imc25_sample.tsv."""
+    path = os.path.join(EVAL, "sources", "imc25_sample.tsv")
+    out = []
+    with open(path, encoding="utf-8") as f:
+        lines = [l.rstrip("\n") for l in f if not l.startswith("#")]
+    if lines[0].split("\t") != ["row", "scam_type", "text"]:
+        sys.exit("%s: header must be row, scam_type, text" % path)
+    for n, line in enumerate(lines[1:], 2):
+        cols = line.split("\t")
+        if len(cols) != 3 or not cols[0].isdigit():
+            sys.exit("%s: data line %d: expected row<TAB>scam_type<TAB>text" % (path, n))
+        text = imc25_text(cols[2])
+        if len(text) < 12:
+            continue
+        r = row(text, "spam", "imc25", expect=IMC25_EXPECT.get(cols[1], []))
+        r["source_category"] = cols[1]
+        out.append(r)
+    return out, len(lines) - 1
+
+
 def curated():
     rows = []
     for path in sorted(glob.glob(os.path.join(EVAL, "sources", "*.jsonl"))):
@@ -183,6 +227,8 @@ def main():
     sources["sgd"] = sg
     for name, rows in curated().items():
         sources[name] = rows
+    im, im_total = imc25()
+    sources["imc25"] = im
 
     ok = True
     for name, rows in sorted(sources.items()):
@@ -199,9 +245,13 @@ def main():
         return
     print("topical-chat: %d SMS-like turns, sampled %d" % (tc_total, len(tc)))
     print("sgd: %d confirmation/notification turns, sampled %d" % (sg_total, len(sg)))
+    print("imc25: %d English rows, %d of 12 characters or more" % (im_total, len(im)))
 
     # Deduplicate across sources; the curated sources go first so their labels win.
-    order = sorted(sources, key=lambda s: (s in ("topical-chat", "sgd"), s))
+    # Sources added later go last, so they never take a text from an original one.
+    order = sorted((s for s in sources if s not in NEW_SOURCES),
+                   key=lambda s: (s in ("topical-chat", "sgd"), s))
+    order += [s for s in NEW_SOURCES if s in sources]
     seen = set()
     kept = []
     dropped = 0
@@ -235,7 +285,10 @@ def main():
         rows.sort(key=lambda r: r["id"])
         with open(os.path.join(EVAL, name + ".jsonl"), "w", encoding="utf-8") as f:
             for r in rows:
-                f.write(json.dumps({k: r[k] for k in fields}, ensure_ascii=False) + "\n")
+                out = {k: r[k] for k in fields}
+                if r.get("source_category"):  # only the sources that have one
+                    out["source_category"] = r["source_category"]
+                f.write(json.dumps(out, ensure_ascii=False) + "\n")
         counts = {}
         for r in rows:
             counts[r["class"]] = counts.get(r["class"], 0) + 1

@@ -77,8 +77,7 @@ SMISHTANK_EXPECT = {
 # sampled with the seed; scam types that are credential or fee phishing
 # expect content.phishing, the others only have to be flagged. The licence
 # allows committing these rows as a source of their own.
-IMC25_EXPECT = {t: ["content.phishing"] for t in
-                ("banking", "delivery", "government", "telecom")}
+IMC25_EXPECT = bc.IMC25_EXPECT  # the same mapping as the committed imc25 rows
 IMC25_SAMPLE = 2000
 
 
