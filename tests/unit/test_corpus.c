@@ -118,8 +118,82 @@ static void test_corpus(void **state)
     pf_rules_destroy(rules);
 }
 
+static bool same_finding(const pf_finding *a, const pf_finding *b)
+{
+    return strcmp(a->id, b->id) == 0 && a->severity == b->severity &&
+           strcmp(a->message, b->message) == 0 && a->has_span == b->has_span &&
+           a->span_start == b->span_start && a->span_end == b->span_end;
+}
+
+/*
+ * One-message commands load the rules with PF_RULES_NO_JIT (issue 20): the
+ * interpreter must find exactly what the JIT code finds — every corpus
+ * message under its own options and under GB / unknown first message.
+ */
+static void test_no_jit_same_findings(void **state)
+{
+    (void)state;
+    const char *dir = PF_SOURCE_DIR "/rules";
+    pf_ruleset *jit = NULL, *interp = NULL;
+    pf_scanner *sj = NULL, *si = NULL;
+    pf_diag d;
+    char *text = NULL;
+    size_t len = 0, compared = 0, with_findings = 0;
+    assert_int_equal(pf_rules_load_flags(&dir, 1, 0, &jit, &d), PF_OK);
+    assert_int_equal(pf_rules_load_flags(&dir, 1, PF_RULES_NO_JIT, &interp, &d), PF_OK);
+    assert_int_equal(pf_scanner_create(jit, &sj), PF_OK);
+    assert_int_equal(pf_scanner_create(interp, &si), PF_OK);
+    assert_int_equal(
+        pf_read_file(PF_SOURCE_DIR "/tests/corpus/messages.jsonl", 1 << 24, &text, &len, &d),
+        PF_OK);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *row = cJSON_Parse(line);
+        assert_non_null(row);
+        const cJSON *msg = cJSON_GetObjectItem(row, "text");
+        const cJSON *country = cJSON_GetObjectItem(row, "country");
+        const cJSON *first = cJSON_GetObjectItem(row, "first_message");
+        for (int variant = 0; variant < 2; variant++) {
+            pf_scan_options o = pf_scan_options_default();
+            if (variant == 0) {
+                o.country = cJSON_IsString(country) ? country->valuestring : NULL;
+                o.first_message = cJSON_IsTrue(first) ? PF_FIRST_YES : PF_FIRST_NO;
+            } else {
+                o.country = "GB";
+                o.first_message = PF_FIRST_UNKNOWN;
+            }
+            pf_finding_list a, b;
+            pf_finding_list_init(&a);
+            pf_finding_list_init(&b);
+            size_t n = strlen(msg->valuestring);
+            assert_int_equal(pf_scanner_scan(sj, msg->valuestring, n, &o, &a, &d), PF_OK);
+            assert_int_equal(pf_scanner_scan(si, msg->valuestring, n, &o, &b, &d), PF_OK);
+            bool same = a.count == b.count;
+            for (size_t i = 0; same && i < a.count; i++)
+                same = same_finding(&a.items[i], &b.items[i]);
+            if (!same)
+                print_error("%s: JIT %zu findings, interpreter %zu\n",
+                            cJSON_GetObjectItem(row, "id")->valuestring, a.count, b.count);
+            assert_true(same);
+            compared++;
+            with_findings += a.count > 0;
+            pf_finding_list_clear(&a);
+            pf_finding_list_clear(&b);
+        }
+        cJSON_Delete(row);
+    }
+    print_message("JIT vs interpreter: %zu scans, %zu with findings, identical\n", compared,
+                  with_findings);
+    assert_true(compared > 500 && with_findings > 100);
+    free(text);
+    pf_scanner_destroy(sj);
+    pf_scanner_destroy(si);
+    pf_rules_destroy(jit);
+    pf_rules_destroy(interp);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_corpus)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_corpus),
+                                       cmocka_unit_test(test_no_jit_same_findings)};
     return cmocka_run_group_tests_name("corpus", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "preflight/countries.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
+#include "tz_int.h"
 
 static const char *table_path = PF_SOURCE_DIR "/data/countries.json";
 
@@ -517,6 +518,42 @@ static void test_shipped_zones(void **state)
     pf_countries_destroy(t);
 }
 
+/*
+ * The zones loader asks ICU for a region's zones once (pfi_tz_region_ids)
+ * instead of once per zone (pfi_tz_zone_in_region, the trusted path): the
+ * same answer for every two-letter code, on the region's own zones, the
+ * previous region's, a common one and a made-up one.
+ */
+static void test_region_ids_match_slow_path(void **state)
+{
+    (void)state;
+    char *prev = NULL;
+    size_t listed = 0;
+    for (char a = 'A'; a <= 'Z'; a++) {
+        for (char b = 'A'; b <= 'Z'; b++) {
+            char region[3] = {a, b, 0};
+            char *ids = NULL;
+            pf_check_int(region, pfi_tz_region_ids(region, &ids), PF_OK);
+            for (const char *p = ids; *p; p += strlen(p) + 1, listed++)
+                pf_check(p, pfi_tz_zone_in_region(p, region));
+            const char *others[] = {"America/New_York", "Europe/London", "Not/AZone", ""};
+            for (size_t i = 0; i < PF_ARRAY_LEN(others); i++)
+                pf_check(others[i], pfi_tz_ids_contain(ids, others[i]) ==
+                                        pfi_tz_zone_in_region(others[i], region));
+            for (const char *p = prev ? prev : ""; *p; p += strlen(p) + 1)
+                pf_check(p, pfi_tz_ids_contain(ids, p) == pfi_tz_zone_in_region(p, region));
+            if (*ids) {
+                free(prev);
+                prev = ids;
+            } else {
+                free(ids);
+            }
+        }
+    }
+    free(prev);
+    pf_check("ICU lists zones", listed > 300);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_broken_files),
         cmocka_unit_test(test_zones),
         cmocka_unit_test(test_shipped_zones),
+        cmocka_unit_test(test_region_ids_match_slow_path),
     };
     return cmocka_run_group_tests_name("countries", tests, NULL, NULL);
 }

@@ -123,6 +123,14 @@ void cli_common_init(struct cli_common *c, const char *command)
      * them. A failure here surfaces in cli_open_session. */
     if (pf_session_options_create(&c->so) != PF_OK)
         return;
+    /* Commands that look at one message and exit: compiling ~170 patterns
+     * to machine code would cost them more than the interpreter does
+     * (issue 20). batch, mcp, lint, audit and campaign keep the JIT. */
+    static const char *const one_shot[] = {"check", "scan", "send", "countries", "rules"};
+    for (size_t i = 0; i < sizeof one_shot / sizeof one_shot[0]; i++) {
+        if (strcmp(command, one_shot[i]) == 0)
+            (void)pf_session_options_set_jit(c->so, false);
+    }
     if ((dir = base_dir("rules", "PREFLIGHT_RULES_DIR", buf, sizeof buf)))
         c->has_rules = pf_session_options_add_rules_dir(c->so, dir) == PF_OK;
     if ((dir = base_dir("data", "PREFLIGHT_DATA_DIR", buf, sizeof buf)))

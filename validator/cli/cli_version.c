@@ -200,7 +200,7 @@ void cli_print_version(FILE *f)
     } else {
         pf_ruleset *set = NULL;
         fprintf(f, "rules: sha256:%s, %d packs", hex, n);
-        if (pf_rules_load(&rules, 1, &set, &d) == PF_OK)
+        if (pf_rules_load_flags(&rules, 1, PF_RULES_NO_JIT, &set, &d) == PF_OK)
             fprintf(f, ", %zu rules", pf_rules_count(set));
         else
             fprintf(f, ", not loadable");

@@ -1086,6 +1086,9 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
         }
         pfi_json_push_key(j, r->string);
         st = pfi_json_object(j, r, region_keys);
+        char *rids = NULL; /* ICU's zones of this region, listed once */
+        if (st == PF_OK)
+            st = pfi_tz_region_ids(r->string, &rids);
         const cJSON *as = cJSON_GetObjectItemCaseSensitive(r, "areas");
         if (st == PF_OK && !cJSON_IsObject(as))
             st = pfi_json_error(j, "areas", PF_E_SCHEMA, "expected an object of areas");
@@ -1129,7 +1132,7 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
                     pfi_json_push_index(j, k);
                     if (!cJSON_IsString(z))
                         st = pfi_json_error(j, NULL, PF_E_SCHEMA, "expected a zone id");
-                    else if (!pfi_tz_zone_in_region(z->valuestring, r->string))
+                    else if (!pfi_tz_ids_contain(rids, z->valuestring))
                         st = pfi_json_error(j, NULL, PF_E_SCHEMA,
                                             "'%s' is not one of ICU's time zones for %s",
                                             z->valuestring, r->string);
@@ -1141,6 +1144,7 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
             }
             pfi_json_pop(j);
         }
+        free(rids);
         pfi_json_pop(j);
         pfi_json_pop(j);
     }

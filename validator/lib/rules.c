@@ -169,12 +169,15 @@ static void word_alternative(struct strbuf *b, const char *w)
  * PF_NO_JIT builds (for valgrind, which cannot see into JIT code and flags
  * its wide reads near the end of a subject) always use the interpreter.
  */
+static _Thread_local bool tl_no_jit; /* pf_rules_load_flags' PF_RULES_NO_JIT */
+
 static void jit(pcre2_code *code)
 {
 #ifdef PF_NO_JIT
     (void)code;
 #else
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    if (!tl_no_jit)
+        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 #endif
 }
 
@@ -898,4 +901,15 @@ const pf_rule_info *pf_rules_find(const pf_ruleset *set, const char *id)
             return &set->rules[i].info;
     }
     return NULL;
+}
+
+/* A thread-local switch rather than a parameter threaded through every
+ * loader: the load runs on this thread from start to end. */
+pf_status pf_rules_load_flags(const char *const *dirs, size_t ndirs, unsigned flags,
+                              pf_ruleset **out, pf_diag *diag)
+{
+    tl_no_jit = (flags & PF_RULES_NO_JIT) != 0;
+    pf_status st = pf_rules_load(dirs, ndirs, out, diag);
+    tl_no_jit = false;
+    return st;
 }

@@ -24,6 +24,7 @@ struct pf_session_options {
     struct strlist rules_dirs, data_dirs, disabled;
     char *config_file;
     int environment; /* pf_environment, or -1 for the config's */
+    bool no_jit;
 };
 
 struct pf_session {
@@ -130,6 +131,14 @@ pf_status pf_session_options_set_environment(pf_session_options *o, pf_environme
     return PF_OK;
 }
 
+pf_status pf_session_options_set_jit(pf_session_options *o, bool jit)
+{
+    if (!o)
+        return PF_E_INVALID;
+    o->no_jit = !jit;
+    return PF_OK;
+}
+
 /* ---- open ---- */
 
 static void session_free(pf_session *s)
@@ -159,8 +168,9 @@ static pf_status add_path(struct strlist *l, const char *dir, const char *name)
 
 static pf_status load_rules(pf_session *s, const pf_session_options *o, pf_diag *diag)
 {
-    pf_status st = pf_rules_load((const char *const *)o->rules_dirs.items, o->rules_dirs.count,
-                                 &s->rules, diag);
+    pf_status st =
+        pf_rules_load_flags((const char *const *)o->rules_dirs.items, o->rules_dirs.count,
+                            o->no_jit ? PF_RULES_NO_JIT : 0, &s->rules, diag);
     for (size_t i = 0; st == PF_OK && i < o->rules_dirs.count; i++)
         st = strlist_add(&s->files, o->rules_dirs.items[i], strlen(o->rules_dirs.items[i]));
     return st;

@@ -204,6 +204,52 @@ bool pfi_tz_zone_in_region(const char *zone, const char *region)
     return found;
 }
 
+pf_status pfi_tz_region_ids(const char *region, char **ids)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    UEnumeration *e =
+        ucal_openTimeZoneIDEnumeration(UCAL_ZONE_TYPE_CANONICAL_LOCATION, region, NULL, &err);
+    size_t n = 0, cap = 256;
+    char *buf = malloc(cap);
+    pf_status st = buf ? PF_OK : PF_E_NOMEM;
+    const char *id;
+    int32_t len;
+    /* An enumeration that fails to open is an empty list, as in
+       pfi_tz_zone_in_region. */
+    while (st == PF_OK && U_SUCCESS(err) && (id = uenum_next(e, &len, &err)) != NULL) {
+        size_t l = strlen(id) + 1;
+        if (n + l + 1 > cap) {
+            size_t ncap = (n + l + 1) * 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                st = PF_E_NOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        memcpy(buf + n, id, l);
+        n += l;
+    }
+    uenum_close(e);
+    if (st != PF_OK) {
+        free(buf);
+        return st;
+    }
+    buf[n] = 0;
+    *ids = buf;
+    return PF_OK;
+}
+
+bool pfi_tz_ids_contain(const char *ids, const char *zone)
+{
+    for (const char *p = ids; *p; p += strlen(p) + 1) {
+        if (strcmp(p, zone) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool pfi_tz_out_of_memory(const struct pfi_tz_cache *c)
 {
     return c->nomem;

@@ -64,6 +64,17 @@ PF_EXTERN pf_status pf_rules_load_buffers(const char *const *texts, const size_t
                                 const char *const *names, size_t n, pf_ruleset **out,
                                 pf_diag *diag);
 
+/*
+ * pf_rules_load with flags. PF_RULES_NO_JIT: leave the patterns to PCRE2's
+ * interpreter. JIT-compiling every pattern costs several milliseconds, far
+ * more than it saves on one message; a program that checks one message and
+ * exits is faster without it, a batch or a server faster with it. Matches
+ * are the same either way.
+ */
+#define PF_RULES_NO_JIT 1u
+PF_EXTERN pf_status pf_rules_load_flags(const char *const *dirs, size_t ndirs, unsigned flags,
+                                        pf_ruleset **out, pf_diag *diag);
+
 PF_EXTERN void pf_rules_destroy(pf_ruleset *set);
 
 PF_EXTERN size_t pf_rules_count(const pf_ruleset *set);

@@ -65,6 +65,10 @@ PF_EXTERN pf_status pf_session_options_set_config_file(pf_session_options *o, co
  * disabled_rules; any number. Open fails if no loaded rule has the id. */
 PF_EXTERN pf_status pf_session_options_add_disabled_rule(pf_session_options *o, const char *id);
 
+/* Whether the rules are JIT-compiled (default true; see PF_RULES_NO_JIT:
+ * a program checking one message is faster with false). */
+PF_EXTERN pf_status pf_session_options_set_jit(pf_session_options *o, bool jit);
+
 /* The environment whose senders are used; by default the config's. */
 PF_EXTERN pf_status pf_session_options_set_environment(pf_session_options *o, pf_environment env);
 
