@@ -12,6 +12,7 @@
 
 #include "../test_util.h"
 #include "preflight/preflight.h"
+#include "tz_int.h"
 #include "verdict_int.h"
 
 #define DIR PF_SOURCE_DIR "/tests/unit/engine/"
@@ -395,6 +396,31 @@ static void test_bad_message(void **state)
     pf_checker_destroy(ck);
 }
 
+/* One lookup naming more zones than the cache has room for: the cache
+ * grows (moves) while the call fills its answers, which point at the
+ * cache's zone names; every answer must still name its zone (ASan saw
+ * them freed). */
+static void test_tz_many_zones_in_one_call(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {
+        "America/New_York",    "America/Chicago",     "America/Denver",   "America/Phoenix",
+        "America/Los_Angeles", "America/Anchorage",   "Pacific/Honolulu", "America/Toronto",
+        "America/Vancouver",   "America/Halifax",     "America/St_Johns", "America/Regina",
+        "America/Winnipeg",    "America/Edmonton",    "Europe/London",    "Europe/Paris",
+        "Europe/Berlin",       "Asia/Tokyo",          "Asia/Kolkata",     "Australia/Sydney",
+        "America/Sao_Paulo",   "Africa/Johannesburg", "Asia/Dubai",       "Asia/Singapore",
+    };
+    struct pfi_tz_cache *c = NULL;
+    struct pfi_local_time lt[32];
+    assert_int_equal(pfi_tz_cache_create(&c), PF_OK);
+    size_t n = sizeof zones / sizeof zones[0];
+    assert_int_equal(pfi_tz_local_times_in(c, zones, n, 1795000000, lt, 32), (long)n);
+    for (size_t i = 0; i < n; i++)
+        pf_check_str(zones[i], lt[i].zone, zones[i]);
+    pfi_tz_cache_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_every_id_covered),
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_bad_message),
+        cmocka_unit_test(test_tz_many_zones_in_one_call),
     };
     return cmocka_run_group_tests_name("engine", tests, setup, teardown);
 }

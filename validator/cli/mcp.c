@@ -59,6 +59,8 @@ struct tool {
     bool (*run)(struct mcp_server *s, const cJSON *args, struct call *call);
 };
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *vformat(const char *fmt, va_list ap)
 {
     va_list aq;

@@ -481,8 +481,23 @@ static enum MHD_Result respond_detail(struct server *s, struct MHD_Connection *c
 pthread_mutex_t serve_parse_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Parse and check the body; NULL, or the one-line reason for a 400. */
+static const char *parse_body(const char *body, size_t len, struct serve_input *in, char *why,
+                              size_t cap);
+
 const char *serve_parse_body(const char *body, size_t len, struct serve_input *in, char *why,
                              size_t cap)
+{
+    const char *err = parse_body(body, len, in, why, cap);
+    /* One line: a field name may hold control characters (cJSON takes
+     * them raw inside strings), and the reason names the field. */
+    for (char *p = why; err && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return err;
+}
+
+static const char *parse_body(const char *body, size_t len, struct serve_input *in, char *why,
+                              size_t cap)
 {
     size_t bad;
     memset(in, 0, sizeof *in);

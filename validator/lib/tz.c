@@ -176,6 +176,12 @@ long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, siz
                            struct pfi_local_time *out, size_t cap)
 {
     c->nomem = false;
+    /* Every zone into the cache first: adding one may grow (move) the
+     * zone array, and out[i].zone points into it. */
+    for (size_t i = 0; i < n && i < cap; i++) {
+        if (zone_index(c, zones[i]) < 0)
+            return -1;
+    }
     for (size_t i = 0; i < n && i < cap; i++) {
         long zi = zone_index(c, zones[i]);
         if (zi < 0 || !local_time(&c->zones[zi], t, &out[i]))
