@@ -187,6 +187,25 @@ def cli_segments(message):
                           capture_output=True).stdout
 
 
+def read_bytes(*path):
+    with open(os.path.join(SRC, *path), "rb") as f:
+        return f.read()
+
+
+CAMPAIGN_BAD = read_bytes("tests", "campaign", "peer", "bad.json")
+CAMPAIGN_GOOD = read_bytes("data", "examples", "campaigns", "acme-dental.json")
+
+
+def cli_campaign(text, kind=None):
+    """`preflight campaign --format json campaign.json` on a copy of text
+    named as the gateway names the body."""
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "campaign.json"), "wb") as f:
+            f.write(text)
+        args = [BIN, "campaign", "--format", "json"] + (["--kind", kind] if kind else [])
+        return subprocess.run(args + ["campaign.json"], capture_output=True, cwd=d).stdout
+
+
 with open(CONFIG, encoding="utf-8") as _f:
     CONFIG_NUMBERS = [n["number"] for n in json.load(_f)["numbers"]]
 
@@ -295,6 +314,18 @@ def mode_cases():
          lambda b, h: "UTF-8" in json.loads(b)["detail"], 0),
         ("segments: over 64 KiB", "POST", "/v1/segments", {"message": "x" * (64 * 1024)}, {}, 413,
          lambda b, h: "65536" in json.loads(b)["detail"], 0),
+        ("campaign = CLI bytes", "POST", "/v1/campaign", CAMPAIGN_BAD, {}, 200,
+         lambda b, h: b == cli_campaign(CAMPAIGN_BAD) and json.loads(b)["verdict"] == "block", 0),
+        ("campaign ?kind=toll-free = CLI bytes", "POST", "/v1/campaign?kind=toll-free", CAMPAIGN_GOOD,
+         {}, 200, lambda b, h: b == cli_campaign(CAMPAIGN_GOOD, "toll-free"), 0),
+        ("campaign: bad kind", "POST", "/v1/campaign?kind=rcs", CAMPAIGN_GOOD, {}, 400,
+         lambda b, h: "kind" in json.loads(b)["detail"], 0),
+        ("campaign: unknown key, with line and column", "POST", "/v1/campaign",
+         b'{\n  "brand": "Acme",\n  "colour": "blue"\n}', {}, 400,
+         lambda b, h: json.loads(b)["detail"].startswith("campaign.json:3:") and
+         "colour" in json.loads(b)["detail"], 0),
+        ("campaign: never fetched, never sent", "GET", "/v1/campaign", None, {}, 405,
+         lambda b, h: h.get("allow") == "POST", 0),
         ("senders: numbers, no registration ids", "GET", "/v1/senders", None, {}, 200,
          lambda b, h: ([x["number"] for x in json.loads(b)["senders"]] == CONFIG_NUMBERS
                        and b"C7Q2XKD" not in b and b"UK-SR" not in b and b"B4MN8RT" not in b), 0),

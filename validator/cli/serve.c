@@ -48,13 +48,14 @@ enum endpoint {
     EP_PAGE,     /* the playground's files (serve_playground.c) */
     EP_SEGMENTS, /* the playground's POST /v1/segments */
     EP_SENDERS,  /* the playground's GET /v1/senders */
+    EP_CAMPAIGN, /* the playground's POST /v1/campaign */
     EP_OTHER,
     EP_COUNT
 };
 
 static const char *const ep_names[EP_COUNT] = {
     "/v1/check", "/v1/outbound-sms", "/healthz", "/readyz", "/metrics",
-    "playground", "/v1/segments", "/v1/senders", "other",
+    "playground", "/v1/segments", "/v1/senders", "/v1/campaign", "other",
 };
 
 /* Latency bucket bounds in microseconds (printed in seconds). */
@@ -836,13 +837,13 @@ static const struct route routes[] = {
     /* The playground (issue 23): its page and files, and its helpers. */
     {"/", EP_PAGE, "GET"},               {"/playground.js", EP_PAGE, "GET"},
     {"/playground.css", EP_PAGE, "GET"}, {"/v1/segments", EP_SEGMENTS, "POST"},
-    {"/v1/senders", EP_SENDERS, "GET"},
+    {"/v1/senders", EP_SENDERS, "GET"},  {"/v1/campaign", EP_CAMPAIGN, "POST"},
 };
 
 /* The reading of the body is shared with the POST endpoints. */
 static bool takes_body(enum endpoint ep)
 {
-    return ep == EP_CHECK || ep == EP_OUTBOUND || ep == EP_SEGMENTS;
+    return ep == EP_CHECK || ep == EP_OUTBOUND || ep == EP_SEGMENTS || ep == EP_CAMPAIGN;
 }
 
 /* Queue one of the playground's answers. */
@@ -879,7 +880,8 @@ static enum MHD_Result answer_request(struct server *s, struct MHD_Connection *c
         serve_playground_asset(url, &pa); /* the route table lists only its files */
         return respond_pg(s, conn, method, url, r, &pa);
     }
-    case EP_SEGMENTS: {
+    case EP_SEGMENTS:
+    case EP_CAMPAIGN: {
         struct pg_answer pa = {0};
         if (r->too_large) {
             a.status = 413;
@@ -887,7 +889,15 @@ static enum MHD_Result answer_request(struct server *s, struct MHD_Connection *c
             snprintf(why, sizeof why, "the body is over %u bytes", SERVE_BODY_MAX);
             return respond_detail(s, conn, method, url, r, &a, why, NULL);
         }
-        serve_playground_segments(r->body ? r->body : "", r->len, &pa);
+        if (r->ep == EP_SEGMENTS) {
+            serve_playground_segments(r->body ? r->body : "", r->len, &pa);
+        } else {
+            pf_session *sess = pf_session_slot_get(s->slot);
+            serve_playground_campaign(
+                sess, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "kind"),
+                r->body ? r->body : "", r->len, &pa);
+            pf_session_unref(sess);
+        }
         return respond_pg(s, conn, method, url, r, &pa);
     }
     case EP_SENDERS: {
@@ -958,8 +968,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX) {
                 r->too_large = true;
-                return r->ep == EP_SEGMENTS ? answer_request(s, conn, method, url, r)
-                                            : handle_post(s, conn, method, url, r);
+                if (r->ep == EP_SEGMENTS || r->ep == EP_CAMPAIGN)
+                    return answer_request(s, conn, method, url, r);
+                return handle_post(s, conn, method, url, r);
             }
         }
         return MHD_YES;

@@ -173,3 +173,49 @@ void serve_playground_senders(const pf_session *sess, struct pg_answer *a)
     json_answer(a, 200, doc);
     cJSON_Delete(doc);
 }
+
+void serve_playground_campaign(const pf_session *sess, const char *kind, const char *body,
+                               size_t len, struct pg_answer *a)
+{
+    char why[1024];
+    pf_campaign *camp = NULL;
+    pf_campaign_result *res = NULL;
+    cJSON *doc = NULL;
+    pf_diag d;
+    pf_campaign_options co = pf_campaign_options_default();
+    /* Never --fetch: a page anyone can load must not make the gateway
+     * fetch addresses typed into it. */
+    co.fetch = false;
+    if (kind && pf_campaign_kind_from_name(kind, &co.kind) != PF_OK) {
+        detail(a, 400, "query parameter kind must be 10dlc or toll-free");
+        goto out;
+    }
+    if (!sess) {
+        detail(a, 503, "no session loaded");
+        goto out;
+    }
+    pthread_mutex_lock(&serve_parse_mu); /* the loader parses with cJSON */
+    pf_status st = pf_campaign_load_buffer(body, len, "campaign.json", &camp, &d);
+    pthread_mutex_unlock(&serve_parse_mu);
+    if (st != PF_OK) {
+        /* As `preflight campaign` says it: where, which key, what. */
+        int n = snprintf(why, sizeof why, "campaign.json");
+        if (d.line)
+            n += snprintf(why + n, sizeof why - (size_t)n, ":%u:%u", d.line, d.column);
+        snprintf(why + n, sizeof why - (size_t)n, ": %s%s%s", d.path, d.path[0] ? ": " : "",
+                 d.message[0] ? d.message : pf_strerror(d.status));
+        detail(a, st == PF_E_NOMEM ? 500 : 400, why);
+        goto out;
+    }
+    if (pf_campaign_check(camp, pf_session_rules(sess), &co, &res, &d) != PF_OK) {
+        detail(a, 500, d.message[0] ? d.message : pf_strerror(d.status));
+        goto out;
+    }
+    const pf_campaign_result *rr = res;
+    doc = pf_report_json_campaign(&rr, 1);
+    json_answer(a, 200, doc);
+out:
+    cJSON_Delete(doc);
+    pf_campaign_result_destroy(res);
+    pf_campaign_destroy(camp);
+}

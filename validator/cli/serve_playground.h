@@ -4,7 +4,8 @@
  * binary at build time from cli/playground/, see embed.cmake), and the two
  * small read-only JSON endpoints the page needs besides POST /v1/check:
  * POST /v1/segments (the split, as `preflight segments --format json`) and
- * GET /v1/senders (the loaded config's numbers, without anything secret).
+ * GET /v1/senders (the loaded config's numbers, without anything secret),
+ * and POST /v1/campaign (the campaign pre-scan of a pasted file).
  *
  * serve.c owns the connection; these functions only build answers.
  */
@@ -40,5 +41,12 @@ void serve_playground_segments(const char *body, size_t len, struct pg_answer *a
 /* GET /v1/senders: {"environment", "senders": [{number, label, environment,
  * kind}]} from the session's config (no config: an empty list). */
 void serve_playground_senders(const pf_session *sess, struct pg_answer *a);
+
+/* POST /v1/campaign[?kind=10dlc|toll-free] with a campaign file as the
+ * body: 200 and the JSON of `preflight campaign --format json FILE` (the
+ * file named campaign.json; never --fetch), or 400 naming line, column and
+ * key. */
+void serve_playground_campaign(const pf_session *sess, const char *kind, const char *body,
+                               size_t len, struct pg_answer *a);
 
 #endif

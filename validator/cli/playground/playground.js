@@ -269,4 +269,88 @@
     })
     .catch(() => { /* the automatic choice still works */ });
   if (els.message.value) schedule();
+
+  // ---- tabs (WAI-ARIA tabs pattern: arrows, Home and End move between them)
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  function selectTab(t, focus) {
+    for (const x of tabs) {
+      const on = x === t;
+      x.setAttribute('aria-selected', on ? 'true' : 'false');
+      x.tabIndex = on ? 0 : -1;
+      document.getElementById(x.getAttribute('aria-controls')).hidden = !on;
+    }
+    if (focus) t.focus();
+  }
+  for (const t of tabs) {
+    t.addEventListener('click', () => selectTab(t, false));
+    t.addEventListener('keydown', (ev) => {
+      const i = tabs.indexOf(t);
+      const j = ev.key === 'ArrowRight' ? (i + 1) % tabs.length
+        : ev.key === 'ArrowLeft' ? (i + tabs.length - 1) % tabs.length
+          : ev.key === 'Home' ? 0 : ev.key === 'End' ? tabs.length - 1 : -1;
+      if (j >= 0) { ev.preventDefault(); selectTab(tabs[j], true); }
+    });
+  }
+
+  // ---- the campaign pre-scan
+  const camp = {
+    text: $('campaign'), kind: $('camp-kind'), file: $('camp-file'), run: $('camp-run'),
+    banner: $('camp-banner'), bannerText: $('camp-banner-text'), error: $('camp-error'),
+    table: $('camp-table'), body: $('camp-findings'),
+  };
+  const CAMP_TEXT = {
+    pass: ['Pass', 'No finding expected to get this rejected.'],
+    warn: ['Warn', 'It may pass review; read the warnings.'],
+    block: ['Block', 'Expect a rejection: fix the blocking findings.'],
+  };
+  async function runCampaign() {
+    camp.error.hidden = true;
+    const q = camp.kind.value ? '?kind=' + encodeURIComponent(camp.kind.value) : '';
+    let res, json = null;
+    try {
+      res = await fetch('/v1/campaign' + q, { method: 'POST', cache: 'no-store',
+        headers: { 'Content-Type': 'application/json' }, body: camp.text.value });
+      json = await res.json();
+    } catch (e) {
+      json = { detail: String(e.message || e) };
+    }
+    camp.body.replaceChildren();
+    if (!res || !res.ok || !json.campaigns) {
+      camp.banner.className = 'banner banner-none';
+      camp.banner.querySelector('.banner-word').textContent = 'Not checked';
+      camp.bannerText.textContent = 'The campaign could not be read.';
+      camp.error.hidden = false;
+      camp.error.textContent = (json && json.detail) || 'no answer';
+      camp.table.hidden = true;
+      return;
+    }
+    const c = json.campaigns[0];
+    const [w, t] = CAMP_TEXT[c.verdict] || ['?', c.verdict];
+    camp.banner.className = 'banner banner-' + c.verdict;
+    camp.banner.querySelector('.banner-word').textContent = w;
+    camp.bannerText.textContent = t + ' ' + c.counts.block + ' blocking, ' + c.counts.warn +
+      ' warnings (' + c.kind + (c.brand ? ', ' + c.brand : '') + ').';
+    for (const f of c.findings) {
+      const src = f.source || '';
+      const link = /^https?:\/\//.test(src)
+        ? el('a', { href: src, rel: 'noreferrer noopener', target: '_blank', text: 'source' }) : null;
+      const tr = el('tr', { 'data-id': f.id },
+        el('td', { 'data-label': 'Field', text: (f.path || '(the document)') + ' (line ' + f.line + ')' }),
+        el('td', { 'data-label': 'Severity' }, el('span', { class: 'sev sev-' + f.severity, text: f.severity })),
+        el('td', { 'data-label': 'Rejection code', class: 'rejection', text: f.rejection_code || '\u2014' }),
+        el('td', { 'data-label': 'Finding' },
+          el('span', { class: 'finding-id', text: f.id }), ' ', f.message,
+          f.fix ? el('p', { class: 'finding-fix' }, el('strong', { text: 'Fix: ' }), f.fix) : null,
+          link));
+      camp.body.append(tr);
+    }
+    camp.table.hidden = c.findings.length === 0;
+  }
+  camp.run.addEventListener('click', runCampaign);
+  camp.file.addEventListener('change', () => {
+    // Read in the browser: the file goes nowhere but into the text box.
+    const f = camp.file.files && camp.file.files[0];
+    if (!f) return;
+    f.text().then((t) => { camp.text.value = t; runCampaign(); });
+  });
 })();
