@@ -116,11 +116,12 @@ try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1000, height: 900 });
   const origin = new URL(base).origin;
-  const requests = [], foreign = [];
+  const requests = [], foreign = [], sendAt = [];
   await page.setRequestInterception(true);
   page.on('request', (req) => {
     const u = req.url();
     requests.push(req.method() + ' ' + u);
+    if (u.endsWith('/v1/check')) sendAt.push(req.headers()['x-preflight-send-at']);
     // data: URLs (the empty favicon) never leave the browser.
     if (u.startsWith('data:') || new URL(u).origin === origin) req.continue();
     else { foreign.push(u); req.abort(); }
@@ -143,6 +144,10 @@ try {
   // 2. A curly quote (3 bytes in UTF-8, 1 UTF-16 unit) before a shortener:
   // byte and character offsets differ from there on. 71-160 characters:
   // 2 segments in UCS-2, 1 in GSM-7.
+  // A fixed send time (11:00 in the recipient's zone, the browser's zone
+  // set to match): quiet hours do not depend on when the test runs.
+  await page.emulateTimezone('America/Los_Angeles');
+  await page.$eval('#at', (e) => { e.value = '2026-12-01T11:00'; e.dispatchEvent(new Event('change')); });
   const msg = 'Acme Dental: we\u2019ve moved your cleaning to Friday 10:30. Details: https://bit.ly/3xAmple Reply STOP to opt out.';
   await page.click('#message');
   await page.keyboard.type(msg, { delay: 2 });
@@ -274,6 +279,8 @@ try {
   // 7. Requests.
   check(foreign.length === 0, 'no request to any other host' + (foreign.length ? ': ' + foreign : ''));
   check(!requests.some((r) => r.includes('/v1/outbound-sms')), 'no request to /v1/outbound-sms');
+  check(sendAt.includes('2026-12-01T19:00:00.000Z'),
+    'the send time went out as X-Preflight-Send-At 2026-12-01T19:00:00.000Z (11:00 in Los Angeles)');
   check(requests.some((r) => r.startsWith('POST ' + origin + '/v1/check')) &&
     requests.some((r) => r.startsWith('POST ' + origin + '/v1/segments')) &&
     requests.some((r) => r.startsWith('POST ' + origin + '/v1/campaign')),
