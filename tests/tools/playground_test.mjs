@@ -65,6 +65,15 @@ async function startGateway() {
   });
 }
 
+// SIGTERM, then its exit status: 0 after a drain (under ASan, a leak or an
+// error makes it something else).
+async function stopGateway() {
+  if (!gw || gw.exitCode !== null) return gw ? gw.exitCode : null;
+  const code = new Promise((resolve) => gw.on('exit', (c, sig) => resolve(sig || c)));
+  gw.kill('SIGTERM');
+  return code;
+}
+
 if (mode === 'html') {
   const jar = join(here, 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
   if (!existsSync(jar)) skip('vnu-jar is not installed (run scripts/tools)');
@@ -83,7 +92,7 @@ if (mode === 'html') {
     check(v.status === 0, 'the page passes the Nu HTML checker and its style sheet its CSS checker' +
       (v.stderr ? ':\n' + v.stderr : ''));
   } finally {
-    gw.kill('SIGTERM');
+    check(await stopGateway() === 0, 'the gateway drained and exited 0');
   }
   console.log(failures ? failures + ' failure(s)' : 'all passed');
   process.exit(failures ? 1 : 0);
@@ -290,7 +299,7 @@ try {
   failures++;
 } finally {
   if (browser) await browser.close();
-  gw.kill('SIGTERM');
+  check(await stopGateway() === 0, 'the gateway drained and exited 0');
   rmSync(profile, { recursive: true, force: true });
 }
 console.log(failures ? failures + ' failure(s)' : 'all passed; screenshots in ' + out);
