@@ -179,6 +179,37 @@ def cli_check(config, body, first):
     return subprocess.run(args, capture_output=True).stdout
 
 
+SEG_MSG = "We\u2019ve moved your visit \u2014 caf\u00e9 \U0001F600 " + "x" * 60
+
+
+def cli_segments(message):
+    return subprocess.run([BIN, "segments", "--message", message, "--format", "json"],
+                          capture_output=True).stdout
+
+
+def read_bytes(*path):
+    with open(os.path.join(SRC, *path), "rb") as f:
+        return f.read()
+
+
+CAMPAIGN_BAD = read_bytes("tests", "campaign", "peer", "bad.json")
+CAMPAIGN_GOOD = read_bytes("data", "examples", "campaigns", "acme-dental.json")
+
+
+def cli_campaign(text, kind=None):
+    """`preflight campaign --format json campaign.json` on a copy of text
+    named as the gateway names the body."""
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "campaign.json"), "wb") as f:
+            f.write(text)
+        args = [BIN, "campaign", "--format", "json"] + (["--kind", kind] if kind else [])
+        return subprocess.run(args + ["campaign.json"], capture_output=True, cwd=d).stdout
+
+
+with open(CONFIG, encoding="utf-8") as _f:
+    CONFIG_NUMBERS = [n["number"] for n in json.load(_f)["numbers"]]
+
+
 def secrets_absent(what, text):
     for s in (TOKEN, TOKEN_ID):
         if s in text:
@@ -261,7 +292,43 @@ def mode_cases():
          lambda b, h: h.get("allow") == "POST", 0),
         ("POST /healthz", "POST", "/healthz", PASS, {}, 405,
          lambda b, h: h.get("allow") == "GET, HEAD", 0),
-        ("GET /", "GET", "/", None, {}, 404, lambda b, h: json.loads(b)["detail"], 0),
+        # The playground (issue 23): its page, files and helper endpoints.
+        ("GET / = the playground page", "GET", "/", None, {}, 200,
+         lambda b, h: (b.startswith(b"<!DOCTYPE html>") and h["content-type"].startswith("text/html")
+                       and "script-src 'self'" in h["content-security-policy"]
+                       and b"outbound-sms" not in b and h["x-preflight-verdict"] == "none"), 0),
+        ("GET /playground.js", "GET", "/playground.js", None, {}, 200,
+         lambda b, h: (h["content-type"].startswith("text/javascript") and b"/v1/check" in b
+                       and b"'/v1/outbound-sms'" not in b
+                       and "default-src 'self'" in h["content-security-policy"]), 0),
+        ("GET /playground.css", "GET", "/playground.css", None, {}, 200,
+         lambda b, h: h["content-type"].startswith("text/css") and b"banner-block" in b, 0),
+        ("POST / -> 405", "POST", "/", PASS, {}, 405, lambda b, h: h.get("allow") == "GET, HEAD", 0),
+        ("segments = CLI bytes", "POST", "/v1/segments", {"message": SEG_MSG}, {}, 200,
+         lambda b, h: b == cli_segments(SEG_MSG), 0),
+        ("segments: missing message", "POST", "/v1/segments", {}, {}, 400,
+         lambda b, h: json.loads(b)["detail"] == "missing field 'message'", 0),
+        ("segments: unknown field", "POST", "/v1/segments", {"message": "a", "to": "b"}, {}, 400,
+         lambda b, h: "unknown field 'to'" in json.loads(b)["detail"], 0),
+        ("segments: invalid UTF-8", "POST", "/v1/segments", b'{"message": "caf\xc3\x28"}', {}, 400,
+         lambda b, h: "UTF-8" in json.loads(b)["detail"], 0),
+        ("segments: over 64 KiB", "POST", "/v1/segments", {"message": "x" * (64 * 1024)}, {}, 413,
+         lambda b, h: "65536" in json.loads(b)["detail"], 0),
+        ("campaign = CLI bytes", "POST", "/v1/campaign", CAMPAIGN_BAD, {}, 200,
+         lambda b, h: b == cli_campaign(CAMPAIGN_BAD) and json.loads(b)["verdict"] == "block", 0),
+        ("campaign ?kind=toll-free = CLI bytes", "POST", "/v1/campaign?kind=toll-free", CAMPAIGN_GOOD,
+         {}, 200, lambda b, h: b == cli_campaign(CAMPAIGN_GOOD, "toll-free"), 0),
+        ("campaign: bad kind", "POST", "/v1/campaign?kind=rcs", CAMPAIGN_GOOD, {}, 400,
+         lambda b, h: "kind" in json.loads(b)["detail"], 0),
+        ("campaign: unknown key, with line and column", "POST", "/v1/campaign",
+         b'{\n  "brand": "Acme",\n  "colour": "blue"\n}', {}, 400,
+         lambda b, h: json.loads(b)["detail"].startswith("campaign.json:3:") and
+         "colour" in json.loads(b)["detail"], 0),
+        ("campaign: never fetched, never sent", "GET", "/v1/campaign", None, {}, 405,
+         lambda b, h: h.get("allow") == "POST", 0),
+        ("senders: numbers, no registration ids", "GET", "/v1/senders", None, {}, 200,
+         lambda b, h: ([x["number"] for x in json.loads(b)["senders"]] == CONFIG_NUMBERS
+                       and b"C7Q2XKD" not in b and b"UK-SR" not in b and b"B4MN8RT" not in b), 0),
         ("unknown path", "GET", "/v1/nope", None, {}, 404, lambda b, h: json.loads(b)["detail"], 0),
         ("healthz", "GET", "/healthz", None, {}, 200, lambda b, h: json.loads(b)["status"] == "ok", 0),
         ("readyz", "GET", "/readyz", None, {}, 200, lambda b, h: json.loads(b)["status"] == "ready", 0),

@@ -35,13 +35,27 @@
 
 #include "cli.h"
 #include "serve.h"
+#include "serve_playground.h"
 
 /* ---- endpoints and metrics ---- */
 
-enum endpoint { EP_CHECK, EP_OUTBOUND, EP_HEALTHZ, EP_READYZ, EP_METRICS, EP_OTHER, EP_COUNT };
+enum endpoint {
+    EP_CHECK,
+    EP_OUTBOUND,
+    EP_HEALTHZ,
+    EP_READYZ,
+    EP_METRICS,
+    EP_PAGE,     /* the playground's files (serve_playground.c) */
+    EP_SEGMENTS, /* the playground's POST /v1/segments */
+    EP_SENDERS,  /* the playground's GET /v1/senders */
+    EP_CAMPAIGN, /* the playground's POST /v1/campaign */
+    EP_OTHER,
+    EP_COUNT
+};
 
 static const char *const ep_names[EP_COUNT] = {
-    "/v1/check", "/v1/outbound-sms", "/healthz", "/readyz", "/metrics", "other",
+    "/v1/check", "/v1/outbound-sms", "/healthz", "/readyz", "/metrics",
+    "playground", "/v1/segments", "/v1/senders", "/v1/campaign", "other",
 };
 
 /* Latency bucket bounds in microseconds (printed in seconds). */
@@ -465,7 +479,7 @@ static enum MHD_Result respond_detail(struct server *s, struct MHD_Connection *c
 /* cJSON's parser writes a process-wide error position on every call
  * (cJSON_GetErrorPtr): parses are serialised so workers do not race on it.
  * A parse of a few hundred bytes takes a microsecond or two. */
-static pthread_mutex_t parse_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t serve_parse_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Parse and check the body; NULL, or the one-line reason for a 400. */
 static const char *parse_body(const char *body, size_t len, struct serve_input *in, char *why,
@@ -493,9 +507,9 @@ static const char *parse_body(const char *body, size_t len, struct serve_input *
         return why;
     }
     const char *end = NULL;
-    pthread_mutex_lock(&parse_mu);
+    pthread_mutex_lock(&serve_parse_mu);
     cJSON *doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    pthread_mutex_unlock(&parse_mu);
+    pthread_mutex_unlock(&serve_parse_mu);
     in->doc = doc;
     if (!doc) {
         size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
@@ -816,13 +830,31 @@ static char *render_metrics(struct server *s, size_t *len)
 
 /* ---- routing ---- */
 
-/* GET / is left to a later playground: unknown paths, including "/", are
- * 404 until a row is added here. */
 static const struct route routes[] = {
     {"/v1/check", EP_CHECK, "POST"},     {"/v1/outbound-sms", EP_OUTBOUND, "POST"},
     {"/healthz", EP_HEALTHZ, "GET"},     {"/readyz", EP_READYZ, "GET"},
     {"/metrics", EP_METRICS, "GET"},
+    /* The playground (issue 23): its page and files, and its helpers. */
+    {"/", EP_PAGE, "GET"},               {"/playground.js", EP_PAGE, "GET"},
+    {"/playground.css", EP_PAGE, "GET"}, {"/v1/segments", EP_SEGMENTS, "POST"},
+    {"/v1/senders", EP_SENDERS, "GET"},  {"/v1/campaign", EP_CAMPAIGN, "POST"},
 };
+
+/* The reading of the body is shared with the POST endpoints. */
+static bool takes_body(enum endpoint ep)
+{
+    return ep == EP_CHECK || ep == EP_OUTBOUND || ep == EP_SEGMENTS || ep == EP_CAMPAIGN;
+}
+
+/* Queue one of the playground's answers. */
+static enum MHD_Result respond_pg(struct server *s, struct MHD_Connection *conn,
+                                  const char *method, const char *url, struct req *r,
+                                  struct pg_answer *pa)
+{
+    struct answer a = {0};
+    a.status = pa->status;
+    return respond(s, conn, method, url, r, &a, pa->body, pa->len, pa->ctype, pa->headers);
+}
 
 /* The answer to a request whose body (if any) has been read: errors
  * decided at the headers, the GET endpoints, or the POST handling. */
@@ -843,6 +875,38 @@ static enum MHD_Result answer_request(struct server *s, struct MHD_Connection *c
     switch (r->ep) {
     case EP_CHECK:
     case EP_OUTBOUND: return handle_post(s, conn, method, url, r);
+    case EP_PAGE: {
+        struct pg_answer pa = {0};
+        serve_playground_asset(url, &pa); /* the route table lists only its files */
+        return respond_pg(s, conn, method, url, r, &pa);
+    }
+    case EP_SEGMENTS:
+    case EP_CAMPAIGN: {
+        struct pg_answer pa = {0};
+        if (r->too_large) {
+            a.status = 413;
+            char why[64];
+            snprintf(why, sizeof why, "the body is over %u bytes", SERVE_BODY_MAX);
+            return respond_detail(s, conn, method, url, r, &a, why, NULL);
+        }
+        if (r->ep == EP_SEGMENTS) {
+            serve_playground_segments(r->body ? r->body : "", r->len, &pa);
+        } else {
+            pf_session *sess = pf_session_slot_get(s->slot);
+            serve_playground_campaign(
+                sess, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "kind"),
+                r->body ? r->body : "", r->len, &pa);
+            pf_session_unref(sess);
+        }
+        return respond_pg(s, conn, method, url, r, &pa);
+    }
+    case EP_SENDERS: {
+        struct pg_answer pa = {0};
+        pf_session *sess = pf_session_slot_get(s->slot);
+        serve_playground_senders(sess, &pa);
+        pf_session_unref(sess);
+        return respond_pg(s, conn, method, url, r, &pa);
+    }
     case EP_HEALTHZ:
         a.status = MHD_HTTP_OK;
         return respond(s, conn, method, url, r, &a, strdup("{\"status\":\"ok\"}\n"), 16,
@@ -899,11 +963,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         r->ep = r->rt->ep;
         r->method_ok = strcmp(method, r->rt->method) == 0 ||
                        (strcmp(r->rt->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
-        if (r->method_ok && (r->ep == EP_CHECK || r->ep == EP_OUTBOUND)) {
+        if (r->method_ok && takes_body(r->ep)) {
             const char *cl =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX) {
                 r->too_large = true;
+                if (r->ep == EP_SEGMENTS || r->ep == EP_CAMPAIGN)
+                    return answer_request(s, conn, method, url, r);
                 return handle_post(s, conn, method, url, r);
             }
         }
@@ -912,7 +978,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        bool keep = r->method_ok && (r->ep == EP_CHECK || r->ep == EP_OUTBOUND);
+        bool keep = r->method_ok && takes_body(r->ep);
         if (!keep || r->too_large || r->len + n > SERVE_BODY_MAX) {
             /* Discarded from here on: never more than the limit held (and
              * nothing for a request that will be refused anyway). */
