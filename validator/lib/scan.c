@@ -37,8 +37,14 @@ struct phone_memo {
     pf_number_span spans[MAX_PHONES];
 };
 
+struct scan;
+
 struct pf_scanner {
     const pf_ruleset *set;
+    void *hs_scratch;    /* the one-pass engine's scratch (onepass.c), NULL without one */
+    unsigned char *cand; /* per code of the set: may it match this message? */
+    bool onepass;        /* ask the one-pass engine (off: PCRE2 runs every code) */
+    struct scan *sc;     /* one message's working state, reused */
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
@@ -81,7 +87,11 @@ pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     s->fired = calloc(set->count ? set->count : 1, 1);
-    if (!s->md || !s->mctx || !s->fired) {
+    s->cand = calloc(set->ncodes ? set->ncodes : 1, 1);
+    s->sc = malloc(sizeof *s->sc);
+    s->onepass = true;
+    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->sc ||
+        pfi_onepass_scratch(set, &s->hs_scratch) != PF_OK) {
         pf_scanner_destroy(s);
         return PF_E_NOMEM;
     }
@@ -103,7 +113,15 @@ void pf_scanner_destroy(pf_scanner *s)
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit);
     free(s->fired);
+    free(s->cand);
+    free(s->sc);
+    pfi_onepass_scratch_free(s->hs_scratch);
     free(s);
+}
+
+void pfi_scanner_set_onepass(pf_scanner *s, bool on)
+{
+    s->onepass = on;
 }
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -216,6 +234,8 @@ static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_seve
     for (size_t c = 0; c < r->ncodes; c++) {
         size_t from = 0, start, end;
         int rc;
+        if (!sc->s->cand[r->code_base + c])
+            continue; /* the one-pass engine proved it cannot match */
         while ((rc = next_match(sc, r->codes[c], &from, &start, &end)) == 1) {
             bool overlaps = false;
             for (size_t i = 0; i < sc->out->count; i++) {
@@ -245,6 +265,8 @@ static pf_status run_require(struct scan *sc, const struct pfi_rule *r, pf_sever
 {
     for (size_t c = 0; c < r->ncodes; c++) {
         size_t from = 0, start, end;
+        if (!sc->s->cand[r->code_base + c])
+            continue;
         int rc = next_match(sc, r->codes[c], &from, &start, &end);
         if (rc == 1)
             return PF_OK;
@@ -277,6 +299,8 @@ static void find_urls(struct scan *sc)
 {
     size_t from = 0, start, end;
     sc->nurls = 0;
+    if (!sc->s->cand[sc->s->set->ncodes - 1])
+        return;
     while (sc->nurls < MAX_URLS && next_match(sc, sc->s->set->url, &from, &start, &end) == 1) {
         /* Sentence punctuation after a link is not part of it. */
         while (end > start && strchr(".,;:!?)]}'\"", sc->msg[end - 1]))
@@ -471,15 +495,20 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
             diag->offset = bad;
         return PF_E_UTF8;
     }
-    sc = calloc(1, sizeof *sc);
-    if (!sc)
-        return PF_E_NOMEM;
+    /* The scanner's own working state: no allocation (nor a 17 KB clear)
+     * per message; every field read below is set here or by find_urls. */
+    sc = s->sc;
     sc->s = s;
     sc->msg = msg;
     sc->len = len;
     sc->o = opts ? opts : &def;
     sc->out = out;
     sc->max_sev = -1;
+    sc->nurls = 0;
+    if (s->onepass)
+        pfi_onepass_candidates(s->set, s->hs_scratch, msg, len, s->cand);
+    else
+        memset(s->cand, 1, s->set->ncodes);
     find_urls(sc);
     memset(s->fired, 0, s->set->count);
     /* Two passes: signals rules count what the other rules reported. */
@@ -506,7 +535,6 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
         case PF_MATCH_SIGNALS: st = run_signals(sc, r, (pf_severity)sev); break;
         }
     }
-    free(sc);
     if (st == PF_E_NOMEM)
         pfi_diag_set(diag, st, "out of memory");
     return st;
