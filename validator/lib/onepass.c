@@ -128,6 +128,9 @@ static size_t skeleton(const unsigned char *s, size_t len, unsigned char *out)
     return n;
 }
 
+/* Required sets per code (a bit each in a byte): see struct conj. */
+#define CONJ_MAX 8
+
 /* ---- Aho-Corasick over byte strings, as a full transition table ---- */
 
 struct ac {
@@ -283,14 +286,15 @@ out:
     return st;
 }
 
-/* One step on byte f; marks the codes of every string that ends here. */
+/* One step on byte f; marks the (code, set) of every string that ends here. */
 static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char f,
-                               unsigned char *cand)
+                               unsigned char *hits)
 {
     state = a->next[(size_t)state * a->nsym + a->sym[f]];
     for (uint32_t v = a->nout[state] ? state : a->dict[state]; v; v = a->dict[v]) {
         for (uint32_t o = 0; o < a->nout[v]; o++)
-            cand[a->codes[a->out[v] + o]] = 1;
+            hits[a->codes[a->out[v] + o] / CONJ_MAX] |=
+                (unsigned char)(1u << (a->codes[a->out[v] + o] % CONJ_MAX));
     }
     return state;
 }
@@ -337,14 +341,44 @@ static void req_consider(struct req *best, const struct req *cand)
         *best = *cand;
 }
 
-static void run_consider(struct req *best, const char *run, size_t rl)
+/*
+ * Every requirement of one branch also holds together with the others: the
+ * top level keeps the best few (a conjunction), so a pattern like "hot ...
+ * girls" needs both words, not just one.
+ */
+
+struct conj {
+    size_t n;
+    struct req r[CONJ_MAX];
+};
+
+static void offer(struct req *best, struct conj *cj, const struct req *cand)
+{
+    req_consider(best, cand);
+    size_t sc = req_score(cand);
+    if (!cj || sc == 0)
+        return;
+    if (cj->n < CONJ_MAX) {
+        cj->r[cj->n++] = *cand;
+        return;
+    }
+    size_t worst = 0;
+    for (size_t i = 1; i < cj->n; i++) {
+        if (req_score(&cj->r[i]) < req_score(&cj->r[worst]))
+            worst = i;
+    }
+    if (sc > req_score(&cj->r[worst]))
+        cj->r[worst] = *cand;
+}
+
+static void run_consider(struct req *best, struct conj *cj, const char *run, size_t rl)
 {
     if (rl == 0)
         return;
     struct req r = {.none = false, .n = 1};
     r.len[0] = (unsigned char)rl;
     memcpy(r.s[0], run, rl);
-    req_consider(best, &r);
+    offer(best, cj, &r);
 }
 
 /* A quantifier at rx->p: its minimum (0 or 1 for "at least one"), or -1 for none. */
@@ -390,7 +424,7 @@ static int quantifier(struct rx *rx)
     return min;
 }
 
-static void alternation(struct rx *rx, struct req *out);
+static void alternation(struct rx *rx, struct req *out, struct conj *cj);
 
 /* Skip a character class at rx->p ('['). */
 static void skip_class(struct rx *rx)
@@ -421,7 +455,7 @@ static void skip_class(struct rx *rx)
 }
 
 /* One branch: a sequence of atoms up to '|' or ')' or the end. */
-static void sequence(struct rx *rx, struct req *best)
+static void sequence(struct rx *rx, struct req *best, struct conj *cj)
 {
     char run[LIT_MAX];
     size_t rl = 0;
@@ -478,7 +512,7 @@ static void sequence(struct rx *rx, struct req *best)
             }
             struct req inner;
             rx->p = p;
-            alternation(rx, &inner);
+            alternation(rx, &inner, NULL);
             rx->depth--;
             if (rx->bail || *rx->p != ')') {
                 rx->bail = true;
@@ -488,10 +522,10 @@ static void sequence(struct rx *rx, struct req *best)
             if (look)
                 continue; /* an assertion consumes nothing: the run goes on */
             int q = quantifier(rx);
-            run_consider(best, run, rl);
+            run_consider(best, cj, run, rl);
             rl = 0;
             if (q != 0 && !inner.none)
-                req_consider(best, &inner);
+                offer(best, cj, &inner);
             continue;
         }
         if (*p == '[') {
@@ -499,7 +533,7 @@ static void sequence(struct rx *rx, struct req *best)
             if (rx->bail)
                 return;
             (void)quantifier(rx);
-            run_consider(best, run, rl);
+            run_consider(best, cj, run, rl);
             rl = 0;
             continue;
         }
@@ -553,35 +587,35 @@ static void sequence(struct rx *rx, struct req *best)
             continue; /* consumes nothing: adjacent literals stay adjacent */
         int q = quantifier(rx);
         if (lit < 0 || q == 0) {
-            run_consider(best, run, rl);
+            run_consider(best, cj, run, rl);
             rl = 0;
             continue;
         }
         if (rl == LIT_MAX) {
-            run_consider(best, run, rl);
+            run_consider(best, cj, run, rl);
             rl = 0;
         }
         run[rl++] = (char)(lit >= 'A' && lit <= 'Z' ? lit + 32 : lit);
         if (q > 0) {
             /* "ab+c": "ab" and "bc" are both in every match. */
-            run_consider(best, run, rl);
+            run_consider(best, cj, run, rl);
             run[0] = run[rl - 1];
             rl = 1;
         }
     }
-    run_consider(best, run, rl);
+    run_consider(best, cj, run, rl);
     if (best->n)
         best->none = false;
 }
 
 /* Branches joined by '|': every match contains one branch's requirement. */
-static void alternation(struct rx *rx, struct req *out)
+static void alternation(struct rx *rx, struct req *out, struct conj *cj)
 {
     out->none = false;
     out->n = 0;
-    for (;;) {
+    for (bool first = true;; first = false) {
         struct req b;
-        sequence(rx, &b);
+        sequence(rx, &b, first ? cj : NULL);
         if (rx->bail)
             return;
         if (b.none || out->none || out->n + b.n > RQ_MAX) {
@@ -595,17 +629,30 @@ static void alternation(struct rx *rx, struct req *out)
         if (*rx->p != '|')
             break;
         rx->p++;
+        if (cj)
+            cj->n = 0; /* several branches: only their union holds */
     }
     if (out->n == 0)
         out->none = true;
 }
 
-/* The required literals of one pattern; false when there are none known. */
-static bool required(const char *re, struct req *out)
+/*
+ * The required literals of one pattern: every set in cj->r holds (each
+ * match contains a string of each); false when none is known.
+ */
+static bool required(const char *re, struct conj *cj)
 {
     struct rx rx = {.p = re};
-    alternation(&rx, out);
-    return !rx.bail && *rx.p == '\0' && !out->none;
+    struct req all;
+    cj->n = 0;
+    alternation(&rx, &all, cj);
+    if (rx.bail || *rx.p != '\0' || all.none)
+        return false;
+    if (cj->n == 0) {
+        cj->r[0] = all;
+        cj->n = 1;
+    }
+    return true;
 }
 
 /* The literal pass's byte for an ASCII byte: lower case. */
@@ -633,10 +680,11 @@ static unsigned char lower_cp(uint32_t cp)
 /* ---- the prefilter ---- */
 
 struct pfi_onepass {
-    struct ac words;       /* word skeletons of the words rules */
-    struct ac lits;        /* required literals of pattern and require codes */
-    unsigned char *always; /* per code: 1 when the prefilter cannot judge it */
-    size_t url;            /* the URL pattern's code index */
+    struct ac words; /* word skeletons of the words rules */
+    struct ac lits;  /* required literals of pattern and require codes */
+    unsigned char
+        *need;  /* per code: a bit per required set; 0 when the prefilter cannot judge it */
+    size_t url; /* the URL pattern's code index */
     size_t filtered, absent;
 };
 
@@ -657,12 +705,11 @@ pf_status pfi_onepass_build(pf_ruleset *set)
     pf_status st = PF_E_NOMEM;
     struct strs ws = {0}, ls = {0};
     unsigned char *skel = NULL;
-    struct req *rq = malloc(sizeof *rq);
+    struct conj *rq = malloc(sizeof *rq);
     size_t longest = 1;
     struct pfi_onepass *op = calloc(1, sizeof *op);
-    if (!op || !rq || !(op->always = malloc(n)))
+    if (!op || !rq || !(op->need = calloc(n, 1)))
         goto out;
-    memset(op->always, 1, n);
     op->url = n - 1;
     for (size_t i = 0; i < set->count; i++) {
         for (size_t w = 0; w < set->rules[i].nwords; w++) {
@@ -684,29 +731,30 @@ pf_status pfi_onepass_build(pf_ruleset *set)
             for (size_t w = 0; all && w < r->nwords; w++) {
                 size_t k = 0;
                 judged(r->words[w], skel, &k);
-                if (!strs_add(&ws, skel, k, (uint32_t)r->code_base))
+                if (!strs_add(&ws, skel, k, (uint32_t)r->code_base * CONJ_MAX))
                     goto out;
             }
             if (all) {
-                op->always[r->code_base] = 0;
+                op->need[r->code_base] = 1;
                 op->filtered++;
             }
         } else if (r->info.matcher == PF_MATCH_PATTERN || r->info.matcher == PF_MATCH_REQUIRE) {
             for (size_t c = 0; c < r->ncodes; c++) {
                 if (!required(r->sources[c], rq))
                     continue;
-                for (size_t k = 0; k < rq->n; k++) {
-                    if (!strs_add(&ls, (const unsigned char *)rq->s[k], rq->len[k],
-                                  (uint32_t)(r->code_base + c)))
-                        goto out;
+                for (size_t j = 0; j < rq->n; j++) {
+                    for (size_t k = 0; k < rq->r[j].n; k++) {
+                        if (!strs_add(&ls, (const unsigned char *)rq->r[j].s[k], rq->r[j].len[k],
+                                      (uint32_t)((r->code_base + c) * CONJ_MAX + j)))
+                            goto out;
+                    }
+                    op->need[r->code_base + c] |= (unsigned char)(1u << j);
                 }
-                op->always[r->code_base + c] = 0;
                 op->filtered++;
             }
         }
     }
     /* The URL pattern: both of its forms need a '.' (rules.c). */
-    op->always[op->url] = 0;
     op->filtered++;
     op->absent = n - op->filtered;
     if (ac_build(&op->words, &ws) != PF_OK || ac_build(&op->lits, &ls) != PF_OK)
@@ -729,33 +777,35 @@ void pfi_onepass_free(struct pfi_onepass *op)
         return;
     ac_free(&op->words);
     ac_free(&op->lits);
-    free(op->always);
+    free(op->need);
     free(op);
 }
 
+/* The scratch: a byte per code, the required sets seen in this message. */
 pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out)
 {
-    (void)set;
     *out = NULL;
-    return PF_OK;
+    if (!set->onepass)
+        return PF_OK;
+    *out = malloc(set->ncodes);
+    return *out ? PF_OK : PF_E_NOMEM;
 }
 
 void pfi_onepass_scratch_free(void *scratch)
 {
-    (void)scratch;
+    free(scratch);
 }
 
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
                             unsigned char *cand)
 {
     const struct pfi_onepass *op = set->onepass;
-    (void)scratch;
-    if (!op) {
+    unsigned char *hits = scratch;
+    if (!op || !hits) {
         memset(cand, 1, set->ncodes);
         return;
     }
-    memcpy(cand, op->always, set->ncodes);
-    cand[op->url] = memchr(msg, '.', len) != NULL;
+    memset(hits, 0, set->ncodes);
     /* Both automata in one loop over the message. */
     const unsigned char *s = (const unsigned char *)msg;
     uint32_t ws = 0, ls = 0;
@@ -776,12 +826,16 @@ void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *ms
             l = lower_cp(cp);
             i += k;
         }
-        ls = ac_step(&op->lits, ls, l, cand);
+        ls = ac_step(&op->lits, ls, l, hits);
         if (f == DROP || f == prev)
             continue;
         prev = f;
-        ws = ac_step(&op->words, ws, f, cand);
+        ws = ac_step(&op->words, ws, f, hits);
     }
+    /* A judged code is a candidate when every one of its required sets was seen. */
+    for (size_t i = 0; i < set->ncodes; i++)
+        cand[i] = !op->need[i] || hits[i] == op->need[i];
+    cand[op->url] = memchr(msg, '.', len) != NULL;
 }
 
 void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent)
