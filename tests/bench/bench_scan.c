@@ -121,6 +121,8 @@ int main(int argc, char **argv)
         if (ri->matcher == PF_MATCH_BUILTIN && rules->rules[i].builtin == PFI_BUILTIN_PHONE)
             no_phone[nno_phone++] = ri->id;
     }
+    /* The scan itself, not the memo of whole scans (a batch's repeated texts). */
+    pfi_scanner_set_memo(sc, false);
     if (argc > 2 && strcmp(argv[2], "profile") == 0) {
         printf("one pass, phone rules disabled: %.0f messages/s\n", run(3, &c, sc, table, secs));
         return 0;

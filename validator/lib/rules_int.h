@@ -96,6 +96,9 @@ void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *ms
 void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent);
 /* Tests and benchmarks: turn the prefilter off (PCRE2 only) or on for one scanner. */
 void pfi_scanner_set_onepass(pf_scanner *s, bool on);
+/* Tests and benchmarks: the exact memo of whole scans (scan.c), on by default. */
+void pfi_scanner_set_memo(pf_scanner *s, bool on);
+size_t pfi_scanner_memo_hits(const pf_scanner *s);
 
 /* Is rule r in effect for these options (scope, disabled list)? */
 bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o);
