@@ -588,7 +588,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         st = r->codes && r->sources ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0])
                                     : PF_E_NOMEM;
         if (st == PF_OK) {
-            r->sources[0] = b.s; /* kept for the one-pass database */
+            r->sources[0] = b.s; /* kept for the one-pass prefilter */
             r->ncodes = 1;
         } else {
             free(b.s);

@@ -33,7 +33,7 @@ struct pfi_signal {
 struct pfi_rule {
     pf_rule_info info;  /* strings point into the pack's cJSON tree */
     pcre2_code **codes; /* pattern, words (one code) or require */
-    char **sources;     /* each code's pattern text, for the one-pass database */
+    char **sources;     /* each code's pattern text, for the one-pass prefilter */
     size_t ncodes;
     size_t code_base; /* index of codes[0] among all codes of the set (onepass.c) */
     bool caseless;
@@ -71,7 +71,7 @@ struct pf_ruleset {
     struct pfi_onepass *onepass; /* NULL: no one-pass prefilter (onepass.c) */
 };
 
-/* The URL pattern's text (rules.c), for the one-pass database. */
+/* The URL pattern's text (rules.c); onepass.c relies on its every form having a dot. */
 extern const char pfi_url_pattern[];
 
 /*
@@ -82,12 +82,12 @@ extern const char pfi_url_pattern[];
  */
 pf_status pfi_onepass_build(pf_ruleset *set);
 void pfi_onepass_free(struct pfi_onepass *op);
-/* Per-scanner scratch space; *out stays NULL when the set has no database. */
+/* Per-scanner scratch space; *out stays NULL when the set has no prefilter. */
 pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out);
 void pfi_onepass_scratch_free(void *scratch);
 /*
  * cand[i] = 1 for each code i (of set->ncodes) that may match msg, 0 for
- * each that cannot. The message is valid UTF-8. Without a database, or on
+ * each that cannot. The message is valid UTF-8. Without a prefilter, or on
  * any engine error, every code is a candidate (the PCRE2-only answer).
  */
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
