@@ -6,7 +6,13 @@
  * ratio against a baseline measured in the same process, interleaved:
  * segment counting alone (which every check does anyway).
  *
- * usage: bench_scan [SECONDS_PER_ROUND]   (default 1)
+ * The scanner runs twice: with the one-pass prefilter (onepass.c) and
+ * PCRE2-only, interleaved in the same process; and once more with the
+ * phone-number rules disabled, since libphonenumber's matcher is a cost
+ * the prefilter does not touch (issue 15: what bounds the rate).
+ *
+ * usage: bench_scan [SECONDS_PER_ROUND [profile]]   (default 1; "profile" runs
+ * only the one-pass scan without the phone rules, for perf)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "preflight/preflight.h"
+#include "rules_int.h"
 
 static double now(void)
 {
@@ -58,6 +65,9 @@ static int load(struct corpus *c)
 }
 
 /* Messages per second of one kind of work for about secs seconds. */
+static const char *no_phone[8];
+static size_t nno_phone;
+
 static double run(int kind, const struct corpus *c, pf_scanner *sc, const pf_countries *t,
                   double secs)
 {
@@ -75,6 +85,10 @@ static double run(int kind, const struct corpus *c, pf_scanner *sc, const pf_cou
                 o.country_entry = c->country[i] ? pf_countries_get(t, c->country[i]) : NULL;
                 o.first_message = PF_FIRST_YES;
                 o.brand = "Acme";
+                if (kind == 3) {
+                    o.disabled = no_phone;
+                    o.disabled_count = nno_phone;
+                }
                 pf_finding_list f;
                 pf_finding_list_init(&f);
                 pf_scanner_scan(sc, c->text[i], c->len[i], &o, &f, NULL);
@@ -102,20 +116,47 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_scan: setup failed\n");
         return 2;
     }
-    /* Interleave the two measurements so drift in machine load hits both. */
-    double seg = 0, scan = 0;
+    for (size_t i = 0; i < pf_rules_count(rules) && nno_phone < 8; i++) {
+        const pf_rule_info *ri = pf_rules_at(rules, i);
+        if (ri->matcher == PF_MATCH_BUILTIN && rules->rules[i].builtin == PFI_BUILTIN_PHONE)
+            no_phone[nno_phone++] = ri->id;
+    }
+    /* The scan itself, not the memo of whole scans (a batch's repeated texts). */
+    pfi_scanner_set_memo(sc, false);
+    if (argc > 2 && strcmp(argv[2], "profile") == 0) {
+        printf("one pass, phone rules disabled: %.0f messages/s\n", run(3, &c, sc, table, secs));
+        return 0;
+    }
+    /* Interleave the measurements so drift in machine load hits all. */
+    double seg = 0, one = 0, pcre = 0, nophone = 0;
     const int rounds = 5;
     for (int r = 0; r < rounds; r++) {
         seg += run(0, &c, sc, table, secs);
-        scan += run(1, &c, sc, table, secs);
+        pfi_scanner_set_onepass(sc, true);
+        one += run(1, &c, sc, table, secs);
+        pfi_scanner_set_onepass(sc, false);
+        pcre += run(1, &c, sc, table, secs);
+        pfi_scanner_set_onepass(sc, true);
+        nophone += run(3, &c, sc, table, secs);
     }
     seg /= rounds;
-    scan /= rounds;
-    printf("corpus: %zu messages, %zu rules, %d rounds of %.1f s each\n", c.n,
-           pf_rules_count(rules), rounds, secs);
-    printf("segments only (baseline): %.0f messages/s\n", seg);
-    printf("scan, all packs:          %.0f messages/s\n", scan);
-    printf("scan costs %.1fx the baseline\n", seg / scan);
+    one /= rounds;
+    pcre /= rounds;
+    nophone /= rounds;
+    size_t exact, pre, absent;
+    pfi_onepass_stats(rules, &exact, &pre, &absent);
+    (void)pre;
+    printf("corpus: %zu messages, %zu rules, %zu patterns (the one-pass prefilter judges %zu, "
+           "%zu always run), %d rounds of %.1f s each\n",
+           c.n, pf_rules_count(rules), rules->ncodes, exact, absent, rounds, secs);
+    printf("segments only (baseline):        %9.0f messages/s\n", seg);
+    printf("scan, all packs, PCRE2 only:     %9.0f messages/s (%.1fx the baseline)\n", pcre,
+           seg / pcre);
+    printf("scan, all packs, one pass:       %9.0f messages/s (%.1fx the baseline)\n", one,
+           seg / one);
+    printf("one pass, phone rules disabled:  %9.0f messages/s (%.1fx the baseline)\n", nophone,
+           seg / nophone);
+    printf("one pass vs PCRE2 only: %.1fx faster\n", one / pcre);
     pf_scanner_destroy(sc);
     pf_countries_destroy(table);
     pf_rules_destroy(rules);

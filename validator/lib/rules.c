@@ -51,7 +51,7 @@ static const char *const severity_names[] = {"info", "warn", "block", NULL};
  * "e.g." or "Mr.Smith" are not links. The look-behind keeps e-mail
  * addresses and the middle of words out.
  */
-static const char url_pattern[] =
+const char pfi_url_pattern[] =
     "(?<![\\p{L}\\p{N}@.\\-/_])"
     "(?:"
     "(?:https?://|www\\.)(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]{0,61}[\\p{L}\\p{N}])?\\.)+"
@@ -267,9 +267,13 @@ static bool valid_id(const char *id)
 
 static void rule_free(struct pfi_rule *r)
 {
-    for (size_t i = 0; i < r->ncodes; i++)
+    for (size_t i = 0; i < r->ncodes; i++) {
         pcre2_code_free(r->codes[i]);
+        free(r->sources[i]);
+    }
     free(r->codes);
+    free(r->sources);
+    free(r->words);
     for (size_t i = 0; i < r->nexcept; i++)
         pcre2_code_free(r->except[i]);
     free(r->except);
@@ -523,7 +527,8 @@ static pf_status load_domains(struct pfi_json *j, struct pfi_rule *r, const char
     return PF_OK;
 }
 
-/* "words": one alternation between letter/number boundaries. Takes items. */
+/* "words": one alternation between letter/number boundaries. Takes items
+ * (kept, with the pattern's source, for the one-pass prefilter). */
 static pf_status load_words(struct pfi_json *j, struct pfi_rule *r, const char **items, size_t n,
                             bool caseless)
 {
@@ -536,35 +541,53 @@ static pf_status load_words(struct pfi_json *j, struct pfi_rule *r, const char *
         word_alternative(&b, items[i]);
     }
     sb_str(&b, ")(?![\\p{L}\\p{N}])");
-    free(items);
+    r->words = items;
+    r->nwords = n;
     if (b.failed) {
         free(b.s);
         return PF_E_NOMEM;
     }
     r->codes = calloc(1, sizeof *r->codes);
-    pf_status st =
-        r->codes ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0]) : PF_E_NOMEM;
-    r->ncodes = st == PF_OK ? 1 : 0;
-    free(b.s);
+    r->sources = calloc(1, sizeof *r->sources);
+    r->caseless = caseless;
+    pf_status st = r->codes && r->sources
+                       ? compile(j, "words", (size_t)-1, b.s, caseless, &r->codes[0])
+                       : PF_E_NOMEM;
+    if (st == PF_OK) {
+        r->sources[0] = b.s;
+        r->ncodes = 1;
+    } else {
+        free(b.s);
+    }
     return st;
 }
 
-/* "pattern" / "require": each regex compiled on its own. Takes items. */
+/* "pattern" / "require": each regex compiled on its own. Takes items; the
+ * sources are kept for the one-pass prefilter. */
 static pf_status load_patterns(struct pfi_json *j, const cJSON *rule, const char *kind,
                                struct pfi_rule *r, const char **items, size_t n, bool caseless)
 {
     pf_status st = PF_OK;
     r->info.matcher = strcmp(kind, "pattern") == 0 ? PF_MATCH_PATTERN : PF_MATCH_REQUIRE;
     r->codes = calloc(n ? n : 1, sizeof *r->codes);
-    if (!r->codes) {
+    r->sources = calloc(n ? n : 1, sizeof *r->sources);
+    r->caseless = caseless;
+    if (!r->codes || !r->sources) {
         free(items);
         return PF_E_NOMEM;
     }
     bool one = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rule, kind));
     for (size_t i = 0; i < n && st == PF_OK; i++) {
         st = compile(j, kind, one ? (size_t)-1 : i, items[i], caseless, &r->codes[i]);
-        if (st == PF_OK)
-            r->ncodes++;
+        if (st == PF_OK) {
+            r->sources[i] = strdup(items[i]);
+            if (!r->sources[i]) {
+                pcre2_code_free(r->codes[i]);
+                st = PF_E_NOMEM;
+            } else {
+                r->ncodes++;
+            }
+        }
     }
     free(items);
     return st;
@@ -726,6 +749,7 @@ void pf_rules_destroy(pf_ruleset *set)
         free(set->files[i]);
     free(set->files);
     pcre2_code_free(set->url);
+    pfi_onepass_free(set->onepass);
     free(set);
 }
 
@@ -776,7 +800,7 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
     set->files = calloc(npacks ? npacks : 1, sizeof *set->files);
     int err;
     PCRE2_SIZE off;
-    set->url = pcre2_compile((PCRE2_SPTR)url_pattern, PCRE2_ZERO_TERMINATED,
+    set->url = pcre2_compile((PCRE2_SPTR)pfi_url_pattern, PCRE2_ZERO_TERMINATED,
                              PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &off, NULL);
     if (!set->docs || !set->files || !set->url) {
         pf_status st = set->url ? PF_E_NOMEM : PF_E_INTERNAL; /* before the set is gone */
@@ -812,6 +836,18 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
     }
     if (st == PF_OK)
         st = resolve_signals(set, texts, lens, diag);
+    if (st == PF_OK) {
+        /* Number every code once the set is final (overrides replaced rules). */
+        set->ncodes = 0;
+        for (size_t i = 0; i < set->count; i++) {
+            set->rules[i].code_base = set->ncodes;
+            set->ncodes += set->rules[i].ncodes;
+        }
+        set->ncodes++; /* the URL pattern */
+        st = pfi_onepass_build(set);
+        if (st == PF_E_NOMEM)
+            pfi_diag_set(diag, st, "out of memory");
+    }
     if (st != PF_OK) {
         /* Every failure leaves a diag whose status is the one returned. */
         if (diag && diag->status != st)

@@ -33,7 +33,12 @@ struct pfi_signal {
 struct pfi_rule {
     pf_rule_info info;  /* strings point into the pack's cJSON tree */
     pcre2_code **codes; /* pattern, words (one code) or require */
+    char **sources;     /* each code's pattern text, for the one-pass prefilter */
     size_t ncodes;
+    size_t code_base; /* index of codes[0] among all codes of the set (onepass.c) */
+    bool caseless;
+    const char **words; /* words matcher: the list (into the cJSON tree), for onepass.c */
+    size_t nwords;
     pcre2_code **except; /* a match inside a match of one of these is no finding */
     size_t nexcept;
     const char **domains; /* sorted, lower case */
@@ -61,8 +66,39 @@ struct pf_ruleset {
     size_t nfiles;
     struct pfi_rule *rules; /* in load order, overridden ids replaced */
     size_t count;
-    pcre2_code *url; /* the one URL pattern */
+    pcre2_code *url;             /* the one URL pattern */
+    size_t ncodes;               /* codes of all rules, plus the URL pattern (index ncodes - 1) */
+    struct pfi_onepass *onepass; /* NULL: no one-pass prefilter (onepass.c) */
 };
+
+/* The URL pattern's text (rules.c); onepass.c relies on its every form having a dot. */
+extern const char pfi_url_pattern[];
+
+/*
+ * The one-pass prefilter (onepass.c): one pass over the message tells
+ * which codes may match; only those run in PCRE2, which decides the spans.
+ * A code it cannot judge is always a candidate. Built unless the build
+ * turns it off (PF_ONEPASS=OFF): then every code is a candidate.
+ */
+pf_status pfi_onepass_build(pf_ruleset *set);
+void pfi_onepass_free(struct pfi_onepass *op);
+/* Per-scanner scratch space; *out stays NULL when the set has no prefilter. */
+pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out);
+void pfi_onepass_scratch_free(void *scratch);
+/*
+ * cand[i] = 1 for each code i (of set->ncodes) that may match msg, 0 for
+ * each that cannot. The message is valid UTF-8. Without a prefilter, or on
+ * any engine error, every code is a candidate (the PCRE2-only answer).
+ */
+void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
+                            unsigned char *cand);
+/* How many codes the prefilter can rule out (filtered) and cannot (absent); prefilter is 0. */
+void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent);
+/* Tests and benchmarks: turn the prefilter off (PCRE2 only) or on for one scanner. */
+void pfi_scanner_set_onepass(pf_scanner *s, bool on);
+/* Tests and benchmarks: the exact memo of whole scans (scan.c), on by default. */
+void pfi_scanner_set_memo(pf_scanner *s, bool on);
+size_t pfi_scanner_memo_hits(const pf_scanner *s);
 
 /* Is rule r in effect for these options (scope, disabled list)? */
 bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o);

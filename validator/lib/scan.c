@@ -37,8 +37,34 @@ struct phone_memo {
     pf_number_span spans[MAX_PHONES];
 };
 
+struct scan;
+
+/*
+ * Exact memo of whole scans (issue 15): a batch sends the same text to many
+ * people, and the answer is a function of the text and the options alone
+ * (the rule set is fixed for the scanner). The key is every option that
+ * reaches a rule, serialised, plus the text; a hit compares it byte for
+ * byte, so two inputs share findings only when they are the same input.
+ */
+#define SCAN_MEMO 64
+
+struct scan_memo {
+    char *key; /* NULL: empty slot */
+    size_t keylen;
+    pf_finding_list found; /* what the scan added */
+};
+
 struct pf_scanner {
     const pf_ruleset *set;
+    void *scratch;       /* the one-pass prefilter's (onepass.c), NULL without one */
+    unsigned char *cand; /* per code of the set: may it match this message? */
+    bool onepass;        /* ask the one-pass engine (off: PCRE2 runs every code) */
+    struct scan *sc;     /* one message's working state, reused */
+    bool memo_on;        /* remember whole scans (off: benchmarks of the scan itself) */
+    size_t memo_hits;
+    struct scan_memo smemo[SCAN_MEMO];
+    char *key; /* the current input's memo key, grown as needed */
+    size_t keycap;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
@@ -81,7 +107,12 @@ pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     s->fired = calloc(set->count ? set->count : 1, 1);
-    if (!s->md || !s->mctx || !s->fired) {
+    s->cand = calloc(set->ncodes ? set->ncodes : 1, 1);
+    s->sc = malloc(sizeof *s->sc);
+    s->onepass = true;
+    s->memo_on = true;
+    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->sc ||
+        pfi_onepass_scratch(set, &s->scratch) != PF_OK) {
         pf_scanner_destroy(s);
         return PF_E_NOMEM;
     }
@@ -102,8 +133,31 @@ void pf_scanner_destroy(pf_scanner *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit);
+    for (size_t i = 0; i < SCAN_MEMO; i++) {
+        free(s->smemo[i].key);
+        pf_finding_list_clear(&s->smemo[i].found);
+    }
+    free(s->key);
     free(s->fired);
+    free(s->cand);
+    free(s->sc);
+    pfi_onepass_scratch_free(s->scratch);
     free(s);
+}
+
+void pfi_scanner_set_onepass(pf_scanner *s, bool on)
+{
+    s->onepass = on;
+}
+
+void pfi_scanner_set_memo(pf_scanner *s, bool on)
+{
+    s->memo_on = on;
+}
+
+size_t pfi_scanner_memo_hits(const pf_scanner *s)
+{
+    return s->memo_hits;
 }
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -216,6 +270,8 @@ static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_seve
     for (size_t c = 0; c < r->ncodes; c++) {
         size_t from = 0, start, end;
         int rc;
+        if (!sc->s->cand[r->code_base + c])
+            continue; /* the one-pass engine proved it cannot match */
         while ((rc = next_match(sc, r->codes[c], &from, &start, &end)) == 1) {
             bool overlaps = false;
             for (size_t i = 0; i < sc->out->count; i++) {
@@ -245,6 +301,8 @@ static pf_status run_require(struct scan *sc, const struct pfi_rule *r, pf_sever
 {
     for (size_t c = 0; c < r->ncodes; c++) {
         size_t from = 0, start, end;
+        if (!sc->s->cand[r->code_base + c])
+            continue;
         int rc = next_match(sc, r->codes[c], &from, &start, &end);
         if (rc == 1)
             return PF_OK;
@@ -277,6 +335,8 @@ static void find_urls(struct scan *sc)
 {
     size_t from = 0, start, end;
     sc->nurls = 0;
+    if (!sc->s->cand[sc->s->set->ncodes - 1])
+        return;
     while (sc->nurls < MAX_URLS && next_match(sc, sc->s->set->url, &from, &start, &end) == 1) {
         /* Sentence punctuation after a link is not part of it. */
         while (end > start && strchr(".,;:!?)]}'\"", sc->msg[end - 1]))
@@ -456,8 +516,94 @@ static int effective_severity(const struct scan *sc, const struct pfi_rule *r)
     return sev;
 }
 
+static bool key_add(pf_scanner *s, size_t *n, const void *p, size_t len)
+{
+    if (*n + len > s->keycap) {
+        size_t ncap = s->keycap ? s->keycap * 2 : 1024;
+        while (ncap < *n + len)
+            ncap *= 2;
+        char *nk = realloc(s->key, ncap);
+        if (!nk)
+            return false;
+        s->key = nk;
+        s->keycap = ncap;
+    }
+    memcpy(s->key + *n, p, len);
+    *n += len;
+    return true;
+}
+
+/* The memo key of this input into s->key; 0 when it cannot be built. */
+static size_t memo_key(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *o)
+{
+    size_t n = 0;
+    int head[4] = {o->sender, (int)o->first_message, o->brand ? 1 : 0, o->country ? 1 : 0};
+    size_t counts[2] = {o->disabled_count, len};
+    bool ok = key_add(s, &n, head, sizeof head) && key_add(s, &n, counts, sizeof counts) &&
+              key_add(s, &n, &o->country_entry, sizeof o->country_entry);
+    const char *strs[2] = {o->country ? o->country : "", o->brand ? o->brand : ""};
+    for (size_t i = 0; ok && i < 2; i++)
+        ok = key_add(s, &n, strs[i], strlen(strs[i]) + 1);
+    for (size_t i = 0; ok && i < o->disabled_count; i++)
+        ok = key_add(s, &n, o->disabled[i], strlen(o->disabled[i]) + 1);
+    if (ok)
+        ok = key_add(s, &n, msg, len);
+    return ok ? n : 0;
+}
+
+static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *opts,
+                           pf_finding_list *out, pf_diag *diag);
+
 pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *opts,
                           pf_finding_list *out, pf_diag *diag)
+{
+    pf_scan_options def = pf_scan_options_default();
+    const pf_scan_options *o = opts ? opts : &def;
+    size_t keylen = s->memo_on ? memo_key(s, msg, len, o) : 0;
+    struct scan_memo *m = NULL;
+    if (keylen) {
+        uint64_t h = 1469598103934665603ull;
+        for (size_t i = 0; i < keylen; i++)
+            h = (h ^ (unsigned char)s->key[i]) * 1099511628211ull;
+        m = &s->smemo[h % SCAN_MEMO];
+        if (m->key && m->keylen == keylen && memcmp(m->key, s->key, keylen) == 0) {
+            pf_diag_clear(diag);
+            s->memo_hits++;
+            for (size_t i = 0; i < m->found.count; i++) {
+                pf_status st = pf_finding_list_add(out, &m->found.items[i]);
+                if (st != PF_OK) {
+                    pfi_diag_set(diag, st, "out of memory");
+                    return st;
+                }
+            }
+            return PF_OK;
+        }
+    }
+    size_t before = out->count;
+    pf_status st = scan_once(s, msg, len, o, out, diag);
+    if (st != PF_OK || !m)
+        return st;
+    /* Remember it (a failure to remember is no failure of the scan). */
+    free(m->key);
+    pf_finding_list_clear(&m->found);
+    m->key = malloc(keylen);
+    if (!m->key)
+        return PF_OK;
+    memcpy(m->key, s->key, keylen);
+    m->keylen = keylen;
+    for (size_t i = before; i < out->count; i++) {
+        if (pf_finding_list_add(&m->found, &out->items[i]) != PF_OK) {
+            free(m->key);
+            m->key = NULL;
+            pf_finding_list_clear(&m->found);
+            break;
+        }
+    }
+    return PF_OK;
+}
+
+static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *opts,
+                           pf_finding_list *out, pf_diag *diag)
 {
     pf_scan_options def = pf_scan_options_default();
     struct scan *sc;
@@ -471,15 +617,20 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
             diag->offset = bad;
         return PF_E_UTF8;
     }
-    sc = calloc(1, sizeof *sc);
-    if (!sc)
-        return PF_E_NOMEM;
+    /* The scanner's own working state: no allocation (nor a 17 KB clear)
+     * per message; every field read below is set here or by find_urls. */
+    sc = s->sc;
     sc->s = s;
     sc->msg = msg;
     sc->len = len;
     sc->o = opts ? opts : &def;
     sc->out = out;
     sc->max_sev = -1;
+    sc->nurls = 0;
+    if (s->onepass)
+        pfi_onepass_candidates(s->set, s->scratch, msg, len, s->cand);
+    else
+        memset(s->cand, 1, s->set->ncodes);
     find_urls(sc);
     memset(s->fired, 0, s->set->count);
     /* Two passes: signals rules count what the other rules reported. */
@@ -506,7 +657,6 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
         case PF_MATCH_SIGNALS: st = run_signals(sc, r, (pf_severity)sev); break;
         }
     }
-    free(sc);
     if (st == PF_E_NOMEM)
         pfi_diag_set(diag, st, "out of memory");
     return st;

@@ -1,0 +1,331 @@
+/*
+ * test_onepass.c — differential test of the one-pass prefilter (onepass.c):
+ * every message gives byte-identical findings (id, severity, message, fix,
+ * source, span, in order) with the prefilter on and with PCRE2 alone.
+ *
+ * Messages: tests/corpus, tests/eval's dev and test splits, and generated
+ * ones — templates filled with words taken from the shipped word lists and
+ * random text, passed through evasion transforms (l33t, separators between
+ * letters, repeated letters, case, Unicode spaces and case-folding
+ * characters, cut words). Each message runs under several scan options
+ * (countries, first message, sender kinds), rotating. A third scanner
+ * scans the real messages and every 16th generated one twice, so the exact
+ * memo of whole scans (scan.c) is checked against PCRE2 alone as well.
+ *
+ * usage: test_onepass [GENERATED]   (default 100 000; 3 000 and one option set
+ * per real message in sanitizer and Debug builds; scripts/bench runs 1 000 000)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "preflight/preflight.h"
+#include "rules_int.h"
+
+static pf_ruleset *rules;
+static pf_countries *table;
+static pf_scanner *fast, *slow, *memo;
+#ifndef PF_ONEPASS_GENERATED
+#define PF_ONEPASS_GENERATED 100000
+#endif
+/* Option sets per real message: 4 (every 37th of 120), 1 in slow builds. */
+#ifndef PF_ONEPASS_STEP
+#define PF_ONEPASS_STEP 37
+#endif
+static size_t generated = PF_ONEPASS_GENERATED, checked, phone_rules;
+static const char *no_phone[8];
+
+static int setup(void **state)
+{
+    const char *dir = PF_SOURCE_DIR "/rules";
+    const char *tf = PF_SOURCE_DIR "/data/countries.json";
+    pf_diag d;
+    (void)state;
+    if (pf_rules_load(&dir, 1, &rules, &d) || pf_countries_load(&tf, 1, &table, &d) ||
+        pf_scanner_create(rules, &fast) || pf_scanner_create(rules, &slow) ||
+        pf_scanner_create(rules, &memo))
+        return -1;
+    /* fast and slow differ only in the prefilter; memo adds the exact memo
+     * of whole scans (scan.c), checked by scanning inputs twice. */
+    pfi_scanner_set_onepass(fast, true);
+    pfi_scanner_set_memo(fast, false);
+    pfi_scanner_set_onepass(slow, false);
+    pfi_scanner_set_memo(slow, false);
+    for (size_t i = 0; i < rules->count && phone_rules < 8; i++) {
+        if (rules->rules[i].info.matcher == PF_MATCH_BUILTIN &&
+            rules->rules[i].builtin == PFI_BUILTIN_PHONE)
+            no_phone[phone_rules++] = rules->rules[i].info.id;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pf_scanner_destroy(fast);
+    pf_scanner_destroy(slow);
+    pf_scanner_destroy(memo);
+    pf_countries_destroy(table);
+    pf_rules_destroy(rules);
+    return 0;
+}
+
+static const char *const countries[] = {"US", "GB", "AE", "IN", NULL, "CA", "DE", "SG"};
+
+static bool same_findings(const pf_finding_list *a, const pf_finding_list *b)
+{
+    bool same = a->count == b->count;
+    for (size_t i = 0; same && i < a->count; i++) {
+        const pf_finding *x = &a->items[i], *y = &b->items[i];
+        same = strcmp(x->id, y->id) == 0 && x->severity == y->severity &&
+               strcmp(x->message, y->message) == 0 && strcmp(x->fix, y->fix) == 0 &&
+               strcmp(x->source, y->source) == 0 && x->has_span == y->has_span &&
+               x->span_start == y->span_start && x->span_end == y->span_end;
+    }
+    return same;
+}
+
+/*
+ * Scan with both engines under option set k; fail with the message on any
+ * difference. With twice, the memo scanner also scans it twice (the second
+ * time from its memo) and must agree too.
+ */
+static void compare(const char *msg, size_t len, unsigned k, bool with_phone, bool twice)
+{
+    pf_scan_options o = pf_scan_options_default();
+    pf_finding_list a, b;
+    pf_diag d;
+    o.country = countries[k % 8];
+    o.country_entry = o.country ? pf_countries_get(table, o.country) : NULL;
+    o.first_message = (pf_first_message)(k / 8 % 3);
+    o.sender = (int)(k / 24 % 5) - 1;
+    o.brand = k % 2 ? "Acme" : NULL;
+    /* libphonenumber's matcher is the same call on both paths (the
+     * prefilter does not touch it) and the slowest step: the generated
+     * messages skip it to keep the test fast. */
+    if (!with_phone) {
+        o.disabled = no_phone;
+        o.disabled_count = phone_rules;
+    }
+    pf_finding_list_init(&a);
+    pf_finding_list_init(&b);
+    pf_status sa = pf_scanner_scan(fast, msg, len, &o, &a, &d);
+    pf_status sb = pf_scanner_scan(slow, msg, len, &o, &b, &d);
+    bool same = sa == sb && same_findings(&a, &b);
+    for (int t = 0; twice && same && t < 2; t++) {
+        pf_finding_list c;
+        pf_finding_list_init(&c);
+        same = pf_scanner_scan(memo, msg, len, &o, &c, &d) == sb && same_findings(&c, &b);
+        pf_finding_list_clear(&c);
+    }
+    if (!same) {
+        fprintf(stderr, "engines differ (options %u) on: %.*s\n", k, (int)len, msg);
+        for (size_t i = 0; i < a.count; i++)
+            fprintf(stderr, "  one pass: %s %zu-%zu\n", a.items[i].id, a.items[i].span_start,
+                    a.items[i].span_end);
+        for (size_t i = 0; i < b.count; i++)
+            fprintf(stderr, "  PCRE2:    %s %zu-%zu\n", b.items[i].id, b.items[i].span_start,
+                    b.items[i].span_end);
+    }
+    pf_finding_list_clear(&a);
+    pf_finding_list_clear(&b);
+    checked++;
+    assert_true(same);
+}
+
+/* Every "text" of a JSON-lines file, under every option set in turn. */
+static void file_messages(const char *path)
+{
+    char *buf;
+    size_t len, n = 0;
+    pf_diag d;
+    assert_int_equal(pf_read_file(path, 1 << 26, &buf, &len, &d), PF_OK);
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *row = cJSON_Parse(line);
+        const cJSON *t = cJSON_GetObjectItem(row, "text");
+        if (cJSON_IsString(t)) {
+            for (unsigned k = 0; k < 120; k += PF_ONEPASS_STEP)
+                compare(t->valuestring, strlen(t->valuestring), k + (unsigned)n, true, true);
+            n++;
+        }
+        cJSON_Delete(row);
+    }
+    free(buf);
+    assert_true(n > 100);
+}
+
+static void corpus_and_eval(void **state)
+{
+    (void)state;
+    file_messages(PF_SOURCE_DIR "/tests/corpus/messages.jsonl");
+    file_messages(PF_SOURCE_DIR "/tests/eval/dev.jsonl");
+    file_messages(PF_SOURCE_DIR "/tests/eval/test.jsonl");
+}
+
+/* ---- generated messages ---- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)((rng >> 11) % n);
+}
+
+struct buf {
+    char s[1024];
+    size_t n;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+    if (b->n + n < sizeof b->s) {
+        memcpy(b->s + b->n, s, n);
+        b->n += n;
+    }
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+static const char *const fills[] = {"Acme",
+                                    "your order",
+                                    "tomorrow",
+                                    "10:30",
+                                    "https://acme.example/x",
+                                    "bit.ly/3xYz",
+                                    "www.acme.co.uk",
+                                    "Reply STOP to opt out",
+                                    "call 415-555-2671",
+                                    "+14155552671",
+                                    "$500",
+                                    "100%",
+                                    "txt HELP",
+                                    "FREE",
+                                    "win",
+                                    "click here",
+                                    "verify",
+                                    "account",
+                                    "WhatsApp",
+                                    "t.me/acme",
+                                    "\xE2\x80\x8B",
+                                    "caf\xC3\xA9",
+                                    "\xF0\x9F\x8E\x89",
+                                    "Kelvin \xE2\x84\xAA",
+                                    "\xC5\xBF",
+                                    "\xC2\xA0",
+                                    "e.g.",
+                                    "Mr.Smith",
+                                    "a@b.com",
+                                    "..."};
+
+static const char *const templates[] = {
+    "Hi {}, {} is ready. {}", "{}! {} {} {}",
+    "URGENT: {} {}, {}.",     "{}{}{}",
+    "Your code is {}. {} {}", "Dear customer, {} at {} - {}",
+};
+
+/* A word of a random words rule, or a fill. */
+static const char *pick_word(void)
+{
+    if (rnd(3) == 0)
+        return fills[rnd(sizeof fills / sizeof *fills)];
+    for (int tries = 0; tries < 8; tries++) {
+        const struct pfi_rule *r = &rules->rules[rnd((uint32_t)rules->count)];
+        if (r->nwords)
+            return r->words[rnd((uint32_t)r->nwords)];
+    }
+    return "casino";
+}
+
+/* One evasion of w into b. */
+static void evade(struct buf *b, const char *w)
+{
+    static const char *const seps[] = {" ", ".", "-", "_", "*", "\xC2\xA0", "\xE2\x80\x83", "/"};
+    static const char leet_from[] = "aaeiilosstbgzo";
+    static const char *const leet_to[] = {"4", "@", "3", "1", "!", "|", "0",
+                                          "5", "$", "7", "8", "9", "2", "()"};
+    uint32_t how = rnd(10);
+    const char *sep = seps[rnd(8)];
+    size_t n = strlen(w);
+    for (size_t i = 0; i < n; i++) {
+        char c = w[i];
+        if ((unsigned char)c >= 0x80 || how == 0) {
+            put(b, &c, 1);
+            continue;
+        }
+        const char *l = strchr(leet_from, c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (how == 1 && l && rnd(2))
+            puts_(b, leet_to[l - leet_from + rnd(2) * (l[1] == l[0])]);
+        else if (how == 2 && (c == 'k' || c == 'K') && rnd(2))
+            puts_(b, "\xE2\x84\xAA");
+        else if (how == 2 && (c == 's' || c == 'S') && rnd(2))
+            puts_(b, "\xC5\xBF");
+        else if (how == 3)
+            put(b, &(char){(char)(c >= 'a' && c <= 'z' ? c - 32 : c)}, 1);
+        else
+            put(b, &c, 1);
+        if (how == 4 && rnd(3) == 0)
+            put(b, &c, 1); /* repeated letter */
+        if ((how == 5 || how == 6) && i + 1 < n)
+            puts_(b, sep); /* one separator between letters */
+        if (how == 7 && i + 1 < n && rnd(4) == 0)
+            puts_(b, seps[rnd(8)]); /* a stray one */
+        if (how == 8 && i == n / 2)
+            break; /* a cut word */
+    }
+}
+
+static void generate(struct buf *b)
+{
+    const char *t = templates[rnd(sizeof templates / sizeof *templates)];
+    b->n = 0;
+    for (const char *p = t; *p; p++) {
+        if (p[0] == '{' && p[1] == '}') {
+            evade(b, pick_word());
+            if (rnd(4) == 0) {
+                puts_(b, " ");
+                evade(b, pick_word());
+            }
+            p++;
+        } else {
+            put(b, p, 1);
+        }
+    }
+}
+
+static void generated_messages(void **state)
+{
+    struct buf b;
+    (void)state;
+    for (size_t i = 0; i < generated; i++) {
+        generate(&b);
+        compare(b.s, b.n, (unsigned)i, false, i % 16 == 0);
+    }
+    /* The memo was used: every second scan of an input is a hit. */
+    assert_true(pfi_scanner_memo_hits(memo) >= generated / 16);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        generated = (size_t)strtoull(argv[1], NULL, 10);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(corpus_and_eval),
+        cmocka_unit_test(generated_messages),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    fprintf(stderr, "test_onepass: %zu scans compared\n", checked);
+    return rc;
+}

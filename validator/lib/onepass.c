@@ -1,0 +1,893 @@
+/*
+ * onepass.c — one pass over the message to learn which rule codes can
+ * match at all; only those run in PCRE2, which decides every span.
+ *
+ * The prefilter is never a judge: a code it reports runs in PCRE2 exactly
+ * as before (same spans, except patterns, overlap rules), a code it rules
+ * out provably cannot match, and a code it cannot reason about is a
+ * candidate on every message. So findings are the PCRE2 path's by
+ * construction; tests/unit/test_onepass.c checks that on real and
+ * generated messages, and fuzz_onepass on anything.
+ *
+ * Why not Hyperscan (measured, issue 15): none of the 184 shipped patterns
+ * compiles exactly (\b under UCP, look-arounds), and in prefilter mode the
+ * set takes about 250 s to compile (57 s for one phishing pattern) — the
+ * library compiles its packs at every start of the CLI.
+ *
+ * What it judges: "words" codes, which rules.c generates itself, so their
+ * language is known exactly. Every match of a word's alternative folds to
+ * the word's *skeleton*: lower case, each l33t stand-in to its letter (one
+ * symbol for i and l, which share 1 and |), separators dropped, runs of a
+ * symbol collapsed to one. The skeleton of a substring is a substring of
+ * the message's skeleton, so a words code whose word skeletons all miss
+ * the message's skeleton cannot match. One Aho-Corasick pass over the
+ * message's skeleton finds every word of every words rule at once. And the
+ * URL pattern needs a '.' in any match. Hand-written "pattern" and
+ * "require" codes are judged by the literal strings every match must
+ * contain, read conservatively from their PCRE2 syntax (any construct the
+ * reader does not know leaves the code always running); a second automaton
+ * over the lower-cased message finds them in the same loop.
+ *
+ * The one place answers may differ from PCRE2 alone: a pattern PCRE2 gives
+ * up on (rules.match-limit) on a message the prefilter proves it cannot
+ * match at all; the one-pass answer is then the true "no match". The
+ * shipped packs never reach the limit on the differential test's messages.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rules_int.h"
+
+#ifndef PF_NO_ONEPASS
+
+#include <stdint.h>
+
+#define DROP 0x00  /* a separator: not in the skeleton */
+#define OTHER 0x80 /* a character no word skeleton contains */
+
+/*
+ * The skeleton symbol of one ASCII byte, as word_alternative's classes
+ * (rules.c) and the caseless flag see it: every byte a word letter's class
+ * matches maps to that letter's symbol.
+ */
+static unsigned char fold(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        c = (unsigned char)(c + 32);
+    switch (c) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case '.':
+    case '-':
+    case '_':
+    case '*': return DROP;
+    case '4':
+    case '@': return 'a';
+    case '8': return 'b';
+    case '3': return 'e';
+    case '9': return 'g';
+    case '1':
+    case '!':
+    case '|':
+    case 'l': return 'i';
+    case '0': return 'o';
+    case '5':
+    case '$': return 's';
+    case '7':
+    case '+': return 't';
+    case '2': return 'z';
+    default: return c;
+    }
+}
+
+/*
+ * A non-ASCII character: white space under UCP is a separator (\s), the
+ * Kelvin sign and long s fold to k and s under PCRE2's caseless matching,
+ * dotted and dotless i are taken as i (more candidates, never fewer);
+ * anything else can only be matched by a non-ASCII word letter, and words
+ * with those always run.
+ */
+static unsigned char fold_cp(uint32_t cp)
+{
+    if (cp == 0x85 || cp == 0xA0 || cp == 0x1680 || cp == 0x180E ||
+        (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+        cp == 0x205F || cp == 0x3000)
+        return DROP;
+    if (cp == 0x212A)
+        return 'k';
+    if (cp == 0x17F)
+        return 's';
+    if (cp == 0x130 || cp == 0x131)
+        return 'i';
+    return OTHER;
+}
+
+/* The skeleton of s[0..len) into out (at most len bytes); returns its length. */
+static size_t skeleton(const unsigned char *s, size_t len, unsigned char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i], f;
+        if (c < 0x80) {
+            f = fold(c);
+            i++;
+        } else {
+            /* Valid UTF-8 (checked by the caller): decode one character. */
+            size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            uint32_t cp = c & (k == 2 ? 0x1F : k == 3 ? 0x0F : 0x07);
+            for (size_t m = 1; m < k && i + m < len; m++)
+                cp = (cp << 6) | (s[i + m] & 0x3F);
+            f = fold_cp(cp);
+            i += k;
+        }
+        if (f == DROP || (n > 0 && out[n - 1] == f))
+            continue;
+        out[n++] = f;
+    }
+    return n;
+}
+
+/* Required sets per code (a bit each in a byte): see struct conj. */
+#define CONJ_MAX 8
+
+/* ---- Aho-Corasick over byte strings, as a full transition table ---- */
+
+struct ac {
+    unsigned char sym[256]; /* byte -> alphabet index; 0: in no string (back to the root) */
+    size_t nsym;
+    uint32_t *next;  /* nnodes x nsym transitions */
+    uint32_t *out;   /* per node: first index into codes[], ... */
+    uint32_t *nout;  /* ... and how many */
+    uint32_t *dict;  /* per node: nearest proper suffix node with output, 0 none */
+    uint32_t *codes; /* the outputs, flattened */
+    size_t nnodes;
+};
+
+/* The strings to build from: bytes, with the code each one stands for. */
+struct strs {
+    unsigned char *bytes;
+    size_t nbytes, bcap;
+    size_t *off, *len;
+    uint32_t *code;
+    size_t n, cap;
+};
+
+static bool strs_add(struct strs *s, const unsigned char *p, size_t n, uint32_t code)
+{
+    if (s->nbytes + n > s->bcap) {
+        size_t ncap = s->bcap ? s->bcap : 4096;
+        while (ncap < s->nbytes + n)
+            ncap *= 2;
+        unsigned char *nb = realloc(s->bytes, ncap);
+        if (!nb)
+            return false;
+        s->bytes = nb;
+        s->bcap = ncap;
+    }
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        size_t *no = realloc(s->off, ncap * sizeof *no);
+        if (no)
+            s->off = no;
+        size_t *nl = realloc(s->len, ncap * sizeof *nl);
+        if (nl)
+            s->len = nl;
+        uint32_t *nc = realloc(s->code, ncap * sizeof *nc);
+        if (nc)
+            s->code = nc;
+        if (!no || !nl || !nc)
+            return false;
+        s->cap = ncap;
+    }
+    memcpy(s->bytes + s->nbytes, p, n);
+    s->off[s->n] = s->nbytes;
+    s->len[s->n] = n;
+    s->code[s->n++] = code;
+    s->nbytes += n;
+    return true;
+}
+
+static void strs_free(struct strs *s)
+{
+    free(s->bytes);
+    free(s->off);
+    free(s->len);
+    free(s->code);
+}
+
+static void ac_free(struct ac *a)
+{
+    free(a->next);
+    free(a->out);
+    free(a->nout);
+    free(a->dict);
+    free(a->codes);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static pf_status ac_build(struct ac *a, const struct strs *s)
+{
+    pf_status st = PF_E_NOMEM;
+    uint32_t *queue = NULL, *fail = NULL, *end = NULL;
+    uint64_t *pairs = NULL;
+    size_t cap = 1 + s->nbytes; /* nodes: at most one per byte, plus the root */
+    memset(a, 0, sizeof *a);
+    a->nsym = 1;
+    for (size_t i = 0; i < s->nbytes; i++) {
+        if (!a->sym[s->bytes[i]])
+            a->sym[s->bytes[i]] = (unsigned char)a->nsym++;
+    }
+    a->next = calloc(cap * a->nsym, sizeof *a->next);
+    end = malloc((s->n ? s->n : 1) * sizeof *end);
+    if (!a->next || !end)
+        goto out;
+    a->nnodes = 1;
+    for (size_t i = 0; i < s->n; i++) {
+        uint32_t node = 0;
+        for (size_t m = 0; m < s->len[i]; m++) {
+            uint32_t *slot = &a->next[node * a->nsym + a->sym[s->bytes[s->off[i] + m]]];
+            if (!*slot)
+                *slot = (uint32_t)a->nnodes++;
+            node = *slot;
+        }
+        end[i] = node;
+    }
+    pairs = malloc((s->n ? s->n : 1) * sizeof *pairs);
+    a->out = calloc(a->nnodes, sizeof *a->out);
+    a->nout = calloc(a->nnodes, sizeof *a->nout);
+    a->dict = calloc(a->nnodes, sizeof *a->dict);
+    a->codes = malloc((s->n ? s->n : 1) * sizeof *a->codes);
+    queue = malloc(a->nnodes * sizeof *queue);
+    fail = calloc(a->nnodes, sizeof *fail);
+    if (!pairs || !a->out || !a->nout || !a->dict || !a->codes || !queue || !fail)
+        goto out;
+    /* Outputs grouped by node. */
+    for (size_t i = 0; i < s->n; i++)
+        pairs[i] = ((uint64_t)end[i] << 32) | s->code[i];
+    qsort(pairs, s->n, sizeof *pairs, cmp_u64);
+    for (size_t i = 0; i < s->n; i++) {
+        uint32_t node = (uint32_t)(pairs[i] >> 32);
+        if (!a->nout[node])
+            a->out[node] = (uint32_t)i;
+        a->nout[node]++;
+        a->codes[i] = (uint32_t)pairs[i];
+    }
+    /* Failure links breadth first, turning the trie into a full automaton. */
+    size_t head = 0, tail = 0;
+    for (size_t c = 1; c < a->nsym; c++) {
+        if (a->next[c])
+            queue[tail++] = a->next[c];
+    }
+    while (head < tail) {
+        uint32_t u = queue[head++];
+        a->dict[u] = a->nout[fail[u]] ? fail[u] : a->dict[fail[u]];
+        for (size_t c = 1; c < a->nsym; c++) {
+            uint32_t v = a->next[u * a->nsym + c];
+            if (v) {
+                fail[v] = a->next[fail[u] * a->nsym + c];
+                queue[tail++] = v;
+            } else {
+                a->next[u * a->nsym + c] = a->next[fail[u] * a->nsym + c];
+            }
+        }
+    }
+    st = PF_OK;
+out:
+    free(queue);
+    free(fail);
+    free(end);
+    free(pairs);
+    return st;
+}
+
+/* One step on byte f; marks the (code, set) of every string that ends here. */
+static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char f,
+                               unsigned char *hits)
+{
+    state = a->next[(size_t)state * a->nsym + a->sym[f]];
+    for (uint32_t v = a->nout[state] ? state : a->dict[state]; v; v = a->dict[v]) {
+        for (uint32_t o = 0; o < a->nout[v]; o++)
+            hits[a->codes[a->out[v] + o] / CONJ_MAX] |=
+                (unsigned char)(1u << (a->codes[a->out[v] + o] % CONJ_MAX));
+    }
+    return state;
+}
+
+/* ---- required literals of hand-written patterns ---- */
+
+/*
+ * A requirement: every match contains at least one of these strings (lower
+ * case), or none is known. Extracted by a small, conservative reading of
+ * the PCRE2 syntax the packs use; anything it does not know makes the code
+ * unjudged (always a candidate) instead of guessed.
+ */
+#define RQ_MAX 48
+#define LIT_MAX 48
+
+struct req {
+    bool none; /* no requirement known */
+    size_t n;
+    unsigned char len[RQ_MAX];
+    char s[RQ_MAX][LIT_MAX];
+};
+
+struct rx {
+    const char *p;
+    bool bail; /* syntax this reader does not handle */
+    int depth;
+};
+
+static size_t req_score(const struct req *r)
+{
+    size_t m = LIT_MAX;
+    if (r->none || r->n == 0)
+        return 0;
+    for (size_t i = 0; i < r->n; i++)
+        m = r->len[i] < m ? r->len[i] : m;
+    return m;
+}
+
+/* Keep the better of best and cand: the longer shortest string, then fewer strings. */
+static void req_consider(struct req *best, const struct req *cand)
+{
+    size_t a = req_score(best), b = req_score(cand);
+    if (b > a || (b == a && b > 0 && cand->n < best->n))
+        *best = *cand;
+}
+
+/*
+ * Every requirement of one branch also holds together with the others: the
+ * top level keeps the best few (a conjunction), so a pattern like "hot ...
+ * girls" needs both words, not just one.
+ */
+
+struct conj {
+    size_t n;
+    struct req r[CONJ_MAX];
+};
+
+static void offer(struct req *best, struct conj *cj, const struct req *cand)
+{
+    req_consider(best, cand);
+    size_t sc = req_score(cand);
+    if (!cj || sc == 0)
+        return;
+    if (cj->n < CONJ_MAX) {
+        cj->r[cj->n++] = *cand;
+        return;
+    }
+    size_t worst = 0;
+    for (size_t i = 1; i < cj->n; i++) {
+        if (req_score(&cj->r[i]) < req_score(&cj->r[worst]))
+            worst = i;
+    }
+    if (sc > req_score(&cj->r[worst]))
+        cj->r[worst] = *cand;
+}
+
+static void run_consider(struct req *best, struct conj *cj, const char *run, size_t rl)
+{
+    if (rl == 0)
+        return;
+    struct req r = {.none = false, .n = 1};
+    r.len[0] = (unsigned char)rl;
+    memcpy(r.s[0], run, rl);
+    offer(best, cj, &r);
+}
+
+/* A quantifier at rx->p: its minimum (0 or 1 for "at least one"), or -1 for none. */
+static int quantifier(struct rx *rx)
+{
+    const char *p = rx->p;
+    int min;
+    if (*p == '*' || *p == '?') {
+        min = 0;
+        p++;
+    } else if (*p == '+') {
+        min = 1;
+        p++;
+    } else if (*p == '{') {
+        const char *q = p + 1;
+        long lo = 0;
+        bool digits = false;
+        while (*q >= '0' && *q <= '9') {
+            lo = lo * 10 + (*q++ - '0');
+            digits = true;
+            if (lo > 100000)
+                lo = 100000;
+        }
+        if (*q == ',') {
+            q++;
+            while (*q >= '0' && *q <= '9')
+                q++;
+        } else if (!digits) {
+            return -1;
+        }
+        if (*q != '}')
+            return -1; /* not a quantifier: the caller sees a '{' */
+        /* "{,m}" is a literal in older PCRE2 and {0,m} in newer: minimum 0 is
+         * right for one and only weaker for the other. */
+        min = lo > 0 ? 1 : 0;
+        p = q + 1;
+    } else {
+        return -1;
+    }
+    if (*p == '?' || *p == '+')
+        p++; /* lazy or possessive */
+    rx->p = p;
+    return min;
+}
+
+static void alternation(struct rx *rx, struct req *out, struct conj *cj);
+
+/* Skip a character class at rx->p ('['). */
+static void skip_class(struct rx *rx)
+{
+    const char *p = rx->p + 1;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (*p == '\\' && p[1])
+            p += 2;
+        else if (*p == '[' && p[1] == ':') {
+            const char *e = strstr(p + 2, ":]");
+            if (!e) {
+                rx->bail = true;
+                return;
+            }
+            p = e + 2;
+        } else
+            p++;
+    }
+    if (*p != ']')
+        rx->bail = true;
+    else
+        p++;
+    rx->p = p;
+}
+
+/* One branch: a sequence of atoms up to '|' or ')' or the end. */
+static void sequence(struct rx *rx, struct req *best, struct conj *cj)
+{
+    char run[LIT_MAX];
+    size_t rl = 0;
+    best->none = true;
+    best->n = 0;
+    while (*rx->p && *rx->p != '|' && *rx->p != ')' && !rx->bail) {
+        const char *p = rx->p;
+        int lit = -1; /* the literal byte of this atom, or -1 */
+        bool zero = false;
+        if (*p == '(') {
+            p++;
+            bool look = false;
+            if (*p == '*') {
+                rx->bail = true; /* (*VERB) and (*UTF) options */
+                return;
+            }
+            if (*p == '?') {
+                if (p[1] == ':' || p[1] == '>') {
+                    p += 2;
+                } else if (p[1] == '=' || p[1] == '!') {
+                    p += 2;
+                    look = true;
+                } else if (p[1] == '<' && (p[2] == '=' || p[2] == '!')) {
+                    p += 3;
+                    look = true;
+                } else if (p[1] == '<' || (p[1] == 'P' && p[2] == '<') || p[1] == '\'') {
+                    char close = p[1] == '\'' ? '\'' : '>';
+                    const char *e = strchr(p + 2, close);
+                    if (!e) {
+                        rx->bail = true;
+                        return;
+                    }
+                    p = e + 1;
+                } else {
+                    /* Option settings: (?i) (?-i) (?i:...); any other (?...) bails. */
+                    const char *q = p + 1;
+                    while ((*q >= 'a' && *q <= 'z') || *q == '-' || *q == '^')
+                        q++;
+                    if (q == p + 1 || (*q != ')' && *q != ':') ||
+                        memchr(p + 1, 'x', (size_t)(q - p - 1))) {
+                        rx->bail = true;
+                        return;
+                    }
+                    if (*q == ')') {
+                        rx->p = q + 1;
+                        continue; /* zero width; case is folded anyway */
+                    }
+                    p = q + 1;
+                }
+            }
+            if (++rx->depth > 32) {
+                rx->bail = true;
+                return;
+            }
+            struct req inner;
+            rx->p = p;
+            alternation(rx, &inner, NULL);
+            rx->depth--;
+            if (rx->bail || *rx->p != ')') {
+                rx->bail = true;
+                return;
+            }
+            rx->p++;
+            if (look)
+                continue; /* an assertion consumes nothing: the run goes on */
+            int q = quantifier(rx);
+            run_consider(best, cj, run, rl);
+            rl = 0;
+            if (q != 0 && !inner.none)
+                offer(best, cj, &inner);
+            continue;
+        }
+        if (*p == '[') {
+            skip_class(rx);
+            if (rx->bail)
+                return;
+            (void)quantifier(rx);
+            run_consider(best, cj, run, rl);
+            rl = 0;
+            continue;
+        }
+        if (*p == '\\') {
+            unsigned char e = (unsigned char)p[1];
+            p += 2;
+            if (e == 0) {
+                rx->bail = true;
+                return;
+            }
+            if (strchr("bBAzZGE", e)) {
+                zero = true;
+            } else if (strchr("dDwWsShHvVRNXC", e)) {
+                /* a class of characters */
+            } else if (e == 'p' || e == 'P') {
+                if (*p == '{') {
+                    const char *c = strchr(p, '}');
+                    if (!c) {
+                        rx->bail = true;
+                        return;
+                    }
+                    p = c + 1;
+                } else if (*p) {
+                    p++;
+                }
+            } else if (e < 0x80 && !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+                                     (e >= '0' && e <= '9'))) {
+                lit = e; /* an escaped punctuation character */
+            } else {
+                rx->bail = true; /* back-references, \x, \Q, \K, control escapes ... */
+                return;
+            }
+        } else if (*p == '.') {
+            p++;
+        } else if (*p == '^' || *p == '$') {
+            p++;
+            zero = true;
+        } else if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+            /* A quantifier with nothing before it, or a literal '{': unjudged. */
+            rx->bail = true;
+            return;
+        } else if ((unsigned char)*p >= 0x80) {
+            p++;
+            while (((unsigned char)*p & 0xC0) == 0x80)
+                p++;
+        } else {
+            lit = (unsigned char)*p++;
+        }
+        rx->p = p;
+        if (zero)
+            continue; /* consumes nothing: adjacent literals stay adjacent */
+        int q = quantifier(rx);
+        if (lit < 0 || q == 0) {
+            run_consider(best, cj, run, rl);
+            rl = 0;
+            continue;
+        }
+        if (rl == LIT_MAX) {
+            run_consider(best, cj, run, rl);
+            rl = 0;
+        }
+        run[rl++] = (char)(lit >= 'A' && lit <= 'Z' ? lit + 32 : lit);
+        if (q > 0) {
+            /* "ab+c": "ab" and "bc" are both in every match. */
+            run_consider(best, cj, run, rl);
+            run[0] = run[rl - 1];
+            rl = 1;
+        }
+    }
+    run_consider(best, cj, run, rl);
+    if (best->n)
+        best->none = false;
+}
+
+/* Branches joined by '|': every match contains one branch's requirement. */
+static void alternation(struct rx *rx, struct req *out, struct conj *cj)
+{
+    out->none = false;
+    out->n = 0;
+    for (bool first = true;; first = false) {
+        struct req b;
+        sequence(rx, &b, first ? cj : NULL);
+        if (rx->bail)
+            return;
+        if (b.none || out->none || out->n + b.n > RQ_MAX) {
+            out->none = true;
+        } else {
+            for (size_t i = 0; i < b.n; i++) {
+                out->len[out->n] = b.len[i];
+                memcpy(out->s[out->n++], b.s[i], b.len[i]);
+            }
+        }
+        if (*rx->p != '|')
+            break;
+        rx->p++;
+        if (cj)
+            cj->n = 0; /* several branches: only their union holds */
+    }
+    if (out->n == 0)
+        out->none = true;
+}
+
+/*
+ * The required literals of one pattern: every set in cj->r holds (each
+ * match contains a string of each); false when none is known.
+ */
+static bool required(const char *re, struct conj *cj)
+{
+    struct rx rx = {.p = re};
+    struct req all;
+    cj->n = 0;
+    alternation(&rx, &all, cj);
+    if (rx.bail || *rx.p != '\0' || all.none)
+        return false;
+    if (cj->n == 0) {
+        cj->r[0] = all;
+        cj->n = 1;
+    }
+    return true;
+}
+
+/* The literal pass's byte for an ASCII byte: lower case. */
+static unsigned char lower(unsigned char c)
+{
+    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+/*
+ * A non-ASCII character for the literal pass: only those PCRE2's caseless
+ * matching takes for an ASCII letter count (Kelvin sign, long s; dotted
+ * and dotless i to be safe); anything else matches no ASCII literal.
+ */
+static unsigned char lower_cp(uint32_t cp)
+{
+    if (cp == 0x212A)
+        return 'k';
+    if (cp == 0x17F)
+        return 's';
+    if (cp == 0x130 || cp == 0x131)
+        return 'i';
+    return OTHER;
+}
+
+/* ---- the prefilter ---- */
+
+struct pfi_onepass {
+    struct ac words; /* word skeletons of the words rules */
+    struct ac lits;  /* required literals of pattern and require codes */
+    unsigned char
+        *need;  /* per code: a bit per required set; 0 when the prefilter cannot judge it */
+    size_t url; /* the URL pattern's code index */
+    size_t filtered, absent;
+};
+
+/* Can the prefilter judge this word? Only all-ASCII words with a skeleton. */
+static bool judged(const char *w, unsigned char *skel, size_t *n)
+{
+    for (const char *p = w; *p; p++) {
+        if ((unsigned char)*p >= 0x80)
+            return false;
+    }
+    *n = skeleton((const unsigned char *)w, strlen(w), skel);
+    return *n > 0;
+}
+
+pf_status pfi_onepass_build(pf_ruleset *set)
+{
+    size_t n = set->ncodes;
+    pf_status st = PF_E_NOMEM;
+    struct strs ws = {0}, ls = {0};
+    unsigned char *skel = NULL;
+    struct conj *rq = malloc(sizeof *rq);
+    size_t longest = 1;
+    struct pfi_onepass *op = calloc(1, sizeof *op);
+    if (!op || !rq || !(op->need = calloc(n, 1)))
+        goto out;
+    op->url = n - 1;
+    for (size_t i = 0; i < set->count; i++) {
+        for (size_t w = 0; w < set->rules[i].nwords; w++) {
+            size_t l = strlen(set->rules[i].words[w]);
+            longest = l > longest ? l : longest;
+        }
+    }
+    if (!(skel = malloc(longest)))
+        goto out;
+    for (size_t i = 0; i < set->count; i++) {
+        const struct pfi_rule *r = &set->rules[i];
+        if (r->info.matcher == PF_MATCH_WORDS) {
+            /* Judged only when every one of its words is. */
+            bool all = r->ncodes == 1 && r->nwords > 0;
+            for (size_t w = 0; all && w < r->nwords; w++) {
+                size_t k = 0;
+                all = judged(r->words[w], skel, &k);
+            }
+            for (size_t w = 0; all && w < r->nwords; w++) {
+                size_t k = 0;
+                judged(r->words[w], skel, &k);
+                if (!strs_add(&ws, skel, k, (uint32_t)r->code_base * CONJ_MAX))
+                    goto out;
+            }
+            if (all) {
+                op->need[r->code_base] = 1;
+                op->filtered++;
+            }
+        } else if (r->info.matcher == PF_MATCH_PATTERN || r->info.matcher == PF_MATCH_REQUIRE) {
+            for (size_t c = 0; c < r->ncodes; c++) {
+                if (!required(r->sources[c], rq))
+                    continue;
+                for (size_t j = 0; j < rq->n; j++) {
+                    for (size_t k = 0; k < rq->r[j].n; k++) {
+                        if (!strs_add(&ls, (const unsigned char *)rq->r[j].s[k], rq->r[j].len[k],
+                                      (uint32_t)((r->code_base + c) * CONJ_MAX + j)))
+                            goto out;
+                    }
+                    op->need[r->code_base + c] |= (unsigned char)(1u << j);
+                }
+                op->filtered++;
+            }
+        }
+    }
+    /* The URL pattern: both of its forms need a '.' (rules.c). */
+    op->filtered++;
+    op->absent = n - op->filtered;
+    if (ac_build(&op->words, &ws) != PF_OK || ac_build(&op->lits, &ls) != PF_OK)
+        goto out;
+    set->onepass = op;
+    op = NULL;
+    st = PF_OK;
+out:
+    pfi_onepass_free(op);
+    strs_free(&ws);
+    strs_free(&ls);
+    free(skel);
+    free(rq);
+    return st;
+}
+
+void pfi_onepass_free(struct pfi_onepass *op)
+{
+    if (!op)
+        return;
+    ac_free(&op->words);
+    ac_free(&op->lits);
+    free(op->need);
+    free(op);
+}
+
+/* The scratch: a byte per code, the required sets seen in this message. */
+pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out)
+{
+    *out = NULL;
+    if (!set->onepass)
+        return PF_OK;
+    *out = malloc(set->ncodes);
+    return *out ? PF_OK : PF_E_NOMEM;
+}
+
+void pfi_onepass_scratch_free(void *scratch)
+{
+    free(scratch);
+}
+
+void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
+                            unsigned char *cand)
+{
+    const struct pfi_onepass *op = set->onepass;
+    unsigned char *hits = scratch;
+    if (!op || !hits) {
+        memset(cand, 1, set->ncodes);
+        return;
+    }
+    memset(hits, 0, set->ncodes);
+    /* Both automata in one loop over the message. */
+    const unsigned char *s = (const unsigned char *)msg;
+    uint32_t ws = 0, ls = 0;
+    unsigned char prev = DROP;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i], f, l;
+        if (c < 0x80) {
+            f = fold(c);
+            l = lower(c);
+            i++;
+        } else {
+            /* Valid UTF-8 (pf_scanner_scan checked): decode one character. */
+            size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            uint32_t cp = c & (k == 2 ? 0x1F : k == 3 ? 0x0F : 0x07);
+            for (size_t m = 1; m < k && i + m < len; m++)
+                cp = (cp << 6) | (s[i + m] & 0x3F);
+            f = fold_cp(cp);
+            l = lower_cp(cp);
+            i += k;
+        }
+        ls = ac_step(&op->lits, ls, l, hits);
+        if (f == DROP || f == prev)
+            continue;
+        prev = f;
+        ws = ac_step(&op->words, ws, f, hits);
+    }
+    /* A judged code is a candidate when every one of its required sets was seen. */
+    for (size_t i = 0; i < set->ncodes; i++)
+        cand[i] = !op->need[i] || hits[i] == op->need[i];
+    cand[op->url] = memchr(msg, '.', len) != NULL;
+}
+
+void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent)
+{
+    const struct pfi_onepass *op = set->onepass;
+    *exact = op ? op->filtered : 0;
+    *prefilter = 0;
+    *absent = op ? op->absent : set->ncodes;
+}
+
+#else /* PF_ONEPASS=OFF: PCRE2 runs every code, as it always did */
+
+pf_status pfi_onepass_build(pf_ruleset *set)
+{
+    set->onepass = NULL;
+    return PF_OK;
+}
+
+void pfi_onepass_free(struct pfi_onepass *op)
+{
+    (void)op;
+}
+
+pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out)
+{
+    (void)set;
+    *out = NULL;
+    return PF_OK;
+}
+
+void pfi_onepass_scratch_free(void *scratch)
+{
+    (void)scratch;
+}
+
+void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
+                            unsigned char *cand)
+{
+    (void)scratch;
+    (void)msg;
+    (void)len;
+    memset(cand, 1, set->ncodes);
+}
+
+void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent)
+{
+    *exact = *prefilter = 0;
+    *absent = set->ncodes;
+}
+
+#endif
