@@ -20,96 +20,6 @@
 
 #include "cli.h"
 
-/* ---- SHA-256 (FIPS 180-4) ---- */
-
-struct sha256 {
-    uint32_t h[8];
-    unsigned char block[64];
-    size_t fill;
-    uint64_t bytes;
-};
-
-static const uint32_t sha_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-static uint32_t ror(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
-
-static void sha_init(struct sha256 *s)
-{
-    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(s->h, h0, sizeof h0);
-    s->fill = 0;
-    s->bytes = 0;
-}
-
-static void sha_block(struct sha256 *s, const unsigned char *p)
-{
-    uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    memcpy(v, s->h, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
-                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
-        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
-                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        memmove(v + 1, v, 7 * sizeof v[0]);
-        v[4] += t1;
-        v[0] = t1 + t2;
-    }
-    for (int i = 0; i < 8; i++)
-        s->h[i] += v[i];
-}
-
-static void sha_update(struct sha256 *s, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    s->bytes += n;
-    while (n) {
-        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
-        memcpy(s->block + s->fill, p, take);
-        s->fill += take;
-        p += take;
-        n -= take;
-        if (s->fill == 64) {
-            sha_block(s, s->block);
-            s->fill = 0;
-        }
-    }
-}
-
-/* The digest as 64 lowercase hex digits and a NUL. */
-static void sha_hex(struct sha256 *s, char out[65])
-{
-    uint64_t bits = s->bytes * 8;
-    unsigned char pad[72] = {0x80};
-    size_t npad = (s->fill < 56 ? 56 : 120) - s->fill;
-    for (int i = 0; i < 8; i++)
-        pad[npad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha_update(s, pad, npad + 8);
-    for (int i = 0; i < 8; i++)
-        snprintf(out + 8 * i, 9, "%08x", (unsigned)s->h[i]);
-}
-
-/* ---- the directories ---- */
-
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -123,7 +33,7 @@ static int by_name(const void *a, const void *b)
 static int hash_dir(const char *dir, char out[65])
 {
     DIR *d = opendir(dir);
-    char **names = NULL;
+    char **names = NULL, *listing = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;
     if (!d)
@@ -144,36 +54,32 @@ static int hash_dir(const char *dir, char out[65])
         n++;
     }
     qsort(names, n, sizeof *names, by_name);
-    struct sha256 all;
-    sha_init(&all);
+    /* sha256sum's listing of the files, hashed again: what a shell on
+     * another machine recomputes. The library's SHA-256 (journal.h). */
+    size_t lcap = 1, llen = 0;
+    for (size_t i = 0; i < n; i++)
+        lcap += 64 + 2 + strlen(names[i]) + 1;
+    if (!(listing = malloc(lcap)))
+        goto out;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX], hex[65];
-        unsigned char buf[65536];
+        uint8_t sha[32];
+        pf_diag dg;
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f)
+        if (pf_sha256_file(path, sha, &dg) != PF_OK)
             goto out;
-        struct sha256 one;
-        sha_init(&one);
-        size_t got;
-        while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-            sha_update(&one, buf, got);
-        bool bad = ferror(f) != 0;
-        fclose(f);
-        if (bad)
-            goto out;
-        sha_hex(&one, hex);
-        sha_update(&all, hex, 64);
-        sha_update(&all, "  ", 2);
-        sha_update(&all, names[i], strlen(names[i]));
-        sha_update(&all, "\n", 1);
+        pf_sha256_hex(sha, hex);
+        llen += (size_t)snprintf(listing + llen, lcap - llen, "%s  %s\n", hex, names[i]);
     }
-    sha_hex(&all, out);
+    uint8_t all[32];
+    pf_sha256(listing, llen, all);
+    pf_sha256_hex(all, out);
     rc = (int)n;
 out:
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
+    free(listing);
     closedir(d);
     return rc;
 }
