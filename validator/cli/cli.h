@@ -152,6 +152,11 @@ bool cli_open_session(struct cli_common *c, pf_session **out);
 int cli_read_message(const char *command, const char *text, const char *file, char **buf,
                      size_t *len);
 
+/* --env and --purpose, shared by check, send, batch and bulk send: true
+ * with the value set, false after reporting a bad value. */
+bool cli_parse_env(const char *command, const char *val, int *environment);
+bool cli_parse_purpose(const char *command, const char *val, pf_purpose *purpose);
+
 /* Exit code for a verdict's highest severity (-1 for none) under --fail-on. */
 int cli_exit_for(const struct cli_common *c, int max_severity);
 

@@ -362,24 +362,13 @@ static int parse_args(struct bulk *b, int argc, char **argv)
             }
             continue;
         }
-        case OPT_ENV: {
-            pf_environment e;
-            if (pf_environment_from_name(val, &e) != PF_OK) {
-                cli_error("send", "--env takes dev, sandbox or live, not '%s'", val);
+        case OPT_ENV:
+            if (!cli_parse_env("send", val, &b->base.environment))
                 return CLI_EXIT_USAGE;
-            }
-            b->base.environment = (int)e;
             continue;
-        }
         case OPT_PURPOSE:
-            if (strcmp(val, "transactional") == 0)
-                b->base.purpose = PF_PURPOSE_TRANSACTIONAL;
-            else if (strcmp(val, "promotional") == 0)
-                b->base.purpose = PF_PURPOSE_PROMOTIONAL;
-            else {
-                cli_error("send", "--purpose takes transactional or promotional, not '%s'", val);
+            if (!cli_parse_purpose("send", val, &b->base.purpose))
                 return CLI_EXIT_USAGE;
-            }
             continue;
         default: break;
         }

@@ -33,25 +33,8 @@ int cli_check_option(struct cli_check *k, int id, const char *val)
     case OPT_CK_FIRST: k->in.first_message = PF_FIRST_YES; return 1;
     case OPT_CK_NOT_FIRST: k->in.first_message = PF_FIRST_NO; return 1;
     case OPT_CK_AT: k->at = val; return 1;
-    case OPT_CK_ENV: {
-        pf_environment e;
-        if (pf_environment_from_name(val, &e) != PF_OK) {
-            cli_error(k->c.command, "--env takes dev, sandbox or live, not '%s'", val);
-            return -1;
-        }
-        k->in.environment = (int)e;
-        return 1;
-    }
-    case OPT_CK_PURPOSE:
-        if (strcmp(val, "transactional") == 0)
-            k->in.purpose = PF_PURPOSE_TRANSACTIONAL;
-        else if (strcmp(val, "promotional") == 0)
-            k->in.purpose = PF_PURPOSE_PROMOTIONAL;
-        else {
-            cli_error(k->c.command, "--purpose takes transactional or promotional, not '%s'", val);
-            return -1;
-        }
-        return 1;
+    case OPT_CK_ENV: return cli_parse_env(k->c.command, val, &k->in.environment) ? 1 : -1;
+    case OPT_CK_PURPOSE: return cli_parse_purpose(k->c.command, val, &k->in.purpose) ? 1 : -1;
     case OPT_CK_DISABLE: return cli_session_option(&k->c, CLI_SO_DISABLE, val);
     default: return 0;
     }

@@ -358,6 +358,30 @@ int cli_read_message(const char *command, const char *text, const char *file, ch
     return 0;
 }
 
+bool cli_parse_env(const char *command, const char *val, int *environment)
+{
+    pf_environment e;
+    if (pf_environment_from_name(val, &e) != PF_OK) {
+        cli_error(command, "--env takes dev, sandbox or live, not '%s'", val);
+        return false;
+    }
+    *environment = (int)e;
+    return true;
+}
+
+bool cli_parse_purpose(const char *command, const char *val, pf_purpose *purpose)
+{
+    if (strcmp(val, "transactional") == 0)
+        *purpose = PF_PURPOSE_TRANSACTIONAL;
+    else if (strcmp(val, "promotional") == 0)
+        *purpose = PF_PURPOSE_PROMOTIONAL;
+    else {
+        cli_error(command, "--purpose takes transactional or promotional, not '%s'", val);
+        return false;
+    }
+    return true;
+}
+
 int cli_exit_for(const struct cli_common *c, int max_severity)
 {
     int threshold = c->fail_on == CLI_FAIL_WARN ? PF_SEV_WARN : PF_SEV_BLOCK;
