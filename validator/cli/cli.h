@@ -152,6 +152,10 @@ bool cli_open_session(struct cli_common *c, pf_session **out);
 int cli_read_message(const char *command, const char *text, const char *file, char **buf,
                      size_t *len);
 
+/* Read a batch template file (--template) into the batch options; false
+ * after reporting. Shared by batch and bulk send. */
+bool cli_batch_template(const char *command, const char *file, pf_batch_options *bo);
+
 /* --env and --purpose, shared by check, send, batch and bulk send: true
  * with the value set, false after reporting a bad value. */
 bool cli_parse_env(const char *command, const char *val, int *environment);

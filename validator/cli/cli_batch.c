@@ -249,20 +249,8 @@ static int load_all(struct batch *b)
     }
     if (!cli_open_session(&b->c, &b->session))
         return CLI_EXIT_USAGE;
-    if (b->template_file) {
-        char *text = NULL;
-        size_t len;
-        if (pf_read_file(b->template_file, PF_MESSAGE_MAX, &text, &len, &d) != PF_OK) {
-            cli_error_diag("batch", &d);
-            return CLI_EXIT_USAGE;
-        }
-        pf_status st = pf_batch_options_set_template(b->bo, text, len, &d);
-        free(text);
-        if (st != PF_OK) {
-            cli_error("batch", "%s: %s", b->template_file, d.message);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    if (b->template_file && !cli_batch_template("batch", b->template_file, b->bo))
+        return CLI_EXIT_USAGE;
     if (pf_batch_options_set_base(b->bo, &b->base) != PF_OK ||
         pf_batch_options_set_json(b->bo, !b->csv_out) != PF_OK ||
         pf_batch_options_set_on_row(b->bo, on_row, b) != PF_OK ||

@@ -517,20 +517,8 @@ static int setup(struct bulk *b)
         return rc;
     if (!cli_open_session(&b->c, &b->session))
         return CLI_EXIT_USAGE;
-    if (b->template_file) {
-        char *text = NULL;
-        size_t len;
-        if (pf_read_file(b->template_file, PF_MESSAGE_MAX, &text, &len, &d) != PF_OK) {
-            cli_error_diag("send", &d);
-            return CLI_EXIT_USAGE;
-        }
-        pf_status st = pf_batch_options_set_template(b->bo, text, len, &d);
-        free(text);
-        if (st != PF_OK) {
-            cli_error("send", "%s: %s", b->template_file, d.message);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    if (b->template_file && !cli_batch_template("send", b->template_file, b->bo))
+        return CLI_EXIT_USAGE;
     if (b->journal_file) {
         pf_status st = pf_journal_open(b->journal_file, in_sha, cfg_sha,
                                        b->s.dry_run ? PF_JOURNAL_READ_ONLY : 0, &b->journal, &d);

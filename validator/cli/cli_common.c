@@ -358,6 +358,24 @@ int cli_read_message(const char *command, const char *text, const char *file, ch
     return 0;
 }
 
+bool cli_batch_template(const char *command, const char *file, pf_batch_options *bo)
+{
+    char *text = NULL;
+    size_t len;
+    pf_diag d;
+    if (pf_read_file(file, PF_MESSAGE_MAX, &text, &len, &d) != PF_OK) {
+        cli_error_diag(command, &d);
+        return false;
+    }
+    pf_status st = pf_batch_options_set_template(bo, text, len, &d);
+    free(text);
+    if (st != PF_OK) {
+        cli_error(command, "%s: %s", file, d.message);
+        return false;
+    }
+    return true;
+}
+
 bool cli_parse_env(const char *command, const char *val, int *environment)
 {
     pf_environment e;
