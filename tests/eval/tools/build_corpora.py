@@ -152,7 +152,7 @@ def sgd(mirror):
 # --- sources added after the first split ----------------------------------
 # They come after every original source in the deduplication order and form
 # strata of their own, so no original row changes or moves (see README).
-NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov")
+NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b")
 
 # IMC 2025 smishing dataset: scam types that are credential or fee phishing
 # expect content.phishing (the same mapping as tools/import_local.py); the
@@ -171,10 +171,12 @@ def imc25_text(raw):
     return " ".join(raw.replace("\\n", " ").split())
 
 
-def imc25():
+def imc25(filename="imc25_sample.tsv", source="imc25"):
     """Agarwal et al., IMC 2025 (CC BY 4.0): English rows read from a public
-    5 000-row sample of the dataset, committed in sources/imc25_sample.tsv."""
-    path = os.path.join(EVAL, "sources", "imc25_sample.tsv")
+    5 000-row sample of the dataset, committed in sources/imc25_sample.tsv
+    (source imc25) and sources/imc25_sample_b.tsv (source imc25-b: further
+    windows of the same sample, added after the first split)."""
+    path = os.path.join(EVAL, "sources", filename)
     out = []
     with open(path, encoding="utf-8") as f:
         lines = [l.rstrip("\n") for l in f if not l.startswith("#")]
@@ -187,7 +189,7 @@ def imc25():
         text = imc25_text(cols[2])
         if len(text) < 12:
             continue
-        r = row(text, "spam", "imc25", expect=IMC25_EXPECT.get(cols[1], []))
+        r = row(text, "spam", source, expect=IMC25_EXPECT.get(cols[1], []))
         r["source_category"] = cols[1]
         out.append(r)
     return out, len(lines) - 1
@@ -229,6 +231,8 @@ def main():
         sources[name] = rows
     im, im_total = imc25()
     sources["imc25"] = im
+    imb, imb_total = imc25("imc25_sample_b.tsv", "imc25-b")
+    sources["imc25-b"] = imb
 
     ok = True
     for name, rows in sorted(sources.items()):
@@ -246,6 +250,7 @@ def main():
     print("topical-chat: %d SMS-like turns, sampled %d" % (tc_total, len(tc)))
     print("sgd: %d confirmation/notification turns, sampled %d" % (sg_total, len(sg)))
     print("imc25: %d English rows, %d of 12 characters or more" % (im_total, len(im)))
+    print("imc25-b: %d English rows, %d of 12 characters or more" % (imb_total, len(imb)))
 
     # Deduplicate across sources; the curated sources go first so their labels win.
     # Sources added later go last, so they never take a text from an original one.
