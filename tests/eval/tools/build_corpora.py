@@ -152,7 +152,7 @@ def sgd(mirror):
 # --- sources added after the first split ----------------------------------
 # They come after every original source in the deduplication order and form
 # strata of their own, so no original row changes or moves (see README).
-NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b")
+NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b", "ory-kratos")
 
 # IMC 2025 smishing dataset: scam types that are credential or fee phishing
 # expect content.phishing (the same mapping as tools/import_local.py); the
