@@ -152,7 +152,7 @@ def sgd(mirror):
 # --- sources added after the first split ----------------------------------
 # They come after every original source in the deduplication order and form
 # strata of their own, so no original row changes or moves (see README).
-NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b", "ory-kratos")
+NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b", "ory-kratos", "imc25-c")
 # Committed but left out of the splits until the coordinator decides (their
 # rows make test-split thresholds fail; see README "Held back"):
 # --include-held builds with them, after every other source.
@@ -178,8 +178,8 @@ def imc25_text(raw):
 def imc25(filename="imc25_sample.tsv", source="imc25"):
     """Agarwal et al., IMC 2025 (CC BY 4.0): English rows read from a public
     5 000-row sample of the dataset, committed in sources/imc25_sample.tsv
-    (source imc25) and sources/imc25_sample_b.tsv (source imc25-b: further
-    windows of the same sample, added after the first split)."""
+    (source imc25), sources/imc25_sample_b.tsv and imc25_sample_c.tsv (sources
+    imc25-b and imc25-c: the file's other windows, added after the first split)."""
     path = os.path.join(EVAL, "sources", filename)
     out = []
     with open(path, encoding="utf-8") as f:
@@ -240,6 +240,8 @@ def main():
     sources["imc25"] = im
     imb, imb_total = imc25("imc25_sample_b.tsv", "imc25-b")
     sources["imc25-b"] = imb
+    imc, imc_total = imc25("imc25_sample_c.tsv", "imc25-c")
+    sources["imc25-c"] = imc
 
     ok = True
     for name, rows in sorted(sources.items()):
@@ -258,6 +260,7 @@ def main():
     print("sgd: %d confirmation/notification turns, sampled %d" % (sg_total, len(sg)))
     print("imc25: %d English rows, %d of 12 characters or more" % (im_total, len(im)))
     print("imc25-b: %d English rows, %d of 12 characters or more" % (imb_total, len(imb)))
+    print("imc25-c: %d English rows, %d of 12 characters or more" % (imc_total, len(imc)))
 
     # Deduplicate across sources; the curated sources go first so their labels win.
     # Sources added later go last, so they never take a text from an original one.
