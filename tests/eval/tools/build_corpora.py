@@ -152,7 +152,7 @@ def sgd(mirror):
 # --- sources added after the first split ----------------------------------
 # They come after every original source in the deduplication order and form
 # strata of their own, so no original row changes or moves (see README).
-NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b", "ory-kratos", "imc25-c", "courtbot", "courtbot-b", "ebt-balance")
+NEW_SOURCES = ("imc25", "azure-docs", "aws-docs", "notify-gov", "imc25-b", "ory-kratos", "imc25-c", "courtbot", "courtbot-b", "ebt-balance", "vita-min")
 # Committed but left out of the splits until the coordinator decides (their
 # rows make test-split thresholds fail; see README "Held back"):
 # --include-held builds with them, after every other source.
