@@ -35,7 +35,7 @@ while [ $i -lt "$runs" ]; do
   checks=$((checks + ${n:-0}))
   echo "run $i: exit $rc, load $(cut -d' ' -f1 /proc/loadavg): $line"
   if [ $rc = 77 ]; then cat "$out"; exit 77; fi
-  if [ $rc != 0 ]; then failed=$((failed + 1)); grep -E 'FAIL|failed' "$out" || true; fi
+  if [ $rc != 0 ]; then failed=$((failed + 1)); grep -E 'FAIL|failed' "$out" || tail -5 "$out"; fi
 done
 echo "scale-out soak: $runs runs beside $busy busy loops, $checks checks answered, $failed runs failed"
 [ $failed = 0 ]

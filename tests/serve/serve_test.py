@@ -232,6 +232,8 @@ def startup_errors():
         (["--listen", "127.0.0.1:99999"], "--listen"),
         (["--threads", "0"], "--threads"),
         (["--timeout", "x"], "--timeout"),
+        (["--drain-grace", "-1"], "--drain-grace"),
+        (["--drain-grace", "601"], "--drain-grace"),
         (["--upstream", "http://example.com"], "upstream"),
         (["--cluster", "mars-1"], "--cluster"),
         (["--cluster", "us-1", "--upstream", "http://127.0.0.1:9"], "exclusive"),
