@@ -318,7 +318,9 @@ struct catstat {
 
 struct figures {
     unsigned count[NCLS], flagged[NCLS];
-    unsigned refilled[NCLS], flagged_refilled[NCLS]; /* rows re-filled; flagged so */
+    unsigned flagged_refilled[NCLS]; /* flagged with the placeholders re-filled */
+    /* rows that held a placeholder; of them flagged as published / re-filled */
+    unsigned refilled[NCLS], refilled_flagged_pub[NCLS], refilled_flagged[NCLS];
     unsigned traps, traps_flagged;
     unsigned pairs_tp, pairs_fn, pairs_fp;
     unsigned a2p_pairs_tp, a2p_pairs_fn;
@@ -357,6 +359,8 @@ static void compute(const struct split *s, struct figures *fg)
         fg->count[r->cls]++;
         fg->flagged[r->cls] += r->flagged;
         fg->refilled[r->cls] += r->placeholders;
+        fg->refilled_flagged_pub[r->cls] += r->placeholders && r->flagged;
+        fg->refilled_flagged[r->cls] += r->placeholders && r->flagged_refilled;
         fg->flagged_refilled[r->cls] += r->flagged_refilled;
         if (r->cls == SPAM) {
             /* spam: categories it expects count for their recall (the
@@ -489,10 +493,11 @@ static void report(const struct split *s, const struct figures *fg, bool listing
         /* the same figures with <URL>/<PHONE_NUMBER> re-filled (refill()) */
         print_pct("spam flagged, placeholders re-filled", fg->flagged_refilled[SPAM],
                   fg->count[SPAM]);
-        printf("  %-44s", "  rows re-filled / flagged so, per class");
+        printf("  %-44s", "  rows with placeholders, flagged as");
         for (int k = 0; k < NCLS; k++)
             if (fg->refilled[k])
-                printf(" %s %u/%u", cls_names[k], fg->refilled[k], fg->flagged_refilled[k]);
+                printf(" %s %u: published %u, re-filled %u;", cls_names[k], fg->refilled[k],
+                       fg->refilled_flagged_pub[k], fg->refilled_flagged[k]);
         printf("\n");
         if (fg->flagged_refilled[HAM_PERSONAL] != fg->flagged[HAM_PERSONAL] ||
             fg->flagged_refilled[HAM_TRANSACTIONAL] != fg->flagged[HAM_TRANSACTIONAL] ||
