@@ -451,8 +451,8 @@ static void test_shipped_packs(void **state)
         /* weak signals stay info alone */
         {"Click here to see our new lunch menu.", "US", "content.phishing.action", 0,
          "content.phishing.signals"},
-        {"Your 500 reward points expire on March 31; use them at checkout.", "US",
-         "content.phishing.lure", 0, "content.phishing.signals"},
+        {"Your 500 reward points expire on March 31; use them at checkout.", "US", NULL, 0,
+         "content.phishing.signals"},
         {"URGENT: the meeting moved to 3pm", "US", "content.urgency", 0, "content.urgency.signals"},
         {"See https://acme.example.com or call 415-555-0137", "US", "content.url", 0,
          "content.urgency.signals"},
