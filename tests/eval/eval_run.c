@@ -60,8 +60,10 @@ struct row {
     pf_first_message first;
     const char *expect[MAX_EXPECT];
     size_t nexpect;
+    bool placeholders; /* text holds an anonymiser's <URL> or <PHONE_NUMBER> */
     /* results */
     bool flagged;
+    bool flagged_refilled; /* flagged with the placeholders re-filled (refill()) */
     const char *cats[MAX_CATS]; /* interned category ids */
     size_t ncats;
     char fired[512]; /* warn/block content finding ids, for the listings */
@@ -206,6 +208,56 @@ static bool has(const char *const *set, size_t n, const char *x)
     return false;
 }
 
+/* What an anonymiser's placeholder stood for. Some sources (imc25) replaced
+   every link with <URL> and every number with <PHONE_NUMBER> before they
+   published; rules that need a link or a call-back number cannot fire on
+   such text. The re-filled figure puts one neutral stand-in back for each
+   — a link on the reserved example.com (no shortener, no throwaway host)
+   and libphonenumber's own example US number — on every class alike, and is
+   reported next to the as-published one, never instead of it. No other
+   placeholder (<DATE_TIME>, <NAMED_ENTITY>, ...) is touched. */
+static const struct {
+    const char *tag, *fill;
+} placeholders[] = {
+    {"<URL>", "https://www.example.com/n"},
+    {"<PHONE_NUMBER>", "(201) 555-0123"},
+};
+
+static bool has_placeholder(const char *text)
+{
+    for (size_t k = 0; k < sizeof placeholders / sizeof placeholders[0]; k++)
+        if (strstr(text, placeholders[k].tag))
+            return true;
+    return false;
+}
+
+/* A new string: text with every placeholder replaced (caller frees). */
+static char *refill(const char *text, size_t *len)
+{
+    size_t cap = strlen(text) * 4 + 1, n = 0; /* a fill is < 4x its tag */
+    char *out = malloc(cap);
+    if (!out) {
+        fprintf(stderr, "eval_run: out of memory\n");
+        exit(2);
+    }
+    for (const char *p = text; *p;) {
+        size_t k = 0, nk = sizeof placeholders / sizeof placeholders[0];
+        while (k < nk && strncmp(p, placeholders[k].tag, strlen(placeholders[k].tag)) != 0)
+            k++;
+        if (k < nk) {
+            size_t fl = strlen(placeholders[k].fill);
+            memcpy(out + n, placeholders[k].fill, fl);
+            n += fl;
+            p += strlen(placeholders[k].tag);
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = 0;
+    *len = n;
+    return out;
+}
+
 /* The scan of `preflight scan`, for one row; fills in the row's results.
    all (optional) receives every finding, for the differential test. */
 static void scan_row(pf_scanner *scanner, const pf_ruleset *rules, const pf_countries *table,
@@ -266,6 +318,9 @@ struct catstat {
 
 struct figures {
     unsigned count[NCLS], flagged[NCLS];
+    unsigned flagged_refilled[NCLS]; /* flagged with the placeholders re-filled */
+    /* rows that held a placeholder; of them flagged as published / re-filled */
+    unsigned refilled[NCLS], refilled_flagged_pub[NCLS], refilled_flagged[NCLS];
     unsigned traps, traps_flagged;
     unsigned pairs_tp, pairs_fn, pairs_fp;
     unsigned a2p_pairs_tp, a2p_pairs_fn;
@@ -303,6 +358,10 @@ static void compute(const struct split *s, struct figures *fg)
         }
         fg->count[r->cls]++;
         fg->flagged[r->cls] += r->flagged;
+        fg->refilled[r->cls] += r->placeholders;
+        fg->refilled_flagged_pub[r->cls] += r->placeholders && r->flagged;
+        fg->refilled_flagged[r->cls] += r->placeholders && r->flagged_refilled;
+        fg->flagged_refilled[r->cls] += r->flagged_refilled;
         if (r->cls == SPAM) {
             /* spam: categories it expects count for their recall (the
                labels come from the source's own categories); what fires is
@@ -377,7 +436,7 @@ static void print_ratio(double v)
 static void spam_breakdown(const struct split *s)
 {
     const char *names[64];
-    unsigned count[64] = {0}, flagged[64] = {0};
+    unsigned count[64] = {0}, flagged[64] = {0}, refilled[64] = {0};
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct row *r = &s->rows[i];
@@ -393,6 +452,7 @@ static void spam_breakdown(const struct split *s)
         }
         count[k]++;
         flagged[k] += r->flagged;
+        refilled[k] += r->flagged_refilled;
     }
     if (!n)
         return;
@@ -408,12 +468,15 @@ static void spam_breakdown(const struct split *s)
             c = flagged[b];
             flagged[b] = flagged[b - 1];
             flagged[b - 1] = c;
+            c = refilled[b];
+            refilled[b] = refilled[b - 1];
+            refilled[b - 1] = c;
         }
-    printf("\n  %-36s %8s %8s %7s\n", "spam by the source's category", "messages", "flagged",
-           "share");
+    printf("\n  %-36s %8s %8s %7s %9s %7s\n", "spam by the source's category", "messages",
+           "flagged", "share", "re-filled", "share");
     for (size_t k = 0; k < n; k++)
-        printf("  %-36s %8u %8u %6.1f%%\n", names[k], count[k], flagged[k],
-               100.0 * flagged[k] / count[k]);
+        printf("  %-36s %8u %8u %6.1f%% %9u %6.1f%%\n", names[k], count[k], flagged[k],
+               100.0 * flagged[k] / count[k], refilled[k], 100.0 * refilled[k] / count[k]);
 }
 
 static void report(const struct split *s, const struct figures *fg, bool listings)
@@ -423,6 +486,30 @@ static void report(const struct split *s, const struct figures *fg, bool listing
         printf(" %s %u%s", cls_names[k], fg->count[k], k + 1 < NCLS ? "," : "");
     printf(", traps %u\n\n", fg->traps);
     print_pct("spam flagged (warn/block)", fg->flagged[SPAM], fg->count[SPAM]);
+    unsigned nref = 0;
+    for (int k = 0; k < NCLS; k++)
+        nref += fg->refilled[k];
+    if (nref) {
+        /* the same figures with <URL>/<PHONE_NUMBER> re-filled (refill()) */
+        print_pct("spam flagged, placeholders re-filled", fg->flagged_refilled[SPAM],
+                  fg->count[SPAM]);
+        printf("  %-44s", "  rows with placeholders, flagged as");
+        for (int k = 0; k < NCLS; k++)
+            if (fg->refilled[k])
+                printf(" %s %u: published %u, re-filled %u;", cls_names[k], fg->refilled[k],
+                       fg->refilled_flagged_pub[k], fg->refilled_flagged[k]);
+        printf("\n");
+        if (fg->flagged_refilled[HAM_PERSONAL] != fg->flagged[HAM_PERSONAL] ||
+            fg->flagged_refilled[HAM_TRANSACTIONAL] != fg->flagged[HAM_TRANSACTIONAL] ||
+            fg->flagged_refilled[A2P_OK] != fg->flagged[A2P_OK]) {
+            print_pct("false alarms, personal, re-filled", fg->flagged_refilled[HAM_PERSONAL],
+                      fg->count[HAM_PERSONAL]);
+            print_pct("false alarms, transactional, re-filled",
+                      fg->flagged_refilled[HAM_TRANSACTIONAL], fg->count[HAM_TRANSACTIONAL]);
+            printf("  %-44s %6u   (of %u)\n", "a2p compliant flagged, re-filled",
+                   fg->flagged_refilled[A2P_OK], fg->count[A2P_OK]);
+        }
+    }
     print_pct("a2p non-compliant flagged", fg->flagged[A2P_NON], fg->count[A2P_NON]);
     print_pct("a2p non-compliant categories found", fg->a2p_pairs_tp,
               fg->a2p_pairs_tp + fg->a2p_pairs_fn);
@@ -477,8 +564,9 @@ static void report(const struct split *s, const struct figures *fg, bool listing
         if (!missing[0] && !spam_miss && !a2p_miss)
             continue;
         n++;
-        printf("    %s [%s] missing: %s | found: %s\n      %s\n", r->id, cls_names[r->cls],
-               missing[0] ? missing : "(any warn/block)", r->fired[0] ? r->fired : "-", r->text);
+        printf("    %s [%s] missing: %s | found: %s%s\n      %s\n", r->id, cls_names[r->cls],
+               missing[0] ? missing : "(any warn/block)", r->fired[0] ? r->fired : "-",
+               spam_miss && r->flagged_refilled ? " | flagged when re-filled" : "", r->text);
     }
     if (!n)
         printf("    none\n");
@@ -512,6 +600,7 @@ struct check {
 
 static const struct check checks[] = {
     {"spam_flagged_min", false, false},
+    {"spam_flagged_refilled_min", false, false},
     {"a2p_noncompliant_flagged_min", false, false},
     {"a2p_noncompliant_categories_min", false, false},
     {"overall_precision_min", false, false},
@@ -526,6 +615,8 @@ static double figure(const struct figures *fg, const char *key)
 {
     if (!strcmp(key, "spam_flagged_min"))
         return ratio(fg->flagged[SPAM], fg->count[SPAM]);
+    if (!strcmp(key, "spam_flagged_refilled_min"))
+        return ratio(fg->flagged_refilled[SPAM], fg->count[SPAM]);
     if (!strcmp(key, "a2p_noncompliant_flagged_min"))
         return ratio(fg->flagged[A2P_NON], fg->count[A2P_NON]);
     if (!strcmp(key, "a2p_noncompliant_categories_min"))
@@ -760,8 +851,21 @@ int main(int argc, char **argv)
         struct split *s = &splits[i];
         struct figures fg;
         load_split(s);
-        for (size_t k = 0; k < s->n; k++)
-            scan_row(scanner, rules, table, &s->rows[k], NULL);
+        for (size_t k = 0; k < s->n; k++) {
+            struct row *r = &s->rows[k];
+            scan_row(scanner, rules, table, r, NULL);
+            r->placeholders = has_placeholder(r->text);
+            r->flagged_refilled = r->flagged;
+            if (r->placeholders) {
+                /* the same row re-filled, scanned on a copy so the listings
+                   and the as-published figures keep the published text */
+                struct row copy = *r;
+                copy.text = refill(r->text, &copy.len);
+                scan_row(scanner, rules, table, &copy, NULL);
+                r->flagged_refilled = copy.flagged;
+                free(copy.text);
+            }
+        }
         compute(s, &fg);
         for (size_t k = 0; dump && k < s->n; k++)
             fprintf(dump, "%s\t%s\t%d\t%s\n", s->name, s->rows[k].id, s->rows[k].flagged,
