@@ -488,6 +488,12 @@ static pf_status check_row(pf_batch *b, pf_checker *ck, struct row *r)
     size_t len;
     char *rendered = NULL;
     pf_diag d;
+    for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
+        size_t bad;
+        if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
+            snprintf(r->error, sizeof r->error, "row %zu, column %s: invalid UTF-8 at byte %zu",
+                     r->number, i < b->nheader ? b->header[i] : "?", bad);
+    }
     if (r->error[0])
         goto render;
     pf_check_input in = b->o.base;
@@ -924,12 +930,8 @@ pf_status pf_batch_add_row(pf_batch *b, const char *const *fields, const size_t 
     else if (r->nfields != b->nheader)
         snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu", r->number,
                  r->nfields, b->nheader);
-    for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
-        size_t bad;
-        if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
-            snprintf(r->error, sizeof r->error, "row %zu, column %s: invalid UTF-8 at byte %zu",
-                     r->number, i < b->nheader ? b->header[i] : "?", bad);
-    }
+    /* UTF-8 is checked by the worker (check_row): the feeding thread is
+     * the one serial step of a batch, so it does as little as it can. */
     ch->n++;
     return ch->n == CHUNK_ROWS ? dispatch(b, diag) : PF_OK;
 }
