@@ -360,8 +360,10 @@ static void crafted_patterns(void **state)
     const size_t na = sizeof alpha - 1;
     size_t hits = 0;
     char msg[8];
-    /* Every string of 1 to 4 characters over the alphabet. */
-    for (size_t l = 1; l <= 4; l++) {
+    /* Every string of 1 to 4 characters over the alphabet (to 3 in slow
+     * builds and under valgrind, which ask for few generated messages). */
+    size_t maxlen = generated < 10000 ? 3 : 4;
+    for (size_t l = 1; l <= maxlen; l++) {
         size_t total = 1;
         for (size_t i = 0; i < l; i++)
             total *= na;
@@ -384,7 +386,7 @@ static void crafted_patterns(void **state)
             pf_finding_list_clear(&b);
         }
     }
-    assert_true(hits > 1000); /* the patterns do match: the test is not vacuous */
+    assert_true(hits > 100); /* the patterns do match: the test is not vacuous */
     pf_scanner_destroy(f);
     pf_scanner_destroy(sl);
     pf_rules_destroy(set);
