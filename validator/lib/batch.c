@@ -96,6 +96,7 @@ struct keyset {
 struct idcount {
     char *id;
     size_t n;
+    uint32_t hash; /* of id: most lookups compare this alone */
 };
 
 #define NSLOTS (26 * 26 + 1) /* AA..ZZ, then unknown */
@@ -311,8 +312,13 @@ static const char *field(const struct row *r, int i, size_t *len)
     return r->data + r->off[i];
 }
 
-/* Forget the row, keeping its buffers for the next one (unless large). */
-static void row_reset(struct row *r)
+/*
+ * What the worker that checks the slot's next row frees first: the last
+ * row's verdict and rendered text. Freed there, not on delivery, because
+ * the feeding thread is the one serial step of a batch (and the worker
+ * frees what a worker allocated).
+ */
+static void row_clear_results(struct row *r)
 {
     free(r->rendered);
     r->rendered = NULL;
@@ -320,6 +326,11 @@ static void row_reset(struct row *r)
     if (r->has_verdict)
         pf_verdict_clear(&r->verdict);
     r->has_verdict = false;
+}
+
+/* Forget the row's input, keeping its buffers for the next one (unless large). */
+static void row_reset(struct row *r)
+{
     r->has_line = false;
     r->key = 0;
     r->nfields = 0;
@@ -335,6 +346,7 @@ static void row_reset(struct row *r)
 
 static void row_free(struct row *r)
 {
+    row_clear_results(r);
     row_reset(r);
     free(r->data);
     free(r->off);
@@ -488,6 +500,7 @@ static pf_status check_row(pf_batch *b, pf_checker *ck, struct row *r)
     size_t len;
     char *rendered = NULL;
     pf_diag d;
+    row_clear_results(r);
     for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
         size_t bad;
         if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
@@ -618,8 +631,11 @@ static void *worker_main(void *arg)
 
 static pf_status count_id(pf_batch *b, const char *id)
 {
+    uint32_t h = 2166136261u;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
     for (size_t i = 0; i < b->nids; i++) {
-        if (strcmp(b->ids[i].id, id) == 0) {
+        if (b->ids[i].hash == h && strcmp(b->ids[i].id, id) == 0) {
             b->ids[i].n++;
             return PF_OK;
         }
@@ -631,6 +647,7 @@ static pf_status count_id(pf_batch *b, const char *id)
         return st;
     if (!(b->ids[b->nids].id = strdup(id)))
         return PF_E_NOMEM;
+    b->ids[b->nids].hash = h;
     b->ids[b->nids++].n = 1;
     b->ids_sorted = false;
     return PF_OK;
