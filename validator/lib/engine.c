@@ -37,8 +37,13 @@
  * and the input's). A hit compares the whole key byte for byte. Off unless
  * asked for (batch workers turn it on); tests/unit/test_batch_stream.c
  * compares batches with and without it.
+ *
+ * A key is remembered the second time its hash is seen (a bit per hash
+ * in seen[]): a list where every text is personalised would otherwise
+ * evict the texts that do repeat, row after row.
  */
 #define CONTENT_MEMO 1024    /* slots, picked by hash */
+#define CONTENT_SEEN 65536   /* bits of the "seen once" filter */
 #define CONTENT_KEY_MAX 4096 /* longer inputs are scanned, never remembered */
 
 struct content_memo {
@@ -58,6 +63,7 @@ struct pf_checker {
     pf_scanner *scanner;
     struct pfi_tz_cache *tz;
     struct content_memo *memo; /* CONTENT_MEMO slots, or NULL: no memo */
+    unsigned char seen[CONTENT_SEEN / 8];
     size_t memo_hits;
     char key[CONTENT_KEY_MAX]; /* the current input's key */
 };
@@ -741,8 +747,8 @@ static pf_status check_content_memo(struct check *k)
         spans = spans || v->findings.items[i].has_span;
     if (ck->memo && !spans)
         keylen = content_key(k);
+    uint64_t h = 1469598103934665603ull;
     if (keylen) {
-        uint64_t h = 1469598103934665603ull;
         for (size_t i = 0; i < keylen; i++)
             h = (h ^ (unsigned char)ck->key[i]) * 1099511628211ull;
         m = &ck->memo[h % CONTENT_MEMO];
@@ -763,6 +769,11 @@ static pf_status check_content_memo(struct check *k)
     pf_status st = check_content(k);
     if (st != PF_OK || !m)
         return st;
+    size_t bit = (size_t)(h >> 32) % CONTENT_SEEN;
+    if (!(ck->seen[bit / 8] & (1u << (bit % 8)))) {
+        ck->seen[bit / 8] |= (unsigned char)(1u << (bit % 8)); /* first sighting: not kept */
+        return PF_OK;
+    }
     /* Remember it (a failure to remember is no failure of the check). */
     pf_finding_list_clear(&m->found);
     if (keylen > m->keycap) {
