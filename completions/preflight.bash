@@ -36,9 +36,9 @@ _preflight()
         --config | --cacert | --access-log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster) COMPREPLY=($(compgen -W "us-1 uk-1 euw-1" -- "$cur")); return ;;
         --fail-on) COMPREPLY=($(compgen -W "block warn" -- "$cur")); return ;;
-        --listen | --upstream | --threads | --max-connections | --timeout | --retry-budget) return ;;
+        --listen | --upstream | --threads | --max-connections | --timeout | --drain-grace | --retry-budget) return ;;
         esac
-        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--listen --config --rules --data --cluster --upstream --cacert --capath --threads --fail-on --max-connections --timeout --access-log --log-messages --retry-429 --retry-budget --help --version" -- "$cur"))
+        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--listen --config --rules --data --cluster --upstream --cacert --capath --threads --fail-on --max-connections --timeout --drain-grace --access-log --log-messages --retry-429 --retry-budget --help --version" -- "$cur"))
         return ;;
     mcp)
         # No output flags: stdout carries the protocol.

@@ -1,12 +1,13 @@
 /*
  * batch_stream.c — `preflight batch` as a stream: the output of --jobs 2
  * equals --jobs 1 byte for byte on a few thousand mixed rows, every input
- * row has exactly one output line, and a run killed part-way leaves only
- * whole, valid JSON lines.
+ * row has exactly one output line, and a run killed part-way leaves whole,
+ * valid JSON lines in order, and at most one unterminated piece at the end.
  *
  * usage: batch_stream PREFLIGHT FIXTURE_DIR
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,16 +79,22 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Every line is a JSON object with "row" = its 1-based position. */
-static size_t check_lines(const char *text, size_t len, const char *what)
+/* Every line is a JSON object with "row" = its 1-based position. With
+ * allow_cut, the text may end in one unterminated piece: Linux stops a
+ * write(2) to a regular file between pages when SIGKILL arrives, so a kill
+ * can cut the last line short, and only its missing newline marks it. */
+static size_t check_lines(const char *text, size_t len, const char *what, bool allow_cut)
 {
     size_t n = 0;
     const char *p = text;
     while (p < text + len) {
         const char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        CHECK(nl != NULL, "%s: line %zu is not terminated", what, n + 1);
-        if (!nl)
+        CHECK(nl != NULL || allow_cut, "%s: line %zu is not terminated", what, n + 1);
+        if (!nl) {
+            printf("%s: the last %zu bytes are a line cut short by the kill\n", what,
+                   (size_t)(text + len - p));
             break;
+        }
         cJSON *o = cJSON_ParseWithLength(p, (size_t)(nl - p));
         CHECK(o != NULL, "%s: line %zu is not JSON", what, n + 1);
         const cJSON *row = o ? cJSON_GetObjectItem(o, "row") : NULL;
@@ -126,14 +133,14 @@ int main(int argc, char **argv)
     size_t l1 = 0, l2 = 0;
     char *a = slurp(out1, &l1), *b = slurp(out2, &l2);
     CHECK(a && b && l1 == l2 && memcmp(a, b, l1) == 0, "--jobs 2 output differs from --jobs 1");
-    CHECK(a && check_lines(a, l1, "jobs 1") == (size_t)rows, "not one line per row");
+    CHECK(a && check_lines(a, l1, "jobs 1", false) == (size_t)rows, "not one line per row");
     free(a);
     free(b);
 
     /* Killed part-way: only whole lines. */
-    /* Big enough that the run is still going when the first output shows,
-     * even on a loaded machine (a batch of these rows runs at 100 k rows/s
-     * and more: issue 15). */
+    /* Big enough that the run is still going when output shows, even on a
+     * loaded machine (a batch of these rows runs at 100 k rows/s and more:
+     * issue 15). */
     write_input(big, 1000000);
     pid_t pid = fork();
     if (pid == 0) {
@@ -146,7 +153,7 @@ int main(int argc, char **argv)
     }
     /* Wait until some output exists, then kill without warning. */
     size_t got = 0;
-    for (int i = 0; i < 400 && got == 0; i++) {
+    for (int i = 0; i < 400 && got < 20000; i++) {
         struct timespec ts = {0, 25 * 1000 * 1000};
         nanosleep(&ts, NULL);
         char *t = slurp(cut, &got);
@@ -158,7 +165,7 @@ int main(int argc, char **argv)
     CHECK(WIFSIGNALED(st), "the run finished before it could be killed; use a bigger input");
     size_t clen = 0;
     char *c = slurp(cut, &clen);
-    size_t lines = c ? check_lines(c, clen, "killed run") : 0;
+    size_t lines = c ? check_lines(c, clen, "killed run", true) : 0;
     CHECK(lines > 0 && lines < 1000000, "killed run left %zu lines", lines);
     printf("killed run left %zu complete lines of 1000000\n", lines);
     free(c);

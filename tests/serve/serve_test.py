@@ -11,8 +11,9 @@ Modes (each a ctest, each bounded and stopping by itself):
   reload   SIGHUP with a changed config while requests flow: every answer is
            the old or the new session's, none fails; a broken config keeps
            serving and is counted and logged
-  drain    SIGTERM with requests in flight: they finish, /readyz fails while
-           draining, the process exits 0
+  drain    SIGTERM with requests in flight: during the grace /readyz fails
+           and answers close their connection, then no connection is
+           accepted, the requests in flight finish, the process exits 0
   promtool /metrics after traffic, checked by `promtool check metrics`
            (exit 77, skipped, when promtool is not installed)
   scaleout two instances behind HAProxy (deploy/haproxy.cfg): one gets
@@ -92,6 +93,9 @@ class Gateway:
         self.err_path = os.path.join(tmp, name + ".stderr")
         self.log_path = os.path.join(tmp, name + ".access")
         cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--access-log", self.log_path] + list(args)
+        if "--drain-grace" not in args:
+            # No balancer here: stop at once (drain and scaleout set theirs).
+            cmd += ["--drain-grace", "0"]
         self.err = open(self.err_path, "w")
         self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.err)
         procs.append(self.p)
@@ -228,6 +232,8 @@ def startup_errors():
         (["--listen", "127.0.0.1:99999"], "--listen"),
         (["--threads", "0"], "--threads"),
         (["--timeout", "x"], "--timeout"),
+        (["--drain-grace", "-1"], "--drain-grace"),
+        (["--drain-grace", "601"], "--drain-grace"),
         (["--upstream", "http://example.com"], "upstream"),
         (["--cluster", "mars-1"], "--cluster"),
         (["--cluster", "us-1", "--upstream", "http://127.0.0.1:9"], "exclusive"),
@@ -545,7 +551,7 @@ def mode_reload():
                 kind = "old" if r.status == 200 and b == old else "new" if r.status == 200 and b == new else "bad"
             except Exception as e:
                 kind = "bad"
-                print("   request failed:", e)
+                print("   request failed at %.3f:" % time.time(), e)
                 c.close()
                 c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
             with lock:
@@ -616,7 +622,7 @@ def mode_reload():
 
 def mode_drain():
     fake = Fake("202;delay=1500", name="fake")
-    gw = Gateway("--config", CONFIG, "--upstream", fake.url, "--timeout", "5")
+    gw = Gateway("--config", CONFIG, "--upstream", fake.url, "--timeout", "5", "--drain-grace", "1")
     result = {}
 
     def slow_send():
@@ -630,19 +636,33 @@ def mode_drain():
     time.sleep(0.5)  # the send is in flight, waiting on the upstream
     gw.p.send_signal(signal.SIGTERM)
     time.sleep(0.2)
-    # Draining: no new connection is accepted.
+    # The grace (1 s): still serving, /readyz fails, answers close their
+    # connection so a balancer does not reuse it.
     try:
-        st = call(gw.port, "GET", "/readyz", timeout=2)[0]
-        result["readyz"] = st
+        st, h, _ = call(gw.port, "GET", "/readyz", timeout=2)
+        result["readyz"] = (st, h.get("connection"))
+        st, h, _ = call(gw.port, "POST", "/v1/check", PASS, NOT_FIRST, timeout=2)
+        result["check"] = (st, h.get("connection"))
+    except Exception as e:
+        result["readyz"] = repr(e)
+    time.sleep(1.2)
+    # After the grace: no new connection is accepted.
+    try:
+        result["after"] = call(gw.port, "GET", "/readyz", timeout=2)[0]
     except Exception:
-        result["readyz"] = "refused"
+        result["after"] = "refused"
     t.join(timeout=10)
     rc = gw.p.wait(timeout=15)
-    print("in-flight send: %r, readyz while draining: %r, exit %d" % (result.get("send"), result["readyz"], rc))
+    print("in-flight send: %r, during the grace: readyz %r, check %r; after it: %r; exit %d" % (
+        result.get("send"), result.get("readyz"), result.get("check"), result["after"], rc))
     if result.get("send") != 202:
         fail("the in-flight request did not finish: %r" % result.get("send"))
-    if result["readyz"] == 200:
-        fail("/readyz answered 200 while draining")
+    if result.get("readyz") != (503, "close"):
+        fail("/readyz during the grace: %r (expected 503, Connection: close)" % (result.get("readyz"),))
+    if result.get("check") != (200, "close"):
+        fail("a check during the grace: %r (expected 200, Connection: close)" % (result.get("check"),))
+    if result["after"] != "refused":
+        fail("a connection was accepted after the grace: %r" % result["after"])
     if rc != 0:
         fail("exit %d" % rc)
     if fake.count() != 1:
@@ -650,6 +670,15 @@ def mode_drain():
     ev = [json.loads(l)["event"] for l in gw.stderr().splitlines() if l.startswith("{")]
     if ev[-2:] != ["draining", "stopped"]:
         fail("events: %r" % ev)
+    # A second SIGTERM cuts the grace short.
+    gw2 = Gateway("--config", CONFIG, "--drain-grace", "30", name="gw2")
+    t0 = time.time()
+    gw2.p.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    rc = gw2.stop()
+    print("second SIGTERM during a 30 s grace: exit %d after %.1f s" % (rc, time.time() - t0))
+    if rc != 0 or time.time() - t0 > 10:
+        fail("a second SIGTERM did not end the grace")
     fake.stop()
 
 
@@ -719,8 +748,13 @@ def mode_scaleout():
         print("SKIP: haproxy not installed (Debian package haproxy)")
         return 77
     fake = Fake("202;delay=2500", name="fake")
-    gw1 = Gateway("--config", CONFIG, "--threads", "1", "--upstream", fake.url, name="gw1")
-    gw2 = Gateway("--config", CONFIG, "--threads", "1", "--upstream", fake.url, name="gw2")
+    # The grace must outlast HAProxy's health checks (inter 500ms, fall 1):
+    # 2 s, the default. PF_SCALEOUT_GRACE=0 shows the defect it fixes.
+    grace = os.environ.get("PF_SCALEOUT_GRACE", "2")
+    gw1 = Gateway("--config", CONFIG, "--threads", "1", "--upstream", fake.url, "--drain-grace", grace,
+                  name="gw1")
+    gw2 = Gateway("--config", CONFIG, "--threads", "1", "--upstream", fake.url, "--drain-grace", grace,
+                  name="gw2")
     front = free_port()
     env = dict(os.environ, PF_LISTEN="127.0.0.1:%d" % front, PF_GW1="127.0.0.1:%d" % gw1.port,
                PF_GW2="127.0.0.1:%d" % gw2.port, PF_SEND_TIMEOUT_SERVER="1s")
@@ -758,7 +792,7 @@ def mode_scaleout():
                     print("   answer", r.status)
             except Exception as e:
                 good = False
-                print("   request failed:", e)
+                print("   request failed at %.3f:" % time.time(), e)
                 c.close()
                 c = http.client.HTTPConnection("127.0.0.1", front, timeout=10)
             with lock:
@@ -769,8 +803,10 @@ def mode_scaleout():
     for t in threads:
         t.start()
     time.sleep(1.0)
+    t_term = time.time()
     gw1.p.send_signal(signal.SIGTERM)
     rc1 = gw1.p.wait(timeout=20)
+    print("gw1: SIGTERM at %.3f, exited %.3f s later" % (t_term, time.time() - t_term))
     time.sleep(1.5)
     stop.set()
     for t in threads:

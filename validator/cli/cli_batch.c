@@ -4,7 +4,8 @@
  * hands them back in input order; this file is flags, I/O and rendering.
  *
  * Output goes out in whole lines with write(2), a burst at a time, so a
- * run killed part-way leaves complete lines.
+ * run killed part-way leaves complete lines, but for the last one, which a
+ * SIGKILL in the middle of a write can cut short (without its newline).
  */
 #include <errno.h>
 #include <fcntl.h>

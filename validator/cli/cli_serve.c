@@ -24,6 +24,7 @@ enum {
     OPT_LOG_MESSAGES,
     OPT_RETRY_429,
     OPT_RETRY_BUDGET,
+    OPT_DRAIN_GRACE,
 };
 
 static const struct cli_opt opts[] = {
@@ -39,6 +40,8 @@ static const struct cli_opt opts[] = {
     {"max-connections", CLI_ARG, OPT_MAX_CONN, "N", "open connections at most (default 1000)"},
     {"timeout", CLI_ARG, OPT_TIMEOUT, "S",
      "idle/slow client timeout and upstream attempt timeout, seconds (default 30)"},
+    {"drain-grace", CLI_ARG, OPT_DRAIN_GRACE, "S",
+     "on SIGTERM, keep serving S seconds with /readyz failing before closing (default 2)"},
     {"access-log", CLI_ARG, OPT_ACCESS_LOG, "F", "JSON-lines access log to F ('-': stdout)"},
     {"log-messages", CLI_NO_ARG, OPT_LOG_MESSAGES, NULL, "put message texts in the access log"},
     {"retry-429", CLI_NO_ARG, OPT_RETRY_429, NULL,
@@ -56,7 +59,8 @@ static const char usage[] =
     "usage: preflight serve [--listen ADDR:PORT] [--config FILE] [--rules DIR]... [--data DIR]...\n"
     "                       [--cluster us-1|uk-1|euw-1 | --upstream URL] [--cacert FILE]\n"
     "                       [--capath DIR] [--threads N] [--fail-on block|warn]\n"
-    "                       [--max-connections N] [--timeout S] [--access-log F|-]\n"
+    "                       [--max-connections N] [--timeout S] [--drain-grace S]\n"
+    "                       [--access-log F|-]\n"
     "                       [--log-messages] [--retry-429] [--retry-budget S]\n"
     "\n"
     "A pre-send HTTP gateway in front of the Send SMS API (SPEC §6):\n"
@@ -64,7 +68,9 @@ static const char usage[] =
     "                         caller's X-PolyAi-Auth-Token and X-TOKEN-ID\n"
     "  POST /v1/check         the verdict JSON, never sends\n"
     "  GET /healthz, /readyz, /metrics\n"
-    "SIGHUP reloads config, rules and data; SIGTERM drains and exits 0.";
+    "SIGHUP reloads config, rules and data; SIGTERM drains (/readyz fails, the\n"
+    "balancer's health checks take the instance out during --drain-grace, then\n"
+    "requests in flight finish) and exits 0; a second SIGTERM cuts the grace short.";
 
 static bool parse_uint(const char *opt, const char *val, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -88,6 +94,7 @@ int cli_serve(int argc, char **argv)
         .threads = 2,
         .max_connections = 1000,
         .timeout_s = 30,
+        .drain_grace_ms = 2000,
         .retry_budget_ms = 10000,
     };
     const char *val;
@@ -130,6 +137,11 @@ int cli_serve(int argc, char **argv)
         case OPT_TIMEOUT:
             if (!parse_uint("timeout", val, 1, 3600, &cfg.timeout_s))
                 goto out;
+            continue;
+        case OPT_DRAIN_GRACE:
+            if (!parse_uint("drain-grace", val, 0, 600, &u))
+                goto out;
+            cfg.drain_grace_ms = u * 1000;
             continue;
         case OPT_RETRY_BUDGET:
             if (!parse_uint("retry-budget", val, 0, 600, &u))

@@ -1168,6 +1168,28 @@ void serve_block_signals(sigset_t *mask)
     pthread_sigmask(SIG_BLOCK, mask, NULL);
 }
 
+/* The next signal from the signalfd: its number, 0 when timeout_ms (-1:
+ * none) ran out first, -1 when the signalfd failed (reported). */
+static int read_signal(int sfd, int timeout_ms)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+        int n = poll(&pfd, 1, timeout_ms);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            return 0;
+        struct signalfd_siginfo si;
+        ssize_t got = n > 0 ? read(sfd, &si, sizeof si) : -1;
+        if (got == (ssize_t)sizeof si)
+            return (int)si.ssi_signo;
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        cli_error("serve", "signalfd: %s", strerror(errno));
+        return -1;
+    }
+}
+
 int serve_run(const struct serve_config *cfg, pf_session *session)
 {
     struct server *s = NULL;
@@ -1251,26 +1273,47 @@ int serve_run(const struct serve_config *cfg, pf_session *session)
     }
 
     for (;;) {
-        struct signalfd_siginfo si;
-        ssize_t n = read(sfd, &si, sizeof si);
-        if (n != (ssize_t)sizeof si) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            cli_error("serve", "signalfd: %s", strerror(errno));
+        int sig = read_signal(sfd, -1);
+        if (sig < 0)
             break;
-        }
-        if (si.ssi_signo == SIGHUP) {
+        if (sig == SIGHUP) {
             reload(s);
             continue;
         }
         break; /* SIGTERM, SIGINT */
     }
 
-    /* Drain: /readyz fails and answers say Connection: close; no new
-     * connection is accepted; requests in flight finish (bounded by the
-     * timeout plus the upstream's); then the pool stops. */
+    /*
+     * Drain, in three steps. (1) The grace: /readyz answers 503 and every
+     * answer says Connection: close, but connections are still accepted
+     * and served, so a balancer keeps getting answers until its health
+     * checks have taken the instance out. Closing earlier races the
+     * balancer: a keep-alive connection it reuses can be closed by this
+     * side at the moment it sends a request on it, and the request fails
+     * without an answer (HAProxy then closes its client's connection
+     * silently when it cannot retry). A second SIGTERM/SIGINT ends the
+     * grace. (2) No new connection is accepted; requests in flight finish
+     * (bounded by the timeout plus the upstream's). (3) The pool stops,
+     * closing the idle connections nobody routes to any more.
+     */
     atomic_store(&s->draining, true);
-    log_event("draining", NULL);
+    {
+        char f[64];
+        snprintf(f, sizeof f, ",\"grace_ms\":%u", cfg->drain_grace_ms);
+        log_event("draining", f);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            int64_t left_ms = (int64_t)cfg->drain_grace_ms - elapsed_us(&t0) / 1000;
+            if (left_ms <= 0)
+                break;
+            int sig = read_signal(sfd, (int)left_ms);
+            if (sig == SIGHUP)
+                reload(s);
+            else if (sig != 0)
+                break; /* SIGTERM/SIGINT again, or the signalfd failed */
+        }
+    }
     MHD_socket q = MHD_quiesce_daemon(daemon);
     if (q != MHD_INVALID_SOCKET)
         close(q);

@@ -23,6 +23,7 @@ struct serve_config {
     unsigned threads;         /* worker threads (libmicrohttpd's pool) */
     unsigned max_connections; /* 0: libmicrohttpd's default */
     unsigned timeout_s;       /* idle/slow client timeout and the upstream's per-attempt limit */
+    unsigned drain_grace_ms;  /* SIGTERM: serve on with /readyz failing this long, then stop */
     bool fail_on_warn;        /* warn answers 422 on /v1/outbound-sms */
     bool retry_429;           /* retry 429 (and unreached attempts) inside the gateway */
     unsigned retry_budget_ms; /* total waiting allowed for those retries */

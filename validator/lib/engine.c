@@ -581,8 +581,17 @@ static void check_quiet_hours(struct check *k)
     }
     if (nz == 0)
         return;
-    if (nareaz)
-        snprintf(note, sizeof note, " (the number is in %s, %s)", where, area);
+    if (nareaz) {
+        /* The geocoder often names the area already ("San Francisco, CA");
+         * add the area code only when it does not ("Hawaii", "HI"). */
+        size_t wl = strlen(where), al = strlen(area);
+        bool named = wl >= al + 2 && memcmp(where + wl - al - 2, ", ", 2) == 0 &&
+                     strcmp(where + wl - al, area) == 0;
+        if (named)
+            snprintf(note, sizeof note, " (the number is in %s)", where);
+        else
+            snprintf(note, sizeof note, " (the number is in %s, %s)", where, area);
+    }
     else if (nz > 1)
         snprintf(note, sizeof note,
                  " (the number's area is not known, so every zone of %s "
