@@ -2,9 +2,19 @@
  * bench_batch.c — `preflight batch` on a generated 1 M-row recipient list
  * (mixed countries, senders and messages; the same seed every time): rows/s
  * at --jobs 1 and --jobs 2, the speedup between them (a ratio from the same
- * run, so shared-machine noise matters less), and peak RSS of each run.
+ * run, so shared-machine noise matters less), peak RSS of each run, and
+ * rows per second of CPU (user + system: what the rows cost, whatever else
+ * the machine is running).
  *
- * usage: bench_batch PREFLIGHT [ROWS]   (default 1000000)
+ * Rows: ten countries' numbers, six senders (none, long code, toll-free,
+ * foreign), the first_message column true/false/empty, and templated
+ * texts, some with links and numbers; one in six carries the row's own
+ * order number, so it is a text seen once (no memo helps it).
+ *
+ * With a second binary (BASELINE, e.g. a build of main), the same list
+ * runs through it too, interleaved, and the ratios come from one run.
+ *
+ * usage: bench_batch PREFLIGHT [ROWS [BASELINE]]   (default 1000000)
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <stdio.h>
@@ -29,7 +39,7 @@ static void generate(const char *path, long rows)
                                          "+8190123", "+5511987"};
     static const char *const msg[] = {
         "Acme Dental: your cleaning is tomorrow at 10:30. Reply C to confirm.",
-        "Your Northwind order #{n} has shipped and arrives Thursday.",
+        NULL, /* the per-row text below */
         "Acme: your verification code is 482913. Do not share it.",
         "\"Acme: hi, your table for 4 is booked for Friday 19:30.\"",
         "Acme: 20% off whitening this week at bit.ly/acme-smile! Reply STOP to opt out.",
@@ -43,20 +53,32 @@ static void generate(const char *path, long rows)
     for (long i = 0; i < rows; i++) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         unsigned r = (unsigned)(s >> 33);
-        fprintf(f, "%s%04u,%s,%s,%s\n", prefix[r % 10], (r >> 4) % 10000, msg[(r >> 8) % 6],
-                agent[(r >> 12) % 6], (r >> 16) & 1 ? "false" : "");
+        static const char *const first[] = {"", "false", "true", "false"};
+        char text[160];
+        unsigned m = (r >> 8) % 6;
+        if (m == 1)
+            snprintf(text, sizeof text,
+                     "Your Northwind order #%u has shipped and arrives Thursday: acme.co/t/%u",
+                     (unsigned)i + 100000, (unsigned)i * 7u % 99991u);
+        else
+            snprintf(text, sizeof text, "%s", msg[m]);
+        fprintf(f, "%s%04u,%s,%s,%s\n", prefix[r % 10], (r >> 4) % 10000, text,
+                agent[(r >> 12) % 6], first[(r >> 16) & 3]);
     }
     fclose(f);
 }
 
-static int run(const char *bin, const char *in, int jobs, double *secs, long *rss_kb)
+static int run(const char *bin, const char *in, int jobs, double *secs, long *rss_kb,
+               double *cpu)
 {
     double t0 = now();
     pid_t pid = fork();
     if (pid == 0) {
         char j[8];
         snprintf(j, sizeof j, "%d", jobs);
-        execl(bin, bin, "batch", "--config", PF_SOURCE_DIR "/data/examples/preflight.json", "--at",
+        /* The rules and data of this tree for both binaries: the same packs. */
+        execl(bin, bin, "batch", "--rules", PF_SOURCE_DIR "/rules", "--data", PF_SOURCE_DIR "/data",
+              "--config", PF_SOURCE_DIR "/data/examples/preflight.json", "--at",
               "2026-11-26T20:00:00Z", "--input", in, "--output", "/dev/null", "--jobs", j,
               "--quiet", (char *)NULL);
         _exit(127);
@@ -66,34 +88,67 @@ static int run(const char *bin, const char *in, int jobs, double *secs, long *rs
     wait4(pid, &st, 0, &ru);
     *secs = now() - t0;
     *rss_kb = ru.ru_maxrss;
+    *cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+struct result {
+    double s1, s2, c1, c2;
+    long r1, r2;
+};
+
+static int both(const char *bin, const char *in, struct result *r)
+{
+    int e1 = run(bin, in, 1, &r->s1, &r->r1, &r->c1);
+    int e2 = run(bin, in, 2, &r->s2, &r->r2, &r->c2);
+    if (e1 < 0 || e1 > 1 || e2 < 0 || e2 > 1) {
+        fprintf(stderr, "bench_batch: %s failed (exit %d, %d)\n", bin, e1, e2);
+        return -1;
+    }
+    return 0;
+}
+
+static void report(const char *name, long rows, const struct result *r)
+{
+    printf("%s --jobs 1: %.0f rows/s, peak RSS %.1f MiB, %.0f rows per CPU-second\n", name,
+           (double)rows / r->s1, (double)r->r1 / 1024, (double)rows / r->c1);
+    printf("%s --jobs 2: %.0f rows/s, peak RSS %.1f MiB, %.0f rows per CPU-second\n", name,
+           (double)rows / r->s2, (double)r->r2 / 1024, (double)rows / r->c2);
+    printf("%s speedup --jobs 2 / --jobs 1: %.2fx\n", name, r->s1 / r->s2);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_batch PREFLIGHT [ROWS]\n");
+        fprintf(stderr, "usage: bench_batch PREFLIGHT [ROWS [BASELINE]]\n");
         return 2;
     }
     long rows = argc > 2 ? atol(argv[2]) : 1000000;
+    const char *base = argc > 3 ? argv[3] : NULL;
     char in[] = "/tmp/bench_batch.XXXXXX";
     int fd = mkstemp(in);
     if (fd < 0)
         return 2;
     close(fd);
     generate(in, rows);
-    double s1, s2;
-    long r1, r2;
-    int e1 = run(argv[1], in, 1, &s1, &r1);
-    int e2 = run(argv[1], in, 2, &s2, &r2);
+    struct result now_r, base_r;
+    int bad = 0;
+    if (base)
+        bad |= both(base, in, &base_r);
+    bad |= both(argv[1], in, &now_r);
     unlink(in);
-    if (e1 < 0 || e1 > 1 || e2 < 0 || e2 > 1) {
-        fprintf(stderr, "bench_batch: preflight failed (exit %d, %d)\n", e1, e2);
+    if (bad)
         return 1;
-    }
     printf("rows: %ld\n", rows);
-    printf("--jobs 1: %.0f rows/s, peak RSS %.1f MiB\n", (double)rows / s1, (double)r1 / 1024);
-    printf("--jobs 2: %.0f rows/s, peak RSS %.1f MiB\n", (double)rows / s2, (double)r2 / 1024);
-    printf("speedup --jobs 2 / --jobs 1: %.2fx\n", s1 / s2);
+    if (base) {
+        report("baseline", rows, &base_r);
+        report("this build", rows, &now_r);
+        printf("this build vs baseline: %.2fx (--jobs 1), %.2fx (--jobs 2), %.2fx rows per "
+               "CPU-second (--jobs 1)\n",
+               base_r.s1 / now_r.s1, base_r.s2 / now_r.s2, base_r.c1 / now_r.c1);
+    } else {
+        report("this build", rows, &now_r);
+    }
     return 0;
 }

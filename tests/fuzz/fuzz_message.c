@@ -1,11 +1,18 @@
 /*
  * fuzz_message.c — message text through segments, the message findings and
- * the scanner with every shipped rule pack.
+ * the scanner with every shipped rule pack; then a verdict carrying those
+ * findings (and the input as its recipient and sender) through both JSON
+ * writers, which must agree byte for byte (issue 15: the streaming writer
+ * against pf_verdict_to_json).
  */
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "fuzz.h"
+#include "internal.h"
 #include "preflight/preflight.h"
+#include "verdict_int.h"
 
 static pf_ruleset *rules;
 static pf_countries *table;
@@ -45,6 +52,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (f.items[i].span_end > size || f.items[i].span_start > f.items[i].span_end))
             abort(); /* a span outside the message is a bug */
     }
+    pf_verdict v;
+    pf_verdict_init(&v);
+    v.verdict = pf_verdict_from_findings(&f);
+    pfi_copy_cut(v.user.input, sizeof v.user.input, msg, size);
+    pfi_copy_cut(v.agent_e164, sizeof v.agent_e164, msg, size);
+    v.has_agent = size & 1;
+    v.user_parsed = size & 2;
+    v.has_message = true;
+    v.characters = seg->characters;
+    v.segments = seg->segment_count;
+    v.findings = f;
+    char *slow = NULL;
+    size_t slow_len = 0;
+    struct pfi_buf fast = {NULL, 0, 0, true};
+    if (pf_verdict_to_json(&v, 0, &slow, &slow_len) == PF_OK &&
+        pfi_verdict_write_json(&fast, &v, false) &&
+        (fast.len != slow_len || memcmp(fast.s, slow, slow_len) != 0))
+        abort(); /* the two writers disagree */
+    free(slow);
+    pfi_buf_free(&fast);
     pf_finding_list_clear(&f);
     pf_segments_destroy(seg);
     return 0;

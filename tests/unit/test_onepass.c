@@ -11,6 +11,9 @@
  * (countries, first message, sender kinds), rotating. A third scanner
  * scans the real messages and every 16th generated one twice, so the exact
  * memo of whole scans (scan.c) is checked against PCRE2 alone as well.
+ * A crafted pack (look-arounds, small classes, sets of more than 48
+ * strings) runs over every string of up to 4 characters of an alphabet
+ * that hits and misses it.
  *
  * usage: test_onepass [GENERATED]   (default 100 000; 3 000 and one option set
  * per real message in sanitizer and Debug builds; scripts/bench runs 1 000 000)
@@ -317,6 +320,78 @@ static void generated_messages(void **state)
     assert_true(pfi_scanner_memo_hits(memo) >= generated / 16);
 }
 
+/*
+ * The literal reader's newer cases on a pack of their own: positive and
+ * negative look-arounds, small classes (ranges, a literal ']' or '-',
+ * escaped punctuation, quantifiers with minimum 0), sets of more than 48
+ * strings. Messages are every short string over an alphabet that hits
+ * and misses them; the prefilter and PCRE2 alone must agree on each.
+ */
+static const char crafted_pack[] =
+    "{\"pack\": \"crafted\", \"description\": \"d\", \"rules\": ["
+    "{\"id\": \"content.x.look\", \"category\": \"x\", \"severity\": \"warn\", \"message\": \"m\","
+    " \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": ["
+    "\"(?=\\\\w{0,3}[0-9@])x[a4]y\", \"(?<=pr)ek\", \"(?<!n)o[s5$]t\", \"(?!ab)[a-c]{2}z\","
+    "\"[]x-]+ab\", \"[-q]w?k\", \"[\\\\.!]{2}\", \"z[k-m]*q\", \"(?=.*q)(?=.*z)k\","
+    "\"(?:a1|a2|a3|a4|a5|a6|a7|a8|a9|b1|b2|b3|b4|b5|b6|b7|b8|b9|c1|c2|c3|c4|c5|c6|c7|c8|c9"
+    "|d1|d2|d3|d4|d5|d6|d7|d8|d9|e1|e2|e3|e4|e5|e6|e7|e8|e9|f1|f2|f3|f4|f5|f6)q"
+    "|(?:g1|g2|g3|g4|g5|g6|g7|g8|g9|h1|h2|h3|h4|h5|h6|h7|h8|h9|i1|i2|i3|i4|i5|i6|i7|i8|i9"
+    "|j1|j2|j3|j4|j5|j6|j7|j8|j9|k1|k2|k3|k4|k5|k6|k7|k8|k9|l1|l2|l3|l4|l5|l6)z\"]}]}";
+
+static void crafted_patterns(void **state)
+{
+    const char *text = crafted_pack;
+    size_t len = sizeof crafted_pack - 1;
+    const char *name = "crafted.json";
+    pf_ruleset *set;
+    pf_scanner *f, *sl;
+    pf_diag d;
+    (void)state;
+    assert_int_equal(pf_rules_load_buffers(&text, &len, &name, 1, &set, &d), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &f), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &sl), PF_OK);
+    pfi_scanner_set_onepass(sl, false);
+    pfi_scanner_set_memo(f, false);
+    pfi_scanner_set_memo(sl, false);
+    size_t exact, pre, absent;
+    pfi_onepass_stats(set, &exact, &pre, &absent);
+    assert_true(exact >= 10); /* every crafted pattern is judged */
+    static const char alpha[] = "xa4y0@prekno5$tbcz]-qw.!kmAX1g6";
+    const size_t na = sizeof alpha - 1;
+    size_t hits = 0;
+    char msg[8];
+    /* Every string of 1 to 4 characters over the alphabet (to 3 in slow
+     * builds and under valgrind, which ask for few generated messages). */
+    size_t maxlen = generated < 10000 ? 3 : 4;
+    for (size_t l = 1; l <= maxlen; l++) {
+        size_t total = 1;
+        for (size_t i = 0; i < l; i++)
+            total *= na;
+        for (size_t k = 0; k < total; k++) {
+            size_t v = k;
+            for (size_t i = 0; i < l; i++) {
+                msg[i] = alpha[v % na];
+                v /= na;
+            }
+            pf_finding_list a, b;
+            pf_finding_list_init(&a);
+            pf_finding_list_init(&b);
+            assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
+            assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
+            if (!same_findings(&a, &b))
+                fail_msg("engines differ on the crafted pack for '%.*s'", (int)l, msg);
+            hits += b.count;
+            checked++;
+            pf_finding_list_clear(&a);
+            pf_finding_list_clear(&b);
+        }
+    }
+    assert_true(hits > 100); /* the patterns do match: the test is not vacuous */
+    pf_scanner_destroy(f);
+    pf_scanner_destroy(sl);
+    pf_rules_destroy(set);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -324,6 +399,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(corpus_and_eval),
         cmocka_unit_test(generated_messages),
+        cmocka_unit_test(crafted_patterns),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "test_onepass: %zu scans compared\n", checked);

@@ -139,10 +139,7 @@ static int on_row(void *ctx, const pf_batch_row *r)
     struct batch *b = ctx;
     bool ok;
     if (b->csv_out) {
-        char *line;
-        size_t n;
-        ok = pf_batch_row_to_csv(r, &line, &n) == PF_OK && append(b, line, n);
-        free(line);
+        ok = r->csv && append(b, r->csv, r->csv_len);
     } else {
         ok = append(b, r->json, r->json_len);
     }
@@ -254,6 +251,7 @@ static int load_all(struct batch *b)
         return CLI_EXIT_USAGE;
     if (pf_batch_options_set_base(b->bo, &b->base) != PF_OK ||
         pf_batch_options_set_json(b->bo, !b->csv_out) != PF_OK ||
+        pf_batch_options_set_csv(b->bo, b->csv_out) != PF_OK ||
         pf_batch_options_set_on_row(b->bo, on_row, b) != PF_OK ||
         pf_batch_create(b->session, b->bo, &b->run, &d) != PF_OK) {
         cli_error("batch", "out of memory");

@@ -46,22 +46,34 @@ struct pf_batch_options {
     bool has_template;
     pf_check_input base;
     bool json;
+    bool csv;
+    bool slow_json; /* tests: the cJSON writer instead of the streaming one */
+    bool no_memo;   /* tests: no content memo in the workers' checkers */
     pf_batch_row_fn on_row;
     void *ctx;
 };
 
+/*
+ * A row's slot in a chunk. Slots are reused chunk after chunk: the field
+ * block, the offsets and the output line keep their memory (up to
+ * KEEP_BYTES), so a steady batch allocates nothing for them per row.
+ */
+#define KEEP_BYTES 65536
+
 struct row {
     size_t number;
     char *data; /* the fields, NUL-terminated, back to back */
+    size_t data_cap;
     size_t *off;
     size_t *len;
+    size_t fields_cap;
     size_t nfields;
     char error[256];
     pf_verdict verdict;
     bool has_verdict;
     uint64_t key; /* the E.164 digits, 0 when none */
-    char *json;
-    size_t json_len;
+    struct pfi_buf line; /* the output line (JSON or CSV), when asked for */
+    bool has_line;
     char *rendered; /* the template's text for this row, or NULL (the message field) */
     size_t rendered_len;
 };
@@ -84,6 +96,7 @@ struct keyset {
 struct idcount {
     char *id;
     size_t n;
+    uint32_t hash; /* of id: most lookups compare this alone */
 };
 
 #define NSLOTS (26 * 26 + 1) /* AA..ZZ, then unknown */
@@ -218,7 +231,29 @@ pf_status pf_batch_options_set_json(pf_batch_options *o, bool json)
     if (!o)
         return PF_E_INVALID;
     o->json = json;
+    if (json)
+        o->csv = false;
     return PF_OK;
+}
+
+pf_status pf_batch_options_set_csv(pf_batch_options *o, bool csv)
+{
+    if (!o)
+        return PF_E_INVALID;
+    o->csv = csv;
+    if (csv)
+        o->json = false;
+    return PF_OK;
+}
+
+void pfi_batch_options_set_slow_json(pf_batch_options *o, bool slow)
+{
+    o->slow_json = slow;
+}
+
+void pfi_batch_options_set_memo(pf_batch_options *o, bool on)
+{
+    o->no_memo = !on;
 }
 
 pf_status pf_batch_options_set_on_row(pf_batch_options *o, pf_batch_row_fn fn, void *ctx)
@@ -277,24 +312,75 @@ static const char *field(const struct row *r, int i, size_t *len)
     return r->data + r->off[i];
 }
 
+/*
+ * What the worker that checks the slot's next row frees first: the last
+ * row's verdict and rendered text. Freed there, not on delivery, because
+ * the feeding thread is the one serial step of a batch (and the worker
+ * frees what a worker allocated).
+ */
+static void row_clear_results(struct row *r)
+{
+    free(r->rendered);
+    r->rendered = NULL;
+    r->rendered_len = 0;
+    if (r->has_verdict)
+        pf_verdict_clear(&r->verdict);
+    r->has_verdict = false;
+}
+
+/* Forget the row's input, keeping its buffers for the next one (unless large). */
+static void row_reset(struct row *r)
+{
+    r->has_line = false;
+    r->key = 0;
+    r->nfields = 0;
+    r->error[0] = '\0';
+    if (r->data_cap > KEEP_BYTES) {
+        free(r->data);
+        r->data = NULL;
+        r->data_cap = 0;
+    }
+    if (r->line.cap > KEEP_BYTES)
+        pfi_buf_free(&r->line);
+}
+
 static void row_free(struct row *r)
 {
+    row_clear_results(r);
+    row_reset(r);
     free(r->data);
     free(r->off);
     free(r->len);
-    free(r->json);
-    free(r->rendered);
-    if (r->has_verdict)
-        pf_verdict_clear(&r->verdict);
+    pfi_buf_free(&r->line);
     memset(r, 0, sizeof *r);
 }
 
-/* The row's JSON line: the verdict plus "row", or an error object. */
-static bool render_json(const pf_batch *b, struct row *r)
+/* The row as the public callback sees it (message fields aside). */
+static pf_batch_row public_row(const pf_batch *b, const struct row *r, bool dup)
+{
+    size_t ulen;
+    const char *u = field(r, b->col[COL_NUMBER], &ulen);
+    pf_batch_row out = {
+        .size = sizeof out,
+        .number = r->number,
+        .error = !r->has_verdict,
+        .error_message = r->has_verdict ? NULL : r->error,
+        .user_input = u,
+        .user_input_len = ulen,
+        .verdict = r->has_verdict ? &r->verdict : NULL,
+        .duplicate = dup,
+    };
+    return out;
+}
+
+static void csv_line(struct pfi_buf *b, const pf_batch_row *r);
+
+/* The row's JSON line through cJSON: the trusted path (tests compare). */
+static bool render_json_slow(const pf_batch *b, struct row *r)
 {
     cJSON *o;
-    free(r->json);
-    r->json = NULL;
+    char *json = NULL;
+    size_t json_len = 0;
     if (r->has_verdict) {
         o = pfi_verdict_json(&r->verdict);
     } else if ((o = cJSON_CreateObject())) {
@@ -317,9 +403,58 @@ static bool render_json(const pf_batch *b, struct row *r)
         cJSON_Delete(o);
         return false;
     }
-    pf_status st = pfi_json_to_string(o, PF_JSON_NEWLINE, &r->json, &r->json_len);
+    pf_status st = pfi_json_to_string(o, PF_JSON_NEWLINE, &json, &json_len);
     cJSON_Delete(o);
-    return st == PF_OK;
+    if (st != PF_OK)
+        return false;
+    pfi_buf_reset(&r->line);
+    pfi_buf_put(&r->line, json, json_len);
+    free(json);
+    return r->line.ok;
+}
+
+static void put_lit(struct pfi_buf *b, const char *s)
+{
+    pfi_buf_put(b, s, strlen(s));
+}
+
+/*
+ * The row's output line into its reused buffer: the JSON line (the verdict
+ * plus "row", or an error object) by the streaming writer, or the CSV line.
+ */
+static bool render_line(const pf_batch *b, struct row *r, bool dup)
+{
+    struct pfi_buf *out = &r->line;
+    r->has_line = true;
+    if (b->o.csv) {
+        pf_batch_row pr = public_row(b, r, dup);
+        pfi_buf_reset(out);
+        csv_line(out, &pr);
+        return out->ok;
+    }
+    if (b->o.slow_json)
+        return render_json_slow(b, r);
+    pfi_buf_reset(out);
+    if (r->has_verdict) {
+        pfi_verdict_write_json(out, &r->verdict, true);
+    } else {
+        size_t ulen;
+        const char *u = field(r, b->col[COL_NUMBER], &ulen);
+        char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
+        put_lit(out, "{\"verdict\":\"error\",\"error\":");
+        pfi_json_put_string(out, r->error);
+        if (u) {
+            pf_utf8_clean(u, ulen < PF_NUMBER_INPUT_MAX ? ulen : PF_NUMBER_INPUT_MAX, clean,
+                          sizeof clean);
+            put_lit(out, ",\"user_number\":{\"input\":");
+            pfi_json_put_string(out, clean);
+            pfi_buf_put(out, "}", 1);
+        }
+    }
+    put_lit(out, ",\"row\":");
+    pfi_json_put_size(out, r->number);
+    pfi_buf_put(out, "}\n", 2);
+    return out->ok;
 }
 
 struct lookup_ctx {
@@ -365,6 +500,13 @@ static pf_status check_row(pf_batch *b, pf_checker *ck, struct row *r)
     size_t len;
     char *rendered = NULL;
     pf_diag d;
+    row_clear_results(r);
+    for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
+        size_t bad;
+        if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
+            snprintf(r->error, sizeof r->error, "row %zu, column %s: invalid UTF-8 at byte %zu",
+                     r->number, i < b->nheader ? b->header[i] : "?", bad);
+    }
     if (r->error[0])
         goto render;
     pf_check_input in = b->o.base;
@@ -424,7 +566,7 @@ static pf_status check_row(pf_batch *b, pf_checker *ck, struct row *r)
     }
 render:
     free(rendered);
-    if (b->o.json && !render_json(b, r))
+    if ((b->o.json || b->o.csv) && !render_line(b, r, false))
         return PF_E_NOMEM;
     return PF_OK;
 }
@@ -453,6 +595,8 @@ static void *worker_main(void *arg)
         worker_fail(b, st, "cannot create a checker");
         return NULL;
     }
+    if (!b->o.no_memo)
+        pfi_checker_set_memo(ck, true);
     pthread_mutex_lock(&b->mu);
     for (;;) {
         struct chunk *todo = NULL;
@@ -487,8 +631,11 @@ static void *worker_main(void *arg)
 
 static pf_status count_id(pf_batch *b, const char *id)
 {
+    uint32_t h = 2166136261u;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
     for (size_t i = 0; i < b->nids; i++) {
-        if (strcmp(b->ids[i].id, id) == 0) {
+        if (b->ids[i].hash == h && strcmp(b->ids[i].id, id) == 0) {
             b->ids[i].n++;
             return PF_OK;
         }
@@ -500,6 +647,7 @@ static pf_status count_id(pf_batch *b, const char *id)
         return st;
     if (!(b->ids[b->nids].id = strdup(id)))
         return PF_E_NOMEM;
+    b->ids[b->nids].hash = h;
     b->ids[b->nids++].n = 1;
     b->ids_sorted = false;
     return PF_OK;
@@ -531,7 +679,7 @@ static pf_status deliver(pf_batch *b, struct row *r, bool burst_end)
         pf_finding_list_sort(&r->verdict.findings);
         r->verdict.verdict = pf_verdict_from_findings(&r->verdict.findings);
         b->counts[4]++;
-        if (b->o.json && !render_json(b, r))
+        if ((b->o.json || b->o.csv) && !render_line(b, r, true))
             return PF_E_NOMEM;
     }
     int v = r->has_verdict ? (int)r->verdict.verdict : 3;
@@ -544,24 +692,19 @@ static pf_status deliver(pf_batch *b, struct row *r, bool burst_end)
     }
     if (!b->o.on_row)
         return PF_OK;
-    size_t ulen, mlen = r->rendered_len;
-    const char *u = field(r, b->col[COL_NUMBER], &ulen);
+    size_t mlen = r->rendered_len;
     const char *msg = r->rendered ? r->rendered : field(r, b->col[COL_MESSAGE], &mlen);
-    pf_batch_row out = {
-        .size = sizeof out,
-        .number = r->number,
-        .error = !r->has_verdict,
-        .error_message = r->has_verdict ? NULL : r->error,
-        .user_input = u,
-        .user_input_len = ulen,
-        .verdict = r->has_verdict ? &r->verdict : NULL,
-        .duplicate = dup,
-        .json = r->json,
-        .json_len = r->json_len,
-        .burst_end = burst_end,
-        .message = r->has_verdict ? msg : NULL,
-        .message_len = r->has_verdict ? mlen : 0,
-    };
+    pf_batch_row out = public_row(b, r, dup);
+    if (r->has_line && !b->o.csv) {
+        out.json = r->line.s;
+        out.json_len = r->line.len;
+    } else if (r->has_line) {
+        out.csv = r->line.s;
+        out.csv_len = r->line.len;
+    }
+    out.burst_end = burst_end;
+    out.message = r->has_verdict ? msg : NULL;
+    out.message_len = r->has_verdict ? mlen : 0;
     if (b->o.on_row(b->o.ctx, &out) != 0)
         pf_batch_cancel(b);
     return PF_OK;
@@ -602,7 +745,7 @@ static pf_status drain(pf_batch *b, bool wait, pf_diag *diag)
         for (size_t i = 0; i < c->n; i++) {
             if (st == PF_OK && !atomic_load(&b->cancelled))
                 st = deliver(b, &c->rows[i], i + 1 == c->n);
-            row_free(&c->rows[i]);
+            row_reset(&c->rows[i]);
         }
         if (st != PF_OK)
             worker_fail(b, st, "delivering a row");
@@ -726,25 +869,52 @@ nomem:
     return PF_E_NOMEM;
 }
 
-/* A copy of the fields in one block, each NUL-terminated. */
+/*
+ * A copy of the fields into the row's reused block, each NUL-terminated.
+ * Fields that already lie back to back that way (pf_csv's records do) go
+ * in one copy.
+ */
 static bool copy_fields(struct row *r, const char *const *fields, const size_t *lens, size_t n)
 {
     size_t total = 0;
+    bool packed = true;
     for (size_t i = 0; i < n; i++) {
         if (lens[i] > SIZE_MAX / 2 - total)
             return false;
+        packed = packed && fields[i] == fields[0] + total && fields[i][lens[i]] == '\0';
         total += lens[i] + 1;
     }
-    r->data = malloc(total ? total : 1);
-    r->off = calloc(n ? n : 1, sizeof *r->off);
-    r->len = calloc(n ? n : 1, sizeof *r->len);
-    if (!r->data || !r->off || !r->len)
-        return false;
+    if (total > r->data_cap) {
+        size_t ncap = r->data_cap ? r->data_cap : 256;
+        while (ncap < total)
+            ncap *= 2;
+        char *nd = malloc(ncap);
+        if (!nd)
+            return false;
+        free(r->data);
+        r->data = nd;
+        r->data_cap = ncap;
+    }
+    if (n > r->fields_cap) {
+        size_t *no = realloc(r->off, n * sizeof *no);
+        if (no)
+            r->off = no;
+        size_t *nl = no ? realloc(r->len, n * sizeof *nl) : NULL;
+        if (nl)
+            r->len = nl;
+        if (!nl)
+            return false;
+        r->fields_cap = n;
+    }
+    if (packed && total)
+        memcpy(r->data, fields[0], total);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (lens[i])
-            memcpy(r->data + o, fields[i], lens[i]);
-        r->data[o + lens[i]] = '\0';
+        if (!packed) {
+            if (lens[i])
+                memcpy(r->data + o, fields[i], lens[i]);
+            r->data[o + lens[i]] = '\0';
+        }
         r->off[i] = o;
         r->len[i] = lens[i];
         o += lens[i] + 1;
@@ -765,10 +935,10 @@ pf_status pf_batch_add_row(pf_batch *b, const char *const *fields, const size_t 
         return stopped(b, diag);
     struct chunk *ch = &b->ring[b->tail % b->nring];
     struct row *r = &ch->rows[ch->n];
-    memset(r, 0, sizeof *r);
+    row_reset(r); /* already reset on delivery: only its buffers are left */
     r->number = ++b->rows_read;
     if (!copy_fields(r, fields, lens, n)) {
-        row_free(r);
+        row_reset(r);
         worker_fail(b, PF_E_NOMEM, "reading a row");
         return stopped(b, diag);
     }
@@ -777,12 +947,8 @@ pf_status pf_batch_add_row(pf_batch *b, const char *const *fields, const size_t 
     else if (r->nfields != b->nheader)
         snprintf(r->error, sizeof r->error, "row %zu has %zu fields; the header has %zu", r->number,
                  r->nfields, b->nheader);
-    for (size_t i = 0; !r->error[0] && i < r->nfields; i++) {
-        size_t bad;
-        if (pf_utf8_validate(r->data + r->off[i], r->len[i], &bad) != PF_OK)
-            snprintf(r->error, sizeof r->error, "row %zu, column %s: invalid UTF-8 at byte %zu",
-                     r->number, i < b->nheader ? b->header[i] : "?", bad);
-    }
+    /* UTF-8 is checked by the worker (check_row): the feeding thread is
+     * the one serial step of a batch, so it does as little as it can. */
     ch->n++;
     return ch->n == CHUNK_ROWS ? dispatch(b, diag) : PF_OK;
 }
@@ -960,7 +1126,7 @@ void pf_batch_destroy(pf_batch *b)
     for (unsigned i = 0; i < b->nworkers; i++)
         pthread_join(b->threads[i], NULL);
     for (size_t c = 0; b->ring && c < b->nring; c++) {
-        for (size_t i = 0; i < b->ring[c].n; i++)
+        for (size_t i = 0; i < CHUNK_ROWS; i++)
             row_free(&b->ring[c].rows[i]);
     }
     free(b->ring);
@@ -1090,27 +1256,13 @@ pf_status pf_batch_summary_to_json(const pf_batch *b, unsigned flags, char **out
 
 /* ---- a row as CSV ---- */
 
-struct buf {
-    char *s;
-    size_t len, cap;
-    bool ok;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
+static void put(struct pfi_buf *b, const char *s, size_t n)
 {
-    void *arr = b->s;
-    if (!b->ok || pfi_grow(&arr, &b->cap, b->len + n + 1, 1) != PF_OK) {
-        b->ok = false;
-        return;
-    }
-    b->s = arr;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    pfi_buf_put(b, s, n);
 }
 
 /* A CSV field, quoted when it needs to be (RFC 4180). */
-static void put_field(struct buf *b, const char *s)
+static void put_field(struct pfi_buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         put(b, s, strlen(s));
@@ -1122,42 +1274,62 @@ static void put_field(struct buf *b, const char *s)
     put(b, "\"", 1);
 }
 
-pf_status pf_batch_row_to_csv(const pf_batch_row *r, char **out, size_t *len)
+/* A finding id list field: the ids joined by ';', quoted as one field. */
+static void put_ids(struct pfi_buf *b, const pf_finding_list *f)
 {
-    struct buf b = {NULL, 0, 0, true};
+    bool quote = false;
+    for (size_t i = 0; i < f->count && !quote; i++)
+        quote = strpbrk(f->items[i].id, ",\"\r\n") != NULL;
+    if (!quote) {
+        for (size_t i = 0; i < f->count; i++) {
+            if (i)
+                put(b, ";", 1);
+            put(b, f->items[i].id, strlen(f->items[i].id));
+        }
+        return;
+    }
+    struct pfi_buf ids = {NULL, 0, 0, true};
+    put(&ids, "", 0);
+    for (size_t i = 0; i < f->count; i++) {
+        if (i)
+            put(&ids, ";", 1);
+        put(&ids, f->items[i].id, strlen(f->items[i].id));
+    }
+    if (ids.ok)
+        put_field(b, ids.s);
+    b->ok = b->ok && ids.ok;
+    pfi_buf_free(&ids);
+}
+
+static void csv_line(struct pfi_buf *b, const pf_batch_row *r)
+{
     char num[32], clean[PF_NUMBER_INPUT_MAX * 3 + 4];
-    if (!out)
-        return PF_E_INVALID;
-    *out = NULL;
-    if (!r || (!r->error && !r->verdict))
-        return PF_E_INVALID;
     snprintf(num, sizeof num, "%zu,", r->number);
     pf_utf8_clean(r->user_input ? r->user_input : "",
                   r->user_input && r->user_input_len < PF_NUMBER_INPUT_MAX ? r->user_input_len : 0,
                   clean, sizeof clean);
     const char *verdict = r->error ? "error" : pf_verdict_name(r->verdict->verdict);
-    put(&b, num, strlen(num));
-    put_field(&b, !r->error && r->verdict->user_parsed ? r->verdict->user.e164 : clean);
-    put(&b, ",", 1);
-    put(&b, verdict, strlen(verdict));
-    put(&b, ",", 1);
-    if (r->error) {
-        put_field(&b, r->error_message);
-    } else {
-        struct buf ids = {NULL, 0, 0, true};
-        put(&ids, "", 0);
-        for (size_t i = 0; i < r->verdict->findings.count; i++) {
-            const char *id = r->verdict->findings.items[i].id;
-            if (i)
-                put(&ids, ";", 1);
-            put(&ids, id, strlen(id));
-        }
-        if (ids.ok)
-            put_field(&b, ids.s);
-        b.ok = b.ok && ids.ok;
-        free(ids.s);
-    }
-    put(&b, "\n", 1);
+    put(b, num, strlen(num));
+    put_field(b, !r->error && r->verdict->user_parsed ? r->verdict->user.e164 : clean);
+    put(b, ",", 1);
+    put(b, verdict, strlen(verdict));
+    put(b, ",", 1);
+    if (r->error)
+        put_field(b, r->error_message);
+    else
+        put_ids(b, &r->verdict->findings);
+    put(b, "\n", 1);
+}
+
+pf_status pf_batch_row_to_csv(const pf_batch_row *r, char **out, size_t *len)
+{
+    struct pfi_buf b = {NULL, 0, 0, true};
+    if (!out)
+        return PF_E_INVALID;
+    *out = NULL;
+    if (!r || (!r->error && !r->verdict))
+        return PF_E_INVALID;
+    csv_line(&b, r);
     if (!b.ok) {
         free(b.s);
         return PF_E_NOMEM;

@@ -1201,6 +1201,18 @@ pf_status pf_countries_load_zones(pf_countries *t, const char *file, pf_diag *di
     return st;
 }
 
+/* Does the zone data name any area of region? Without one a number's
+ * description cannot narrow its zones, so engine.c does not look it up
+ * (libphonenumber's geocoder is the dearest step of a batch row). */
+bool pfi_countries_has_areas(const struct pf_countries *t, const char *region)
+{
+    for (size_t i = 0; t && i < t->nareas; i++) {
+        if (strcmp(t->areas[i].region, region) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The area one part of a description names: "City, ST" by code, else by name. */
 static const struct area *find_area(const pf_countries *t, const char *region, const char *part,
                                     size_t len)

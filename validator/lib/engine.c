@@ -6,6 +6,7 @@
  * reason at once. The verdict is the highest severity (info never counts).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,36 @@
 #define SRC_TOLL_FREE "https://www.twilio.com/en-us/guidelines/us/sms"
 #define MAX_ZONES 64
 
+/*
+ * Exact memo of the content part of a verdict (issue 15): a batch sends
+ * the same text to many people. The content part — the message block
+ * (encoding, characters, segments) and every finding of pf_message_check
+ * and the scanner — is a function of exactly these inputs, which make the
+ * key: the message bytes; the scan options check_content builds from the
+ * row (the recipient's country code and table entry, the sender kind, the
+ * first-message flag); and, fixed for a checker but keyed all the same,
+ * the brand, the maximum segments and the disabled rule ids (the session's
+ * and the input's). A hit compares the whole key byte for byte. Off unless
+ * asked for (batch workers turn it on); tests/unit/test_batch_stream.c
+ * compares batches with and without it.
+ *
+ * A key is remembered the second time its hash is seen (a bit per hash
+ * in seen[]): a list where every text is personalised would otherwise
+ * evict the texts that do repeat, row after row.
+ */
+#define CONTENT_MEMO 1024    /* slots, picked by hash */
+#define CONTENT_SEEN 65536   /* bits of the "seen once" filter */
+#define CONTENT_KEY_MAX 4096 /* longer inputs are scanned, never remembered */
+
+struct content_memo {
+    char *key; /* NULL: empty slot */
+    size_t keylen, keycap;
+    bool has_message;
+    pf_encoding encoding;
+    size_t characters, segments;
+    pf_finding_list found; /* what the content checks added */
+};
+
 struct pf_checker {
     pf_session *session; /* the reference this checker holds, or NULL */
     const pf_countries *table;
@@ -31,6 +62,10 @@ struct pf_checker {
     const pf_config *config;
     pf_scanner *scanner;
     struct pfi_tz_cache *tz;
+    struct content_memo *memo; /* CONTENT_MEMO slots, or NULL: no memo */
+    unsigned char seen[CONTENT_SEEN / 8];
+    size_t memo_hits;
+    char key[CONTENT_KEY_MAX]; /* the current input's key */
 };
 
 /* The geocoder's description of e164 into where; false when it has none.
@@ -136,7 +171,29 @@ void pf_checker_destroy(pf_checker *c)
     pf_scanner_destroy(c->scanner);
     pfi_tz_cache_destroy(c->tz);
     pf_session_unref(c->session);
+    pfi_checker_set_memo(c, false);
     free(c);
+}
+
+void pfi_checker_set_memo(pf_checker *c, bool on)
+{
+    if (on && !c->memo) {
+        c->memo = calloc(CONTENT_MEMO, sizeof *c->memo); /* no memory: no memo */
+        return;
+    }
+    if (!on && c->memo) {
+        for (size_t i = 0; i < CONTENT_MEMO; i++) {
+            free(c->memo[i].key);
+            pf_finding_list_clear(&c->memo[i].found);
+        }
+        free(c->memo);
+        c->memo = NULL;
+    }
+}
+
+size_t pfi_checker_memo_hits(const pf_checker *c)
+{
+    return c->memo_hits;
 }
 
 static void add(struct check *k, const char *id, pf_severity sev, const char *fix,
@@ -510,7 +567,8 @@ static void check_quiet_hours(struct check *k)
     char where[128] = "", note[200] = "", area[32] = "";
     const char *areaz[MAX_ZONES];
     size_t nareaz = 0;
-    if (describe(k->v->user.e164, where, sizeof where))
+    if (pfi_countries_has_areas(k->ck->table, c->code) &&
+        describe(k->v->user.e164, where, sizeof where))
         nareaz = pf_countries_area_zones(k->ck->table, c->code, where, areaz, MAX_ZONES, area,
                                          sizeof area);
     long nz = nareaz
@@ -634,6 +692,125 @@ static pf_status check_content(struct check *k)
     return st;
 }
 
+static bool key_put(char *key, size_t *n, const void *p, size_t len)
+{
+    if (len > CONTENT_KEY_MAX - *n)
+        return false;
+    memcpy(key + *n, p, len);
+    *n += len;
+    return true;
+}
+
+/* The memo key of this check's content inputs into ck->key; 0: too long to keep. */
+static size_t content_key(struct check *k)
+{
+    const pf_checker *ck = k->ck;
+    const pf_check_input *in = k->in;
+    const pf_verdict *v = k->v;
+    const pf_config *cfg = ck->config;
+    char *key = k->ck->key;
+    size_t n = 0;
+    /* As check_content derives them. */
+    bool has_country = v->user_parsed && v->user.valid && v->user.region[0] &&
+                       strcmp(v->user.region, "001");
+    const char *country = has_country ? v->user.region : "";
+    const pf_country *entry = has_country ? k->country : NULL;
+    int head[3] = {v->has_agent ? (int)v->agent_kind : (int)PF_SENDER_UNKNOWN,
+                   (int)in->first_message, has_country};
+    unsigned maxseg = cfg ? pf_config_max_segments(cfg) : PF_SEGMENTS_MAX_DEFAULT;
+    const char *brand = cfg ? pf_config_brand(cfg) : NULL;
+    size_t base_n = 0;
+    const char *const *base = ck->session ? pf_session_disabled_rules(ck->session, &base_n)
+                              : cfg       ? pf_config_disabled_rules(cfg, &base_n)
+                                          : NULL;
+    size_t sizes[3] = {base_n, in->disabled_count, in->message_len};
+    bool ok = key_put(key, &n, head, sizeof head) && key_put(key, &n, &maxseg, sizeof maxseg) &&
+              key_put(key, &n, &entry, sizeof entry) && key_put(key, &n, sizes, sizeof sizes) &&
+              key_put(key, &n, country, strlen(country) + 1) &&
+              key_put(key, &n, brand ? "\1" : "\0", 1) &&
+              key_put(key, &n, brand ? brand : "", brand ? strlen(brand) + 1 : 0);
+    for (size_t i = 0; ok && i < base_n; i++)
+        ok = key_put(key, &n, base[i], strlen(base[i]) + 1);
+    for (size_t i = 0; ok && i < in->disabled_count; i++)
+        ok = key_put(key, &n, in->disabled[i], strlen(in->disabled[i]) + 1);
+    if (ok && in->message_len)
+        ok = key_put(key, &n, in->message, in->message_len);
+    return ok ? n : 0;
+}
+
+/*
+ * check_content through the memo. Exact only because nothing before the
+ * content checks changes their findings: the scanner's overlap rule looks
+ * at findings with a span already in the list, and the checks before it
+ * add none with a span (asserted here: with one, the memo is skipped).
+ */
+static pf_status check_content_memo(struct check *k)
+{
+    pf_checker *ck = k->ck;
+    pf_verdict *v = k->v;
+    size_t before = v->findings.count;
+    struct content_memo *m = NULL;
+    size_t keylen = 0;
+    bool spans = false;
+    for (size_t i = 0; i < before; i++)
+        spans = spans || v->findings.items[i].has_span;
+    if (ck->memo && !spans)
+        keylen = content_key(k);
+    uint64_t h = 1469598103934665603ull;
+    if (keylen) {
+        for (size_t i = 0; i < keylen; i++)
+            h = (h ^ (unsigned char)ck->key[i]) * 1099511628211ull;
+        m = &ck->memo[h % CONTENT_MEMO];
+        if (m->key && m->keylen == keylen && memcmp(m->key, ck->key, keylen) == 0) {
+            ck->memo_hits++;
+            v->has_message = m->has_message;
+            v->encoding = m->encoding;
+            v->characters = m->characters;
+            v->segments = m->segments;
+            for (size_t i = 0; i < m->found.count; i++) {
+                pf_status st = pf_finding_list_add(&v->findings, &m->found.items[i]);
+                if (st != PF_OK)
+                    return st;
+            }
+            return PF_OK;
+        }
+    }
+    pf_status st = check_content(k);
+    if (st != PF_OK || !m)
+        return st;
+    size_t bit = (size_t)(h >> 32) % CONTENT_SEEN;
+    if (!(ck->seen[bit / 8] & (1u << (bit % 8)))) {
+        ck->seen[bit / 8] |= (unsigned char)(1u << (bit % 8)); /* first sighting: not kept */
+        return PF_OK;
+    }
+    /* Remember it (a failure to remember is no failure of the check). */
+    pf_finding_list_clear(&m->found);
+    if (keylen > m->keycap) {
+        char *nk = realloc(m->key, keylen);
+        if (!nk) {
+            free(m->key);
+            memset(m, 0, sizeof *m);
+            return PF_OK;
+        }
+        m->key = nk;
+        m->keycap = keylen;
+    }
+    memcpy(m->key, ck->key, keylen);
+    m->keylen = keylen;
+    m->has_message = v->has_message;
+    m->encoding = v->encoding;
+    m->characters = v->characters;
+    m->segments = v->segments;
+    for (size_t i = before; i < v->findings.count; i++) {
+        if (pf_finding_list_add(&m->found, &v->findings.items[i]) != PF_OK) {
+            pf_finding_list_clear(&m->found);
+            m->keylen = (size_t)-1; /* matches no key */
+            break;
+        }
+    }
+    return PF_OK;
+}
+
 pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict *v, pf_diag *diag)
 {
     struct check k = {.ck = ck, .in = in, .v = v};
@@ -675,7 +852,7 @@ pf_status pf_checker_check(pf_checker *ck, const pf_check_input *in, pf_verdict 
     check_country(&k);
     check_sender(&k);
     check_quiet_hours(&k);
-    pf_status st = check_content(&k);
+    pf_status st = check_content_memo(&k);
     if (st == PF_OK) {
         pf_finding_list_sort(&v->findings);
         /* Said, not hidden: without a config the sender was not checked.

@@ -6,6 +6,7 @@
 #define PREFLIGHT_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "preflight/status.h"
@@ -53,6 +54,10 @@ void pfi_copy_cut(char *dst, size_t cap, const char *src, size_t len);
 
 /* Read a whole file into a NUL-terminated heap buffer (max_size bytes at most). */
 pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *len, pf_diag *diag);
+
+/* Does the country table's zone data know any area of region? (countries.c) */
+struct pf_countries;
+bool pfi_countries_has_areas(const struct pf_countries *t, const char *region);
 
 /* Overwrite n bytes with zeros in a way the compiler cannot drop (for
  * credentials before free). */

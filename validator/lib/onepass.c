@@ -26,7 +26,11 @@
  * "require" codes are judged by the literal strings every match must
  * contain, read conservatively from their PCRE2 syntax (any construct the
  * reader does not know leaves the code always running); a second automaton
- * over the lower-cased message finds them in the same loop.
+ * over the lower-cased message finds them in the same loop. The reader
+ * also takes what a positive look-around requires (it is in the message
+ * even when outside the match) and a class of a few ASCII characters as a
+ * set of one-character strings ("[0-9@$!|]" in every match of the leet
+ * rule); tests/unit/test_onepass.c's crafted pack covers both.
  *
  * The one place answers may differ from PCRE2 alone: a pattern PCRE2 gives
  * up on (rules.match-limit) on a message the prefilter proves it cannot
@@ -311,7 +315,9 @@ static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char
  * the PCRE2 syntax the packs use; anything it does not know makes the code
  * unjudged (always a candidate) instead of guessed.
  */
-#define RQ_MAX 48
+/* Up to 128 strings a set: a pattern naming forty brands in each of two
+ * branches is still judged (the sets live on the heap while reading). */
+#define RQ_MAX 128
 #define LIT_MAX 48
 
 struct req {
@@ -458,6 +464,60 @@ static void skip_class(struct rx *rx)
     rx->p = p;
 }
 
+/*
+ * A class of a few plain ASCII characters ("[0-9@$!|]", "[a4@]"): the set
+ * of its characters (lower case), each a one-byte string; false for any
+ * other class (negated, non-ASCII, escapes but escaped punctuation, POSIX
+ * names, more than 16 characters), which stays unknown.
+ */
+static bool small_class(const char *p, struct req *out)
+{
+    bool seen[128] = {false};
+    size_t n = 0;
+    out->none = false;
+    out->n = 0;
+    p++; /* '[' */
+    if (*p == '^')
+        return false;
+    for (bool first = true; *p && (*p != ']' || first); first = false) {
+        int lo;
+        if (*p == '\\') {
+            unsigned char e = (unsigned char)p[1];
+            if (e == 0 || e >= 0x80 || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+                (e >= '0' && e <= '9'))
+                return false;
+            lo = e;
+            p += 2;
+        } else if ((unsigned char)*p >= 0x80 || (*p == '[' && p[1] == ':')) {
+            return false;
+        } else {
+            lo = (unsigned char)*p++;
+        }
+        int hi = lo;
+        if (*p == '-' && p[1] && p[1] != ']') {
+            if (p[1] == '\\' || (unsigned char)p[1] >= 0x80)
+                return false;
+            hi = (unsigned char)p[1];
+            p += 2;
+            if (hi < lo || hi - lo > 16)
+                return false;
+        }
+        for (int c = lo; c <= hi; c++) {
+            int l = c >= 'A' && c <= 'Z' ? c + 32 : c;
+            if (seen[l])
+                continue;
+            seen[l] = true;
+            if (++n > 16)
+                return false;
+            out->len[out->n] = 1;
+            out->s[out->n++][0] = (char)l;
+        }
+    }
+    if (*p != ']' || n == 0)
+        return false;
+    return true;
+}
+
 /* One branch: a sequence of atoms up to '|' or ')' or the end. */
 static void sequence(struct rx *rx, struct req *best, struct conj *cj)
 {
@@ -471,7 +531,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
         bool zero = false;
         if (*p == '(') {
             p++;
-            bool look = false;
+            bool look = false, neg = false;
             if (*p == '*') {
                 rx->bail = true; /* (*VERB) and (*UTF) options */
                 return;
@@ -480,9 +540,11 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
                 if (p[1] == ':' || p[1] == '>') {
                     p += 2;
                 } else if (p[1] == '=' || p[1] == '!') {
+                    neg = p[1] == '!';
                     p += 2;
                     look = true;
                 } else if (p[1] == '<' && (p[2] == '=' || p[2] == '!')) {
+                    neg = p[2] == '!';
                     p += 3;
                     look = true;
                 } else if (p[1] == '<' || (p[1] == 'P' && p[2] == '<') || p[1] == '\'') {
@@ -514,31 +576,48 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
                 rx->bail = true;
                 return;
             }
-            struct req inner;
+            struct req *inner = malloc(sizeof *inner);
+            if (!inner) {
+                rx->bail = true; /* unjudged: always a candidate */
+                return;
+            }
             rx->p = p;
-            alternation(rx, &inner, NULL);
+            alternation(rx, inner, NULL);
             rx->depth--;
             if (rx->bail || *rx->p != ')') {
                 rx->bail = true;
+                free(inner);
                 return;
             }
             rx->p++;
-            if (look)
-                continue; /* an assertion consumes nothing: the run goes on */
+            if (look) {
+                /* An assertion consumes nothing: the run goes on. What a
+                 * positive one requires is in the message all the same. */
+                if (!neg && !inner->none)
+                    offer(best, cj, inner);
+                free(inner);
+                continue;
+            }
             int q = quantifier(rx);
             run_consider(best, cj, run, rl);
             rl = 0;
-            if (q != 0 && !inner.none)
-                offer(best, cj, &inner);
+            if (q != 0 && !inner->none)
+                offer(best, cj, inner);
+            free(inner);
             continue;
         }
         if (*p == '[') {
+            struct req *cls = malloc(sizeof *cls);
+            bool known = cls && small_class(rx->p, cls);
             skip_class(rx);
-            if (rx->bail)
-                return;
-            (void)quantifier(rx);
+            int q = rx->bail ? 0 : quantifier(rx);
             run_consider(best, cj, run, rl);
             rl = 0;
+            if (known && q != 0)
+                offer(best, cj, cls); /* one of its characters is in every match */
+            free(cls);
+            if (rx->bail)
+                return;
             continue;
         }
         if (*p == '\\') {
@@ -617,17 +696,21 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
 {
     out->none = false;
     out->n = 0;
+    struct req *b = malloc(sizeof *b);
+    if (!b) {
+        rx->bail = true;
+        return;
+    }
     for (bool first = true;; first = false) {
-        struct req b;
-        sequence(rx, &b, first ? cj : NULL);
+        sequence(rx, b, first ? cj : NULL);
         if (rx->bail)
-            return;
-        if (b.none || out->none || out->n + b.n > RQ_MAX) {
+            break;
+        if (b->none || out->none || out->n + b->n > RQ_MAX) {
             out->none = true;
         } else {
-            for (size_t i = 0; i < b.n; i++) {
-                out->len[out->n] = b.len[i];
-                memcpy(out->s[out->n++], b.s[i], b.len[i]);
+            for (size_t i = 0; i < b->n; i++) {
+                out->len[out->n] = b->len[i];
+                memcpy(out->s[out->n++], b->s[i], b->len[i]);
             }
         }
         if (*rx->p != '|')
@@ -636,6 +719,7 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
         if (cj)
             cj->n = 0; /* several branches: only their union holds */
     }
+    free(b);
     if (out->n == 0)
         out->none = true;
 }

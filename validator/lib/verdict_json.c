@@ -3,6 +3,8 @@
  * batch, the gateway and the MCP server all print, so they agree byte for
  * byte.
  */
+#include <float.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +135,218 @@ pf_status pf_verdict_to_json(const pf_verdict *v, unsigned flags, char **out, si
     pf_status st = pfi_json_to_string(doc, flags, out, len);
     cJSON_Delete(doc);
     return st;
+}
+
+/* ---- the streaming writer (see verdict_int.h) ---- */
+
+void pfi_buf_reset(struct pfi_buf *b)
+{
+    b->len = 0;
+    b->ok = true;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+void pfi_buf_free(struct pfi_buf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+static bool reserve(struct pfi_buf *b, size_t n);
+
+void pfi_buf_put(struct pfi_buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void put_lit(struct pfi_buf *b, const char *s)
+{
+    pfi_buf_put(b, s, strlen(s));
+}
+
+/* Room for n more bytes (and the NUL); false once memory ran out. */
+static bool reserve(struct pfi_buf *b, size_t n)
+{
+    if (!b->ok)
+        return false;
+    if (b->len + n + 1 <= b->cap)
+        return true;
+    size_t ncap = b->cap ? b->cap : 256;
+    while (ncap < b->len + n + 1)
+        ncap *= 2;
+    char *ns = realloc(b->s, ncap);
+    if (!ns) {
+        b->ok = false;
+        return false;
+    }
+    b->s = ns;
+    b->cap = ncap;
+    return true;
+}
+
+void pfi_json_put_string(struct pfi_buf *b, const char *s)
+{
+    /* cJSON prints a NULL string as "" (cJSON_CreateString(NULL)). */
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    /* At most 6 bytes per input byte (\u00XX), plus the quotes. */
+    if (!reserve(b, 6 * n + 2))
+        return;
+    char *o = b->s + b->len;
+    *o++ = '"';
+    for (; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            /* cJSON's "u%04x": lower-case hex */
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = "0123456789abcdef"[c >> 4];
+            *o++ = "0123456789abcdef"[c & 15];
+            break;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->s);
+}
+
+void pfi_json_put_size(struct pfi_buf *b, size_t v)
+{
+    char tmp[32];
+    size_t n = 0;
+    if (v < 1000000000000000u) {
+        /* cJSON's "%1.15g" of a double holding an integer below 10^15 is
+         * its plain decimal digits: no exponent, nothing lost. */
+        char rev[24];
+        do {
+            rev[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = rev[n - 1 - i];
+        pfi_buf_put(b, tmp, n);
+        return;
+    }
+    /* Larger: cJSON's own steps (1.7.15 print_number) on the double. */
+    double d = (double)v, test = 0;
+    int k = snprintf(tmp, sizeof tmp, "%1.15g", d);
+    bool same = sscanf(tmp, "%lg", &test) == 1;
+    /* cJSON's compare_double (d is positive here; test may not be). */
+    double at = test < 0 ? -test : test, diff = test > d ? test - d : d - test;
+    double big = at > d ? at : d;
+    if (!same || !(diff <= big * DBL_EPSILON))
+        k = snprintf(tmp, sizeof tmp, "%1.17g", d);
+    pfi_buf_put(b, tmp, k > 0 ? (size_t)k : 0);
+}
+
+/* ,"key": */
+static void put_key(struct pfi_buf *b, const char *key, bool first)
+{
+    if (!first)
+        pfi_buf_put(b, ",", 1);
+    pfi_json_put_string(b, key);
+    pfi_buf_put(b, ":", 1);
+}
+
+static void put_str_member(struct pfi_buf *b, const char *key, const char *val, bool first)
+{
+    put_key(b, key, first);
+    pfi_json_put_string(b, val);
+}
+
+bool pfi_verdict_write_json(struct pfi_buf *b, const pf_verdict *v, bool open)
+{
+    char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
+    /* The members in pfi_verdict_json's order, with its choices. */
+    pfi_buf_put(b, "{", 1);
+    put_str_member(b, "verdict", pf_verdict_name(v->verdict), true);
+    put_key(b, "user_number", false);
+    pfi_buf_put(b, "{", 1);
+    pf_utf8_clean(v->user.input, strlen(v->user.input), clean, sizeof clean);
+    put_str_member(b, "input", clean, true);
+    put_key(b, "e164", false);
+    if (v->user_parsed)
+        pfi_json_put_string(b, v->user.e164);
+    else
+        put_lit(b, "null");
+    put_key(b, "valid", false);
+    put_lit(b, v->user_parsed && v->user.valid ? "true" : "false");
+    put_key(b, "region", false);
+    if (v->user_parsed && v->user.region[0])
+        pfi_json_put_string(b, v->user.region);
+    else
+        put_lit(b, "null");
+    put_str_member(b, "type", pf_number_type_name(v->user.type), false);
+    pfi_buf_put(b, "}", 1);
+    put_key(b, "agent_number", false);
+    if (v->has_agent) {
+        pfi_buf_put(b, "{", 1);
+        pf_utf8_clean(v->agent_e164, strlen(v->agent_e164), clean, sizeof clean);
+        put_str_member(b, "e164", clean, true);
+        put_str_member(b, "selected", v->agent_auto ? "auto" : "explicit", false);
+        put_str_member(b, "kind", pf_sender_type_name(v->agent_kind), false);
+        put_key(b, "region", false);
+        if (v->agent_region[0])
+            pfi_json_put_string(b, v->agent_region);
+        else
+            put_lit(b, "null");
+        pfi_buf_put(b, "}", 1);
+    } else {
+        put_lit(b, "null");
+    }
+    put_key(b, "message", false);
+    pfi_buf_put(b, "{", 1);
+    if (v->has_message) {
+        put_str_member(b, "encoding", pf_encoding_name(v->encoding), true);
+        put_key(b, "characters", false);
+        pfi_json_put_size(b, v->characters);
+        put_key(b, "segments", false);
+        pfi_json_put_size(b, v->segments);
+    }
+    pfi_buf_put(b, "}", 1);
+    put_key(b, "findings", false);
+    pfi_buf_put(b, "[", 1);
+    for (size_t i = 0; i < v->findings.count; i++) {
+        const pf_finding *f = &v->findings.items[i];
+        if (i)
+            pfi_buf_put(b, ",", 1);
+        pfi_buf_put(b, "{", 1);
+        put_str_member(b, "id", f->id, true);
+        put_str_member(b, "severity", pf_severity_name(f->severity), false);
+        put_str_member(b, "message", f->message ? f->message : "", false);
+        put_str_member(b, "fix", f->fix ? f->fix : "", false);
+        put_str_member(b, "source", f->source ? f->source : "heuristic", false);
+        if (f->has_span) {
+            put_key(b, "span", false);
+            pfi_buf_put(b, "[", 1);
+            pfi_json_put_size(b, f->span_start);
+            pfi_buf_put(b, ",", 1);
+            pfi_json_put_size(b, f->span_end);
+            pfi_buf_put(b, "]", 1);
+        }
+        pfi_buf_put(b, "}", 1);
+    }
+    pfi_buf_put(b, "]", 1);
+    if (!open)
+        pfi_buf_put(b, "}", 1);
+    return b->ok;
 }

@@ -47,6 +47,9 @@ typedef struct pf_batch_row {
     const char *message;         /* when !error: the text that was checked (the template
                                   * rendered, or the message field), for bulk send */
     size_t message_len;
+    const char *csv; /* with pf_batch_options_set_csv: pf_batch_row_to_csv's line, rendered
+                      * by the worker that checked the row ('\n' included) */
+    size_t csv_len;
 } pf_batch_row;
 
 /* Return 0 to go on, anything else to stop the batch (as pf_batch_cancel). */
@@ -72,6 +75,8 @@ PF_EXTERN pf_status pf_batch_options_set_template(pf_batch_options *o, const cha
 PF_EXTERN pf_status pf_batch_options_set_base(pf_batch_options *o, const pf_check_input *base);
 /* Also render each row's JSON line (workers do it, in parallel). */
 PF_EXTERN pf_status pf_batch_options_set_json(pf_batch_options *o, bool json);
+/* Or its CSV line (pf_batch_row.csv), the same way; each turns the other off. */
+PF_EXTERN pf_status pf_batch_options_set_csv(pf_batch_options *o, bool csv);
 PF_EXTERN pf_status pf_batch_options_set_on_row(pf_batch_options *o, pf_batch_row_fn fn,
                                                 void *ctx);
 
