@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <microhttpd.h>
 
 #include "cli.h"
@@ -1219,7 +1218,6 @@ int serve_run(const struct serve_config *cfg, pf_session *session)
         goto out;
     }
     key = true;
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* before workers make clients at once */
     if ((lfd = open_listener(cfg->listen, shown, sizeof shown)) < 0)
         goto out;
 
