@@ -178,6 +178,42 @@ static void random_numbers(unsigned long count)
     }
 }
 
+/* Every calling code's regions: the engine builds the lists from the
+ * metadata itself (no PhoneNumberUtil at start); libphonenumber's are the
+ * reference, order included. Also every code either knows. */
+static int calling_code_table(void)
+{
+    int bad = 0, known = 0, codes[1000];
+    char fast[64][4], slow[64][4];
+    long nc = pfi_phone_calling_codes(codes, 1000);
+    bool in_lib[1000] = {false};
+    if (nc <= 0 || nc > 1000) {
+        fprintf(stderr, "libphonenumber lists %ld calling codes\n", nc);
+        return 1;
+    }
+    for (long i = 0; i < nc; i++)
+        if (codes[i] > 0 && codes[i] < 1000)
+            in_lib[codes[i]] = true;
+    for (int cc = 1; cc < 1000; cc++) {
+        long nf = pfi_numfast_calling_code_regions(cc, fast, 64);
+        long ns = in_lib[cc] ? pfi_phone_calling_code_regions(cc, slow, 64) : 0;
+        bool same = nf == ns && nf >= 0 && nf <= 64;
+        for (long r = 0; same && r < nf; r++)
+            same = strcmp(fast[r], slow[r]) == 0;
+        if (!same) {
+            fprintf(stderr, "calling code %d: the engine has %ld regions, libphonenumber %ld\n", cc,
+                    nf, ns);
+            bad++;
+        }
+        known += ns > 0;
+    }
+    if (known != nc) {
+        fprintf(stderr, "%d calling codes with regions, libphonenumber lists %ld\n", known, nc);
+        bad++;
+    }
+    return bad;
+}
+
 static int region_table(void)
 {
     int bad = 0;
@@ -204,7 +240,7 @@ static int region_table(void)
             bad++;
         }
     }
-    return bad;
+    return bad + calling_code_table();
 }
 
 int main(int argc, char **argv)

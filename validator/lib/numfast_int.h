@@ -31,6 +31,11 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info);
  */
 bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
 
+/* Tests: the regions of a calling code as the engine holds them (the
+ * order of pfi_phone_calling_code_regions); count (0: unknown code), or -1
+ * when the engine could not load. */
+long pfi_numfast_calling_code_regions(int calling_code, char (*regions)[4], size_t cap);
+
 /*
  * libphonenumber's geocoder description (pfi_phone_describe) of an E.164
  * number, remembered per "+1NPANXX" for the process without a lock per

@@ -131,6 +131,7 @@ void copy_meta(const PhoneMetadata &m, pfi_phone_meta *out)
     copy_out(m.id(), out->id, sizeof out->id);
     out->calling_code = m.country_code();
     out->same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
+    out->main_country_for_code = m.main_country_for_code();
     /* has_leading_digits, not emptiness, is what libphonenumber tests. */
     if (m.has_leading_digits()) {
         out->leading_digits = dup_or_null(m.leading_digits());

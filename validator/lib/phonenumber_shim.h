@@ -78,6 +78,7 @@ typedef struct pfi_phone_meta {
     char id[4]; /* region code, or "001" for a non-geographic entity */
     int calling_code;
     bool same_mobile_and_fixed_line;
+    bool main_country_for_code; /* first in its calling code's region list */
     char *leading_digits;              /* NULL when the region has none */
     char *national_prefix_for_parsing; /* NULL when empty */
     char *transform_rule;              /* national_prefix_transform_rule; NULL when empty */
