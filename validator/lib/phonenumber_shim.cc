@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <list>
 #include <set>
 #include <string>
@@ -323,16 +324,70 @@ extern "C" bool pfi_phone_example(const char *region, int type, char *buf, size_
     }
 }
 
+namespace
+{
+
+/*
+ * The offline geocoder, loaded from libgeocoding.so.8 on first use rather
+ * than linked (issue 20): its data tables carry about 458 000 relocations
+ * that the dynamic loader would apply, and pages it would touch (some 7 ms
+ * and 15 MB), at every start of every command, most of which never
+ * describe a number. The class comes from its installed header; its
+ * constructor and GetDescriptionForNumber are found by their Itanium C++
+ * ABI names (the ABI g++ and clang++ use on Linux), the method called
+ * through a member-function pointer so the compiler makes the call as for
+ * any member function. One geocoder for the process, never destroyed: its
+ * data loads lazily under its own lock, and lookups do not change it.
+ */
+#define PF_STR2(x) #x
+#define PF_STR(x) PF_STR2(x)
+typedef std::string (PhoneNumberOfflineGeocoder::*describe_fn)(const PhoneNumber &,
+                                                               const icu::Locale &) const;
+
+struct geocoder {
+    alignas(PhoneNumberOfflineGeocoder) unsigned char storage[sizeof(PhoneNumberOfflineGeocoder)];
+    const PhoneNumberOfflineGeocoder *self = nullptr;
+    describe_fn describe = nullptr;
+};
+
+const geocoder *load_geocoder()
+{
+    static geocoder g;
+    void *lib = dlopen("libgeocoding.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+        return nullptr;
+    void *ctor = dlsym(lib, "_ZN4i18n12phonenumbers26PhoneNumberOfflineGeocoderC1Ev");
+    void *fn = dlsym(lib, "_ZNK4i18n12phonenumbers26PhoneNumberOfflineGeocoder23GetDescriptionFor"
+                          "NumberB5cxx11ERKNS0_11PhoneNumberERKN6icu_" PF_STR(
+                              U_ICU_VERSION_MAJOR_NUM) "6LocaleE");
+    if (!ctor || !fn)
+        return nullptr; /* kept mapped: harmless */
+    /* A non-virtual member function pointer is {address, this-adjustment 0}. */
+    struct {
+        void *ptr;
+        ptrdiff_t adj;
+    } raw = {fn, 0};
+    static_assert(sizeof raw == sizeof(describe_fn), "Itanium member function pointers");
+    std::memcpy(&g.describe, &raw, sizeof raw);
+    void (*construct)(void *);
+    std::memcpy(&construct, &ctor, sizeof ctor);
+    construct(g.storage);
+    g.self = reinterpret_cast<const PhoneNumberOfflineGeocoder *>(g.storage);
+    return &g;
+}
+
+} // namespace
+
 extern "C" bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap)
 {
     try {
-        /* One geocoder for the process: its data loads lazily under its own
-         * lock, and lookups do not change it. */
-        static const PhoneNumberOfflineGeocoder geocoder;
+        static const geocoder *geo = load_geocoder(); /* once, thread-safe (C++11) */
+        if (!geo)
+            return false;
         PhoneNumber num;
         if (util().Parse(std::string(input, len), "ZZ", &num) != PhoneNumberUtil::NO_PARSING_ERROR)
             return false;
-        std::string d = geocoder.GetDescriptionForNumber(num, icu::Locale("en", "US"));
+        std::string d = (geo->self->*geo->describe)(num, icu::Locale("en", "US"));
         if (d.empty())
             return false;
         copy_out(d, buf, cap);
