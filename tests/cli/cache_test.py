@@ -3,13 +3,16 @@
 
 Every case runs the same commands and compares stdout, stderr and exit
 status with a run that has the cache turned off (PREFLIGHT_NO_CACHE=1): a
-cache may make a start faster, never change an answer. Cases: a fresh
-cache, a warm one, a corrupted payload, a truncated file, a stale key (as
-after an ICU update), a read-only or impossible directory, no $HOME, a
-relative $XDG_CACHE_HOME, the off switch. A control case proves the cache
-is really read: a forged file with a valid key and hash whose payload
-leaves out one of the zones data/timezones.json names makes the table
-fail to load, so the checks above are the only thing keeping bad files out.
+cache may make a start faster, never change an answer. Cases: a cold
+cache, a warm one; for each file (ICU's zones, the geocoder's
+descriptions) a corrupted payload, a truncated file, a file of another
+format, an empty file, a stale key (as after an ICU or libphonenumber
+update); a read-only or impossible directory, no $HOME, a relative
+$XDG_CACHE_HOME, the off switch. Control cases prove the files are really
+read: a forged file whose key and hash are right but whose payload is
+false is believed (a zone left out makes the table fail to load; another
+area changes the quiet-hours note), so the checks are what keeps bad
+files out.
 """
 import hashlib
 import os
@@ -23,7 +26,9 @@ import tempfile
 BIN = os.path.abspath(sys.argv[1])
 MSG = "Acme Dental: your cleaning is tomorrow at 10:30. Reply C to confirm."
 COMMANDS = [
-    ["check", "--to", "+14155552671", "--at", "2026-11-26T20:00:00Z", "--not-first",
+    # 06:00Z is 22:00 in San Francisco: the quiet-hours finding names the
+    # number's area, which comes from the geocoder (or its cache).
+    ["check", "--to", "+14155552671", "--at", "2026-11-26T06:00:00Z", "--not-first",
      "--message", MSG],
     ["check", "--to", "+61491570156", "--at", "2026-11-26T20:00:00Z", "--not-first",
      "--format", "json", "--message", MSG],
@@ -91,47 +96,53 @@ try:
     env = env_for(PREFLIGHT_CACHE_DIR=cdir)
 
     same("cold cache", run_all(env), reference)
-    expect("a cold run writes a valid cache file", valid(f))
-    good = open(f, "rb").read()
+    files = {"icu-zones": os.path.join(cdir, "icu-zones"),
+             "geo-descriptions": os.path.join(cdir, "geo-descriptions")}
+    good = {}
+    for name, f in files.items():
+        expect(f"{name}: a cold run writes a valid cache file", valid(f))
+        good[name] = open(f, "rb").read()
     expect("the cache directory is private (0700)",
            stat.S_IMODE(os.stat(cdir).st_mode) == 0o700)
     same("warm cache", run_all(env), reference)
-    expect("a warm run leaves the file as it was", open(f, "rb").read() == good)
+    for name, f in files.items():
+        expect(f"{name}: a warm run leaves the file as it was", open(f, "rb").read() == good[name])
 
-    # Corrupted payload: one byte flipped, the header untouched.
-    bad = bytearray(good)
-    bad[-5] ^= 0x20
-    open(f, "wb").write(bad)
-    same("corrupted payload", run_all(env), reference)
-    expect("a corrupted file is rebuilt", open(f, "rb").read() == good)
+    # Payloads that pass every check but say something false: with the
+    # right key they are believed (the control cases), with any other
+    # defect they must be thrown away.
+    def poison(name, payload):
+        if name == "icu-zones":  # a zone timezones.json names, left out
+            return payload.replace(b"America/Los_Angeles\0", b"", 1)
+        return payload.replace(b"San Francisco, CA", b"Boston, MA", 1)
 
-    # Truncated file, and a file that is not a cache at all.
-    for label, content in (("truncated file", good[:len(good) // 2]),
-                           ("file of another format", b"not a cache\n" * 10),
-                           ("empty file", b"")):
-        open(f, "wb").write(content)
-        same(label, run_all(env), reference)
-        expect(f"{label}: rebuilt", open(f, "rb").read() == good)
-
-    # Stale: a well-formed file for other inputs (another ICU or tzdata
-    # version gives another key), holding a poisoned payload.
-    key = good[8:40]
-    payload = good[HEADER:]
-    us = payload.index(b"US\0")
-    poisoned = payload.replace(b"America/Los_Angeles\0", b"", 1)
-    expect("the poisoned payload differs", poisoned != payload and us >= 0)
-    stale_key = hashlib.sha256(b"icu-zones 1\nicu 0.0\ntzdata 0000a\n").digest()
-    forge(f, stale_key, poisoned)
-    same("stale cache (other key)", run_all(env), reference)
-    expect("a stale file is rebuilt", open(f, "rb").read() == good)
-
-    # Control: the same poisoned payload under the valid key is believed,
-    # so the table fails to load. This is what the checks keep out.
-    forge(f, key, poisoned)
-    got = run_all(env)
-    expect("control: a forged file that passes every check is used (load fails)",
-           got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr)
-    os.remove(f)
+    for name, f in files.items():
+        g = good[name]
+        key, payload = g[8:40], g[HEADER:]
+        poisoned = poison(name, payload)
+        expect(f"{name}: the poisoned payload differs", poisoned != payload)
+        cases = [("corrupted payload", bytes(g[:-5]) + bytes([g[-5] ^ 0x20]) + bytes(g[-4:])),
+                 ("truncated file", g[:len(g) // 2]),
+                 ("file of another format", b"not a cache\n" * 10),
+                 ("empty file", b"")]
+        for label, content in cases:
+            open(f, "wb").write(content)
+            same(f"{name}: {label}", run_all(env), reference)
+            expect(f"{name}: {label}: rebuilt", open(f, "rb").read() == g)
+        # Stale: well formed, for other inputs (another ICU, tzdata or
+        # libphonenumber gives another key).
+        forge(f, hashlib.sha256(b"other versions").digest(), poisoned)
+        same(f"{name}: stale cache (other key)", run_all(env), reference)
+        expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
+        # Control: the poisoned payload under the right key is used.
+        forge(f, key, poisoned)
+        got = run_all(env)
+        if name == "icu-zones":
+            used = got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr
+        else:
+            used = b"Boston" in got[0].stdout + got[1].stdout
+        expect(f"{name}: control: a forged file that passes every check is used", used)
+        open(f, "wb").write(g)
 
     # A directory nobody can write: a path below a regular file (fails even
     # for root), and a read-only directory (fails for other users).

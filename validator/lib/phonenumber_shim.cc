@@ -11,8 +11,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <climits>
+#include <cstdio>
 #include <dlfcn.h>
 #include <list>
+#include <sys/stat.h>
 #include <set>
 #include <string>
 
@@ -377,6 +380,29 @@ const geocoder *load_geocoder()
 }
 
 } // namespace
+
+extern "C" bool pfi_phone_library_identity(char *buf, size_t cap)
+{
+    Dl_info info;
+    char lib[PATH_MAX], geo[PATH_MAX + 32];
+    struct stat a, b;
+    /* A function libphonenumber.so defines (not a PLT stub of ours). */
+    if (!dladdr(reinterpret_cast<void *>(&i18n::phonenumbers::metadata_get), &info) ||
+        !info.dli_fname || !realpath(info.dli_fname, lib))
+        return false;
+    const char *slash = std::strrchr(lib, '/');
+    if (!slash)
+        return false;
+    std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - lib), lib);
+    if (stat(lib, &a) != 0 || stat(geo, &b) != 0)
+        return false;
+    int n = std::snprintf(buf, cap, "%s %lld %lld.%09ld %llu\n%s %lld %lld.%09ld %llu\n", lib,
+                          (long long)a.st_size, (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec,
+                          (unsigned long long)a.st_ino, geo, (long long)b.st_size,
+                          (long long)b.st_mtim.tv_sec, b.st_mtim.tv_nsec,
+                          (unsigned long long)b.st_ino);
+    return n > 0 && (size_t)n < cap;
+}
 
 extern "C" bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap)
 {

@@ -85,6 +85,11 @@ typedef struct pfi_phone_meta {
     pfi_phone_desc desc[PFI_PHONE_DESCS];
 } pfi_phone_meta;
 
+/* Where libphonenumber.so and the libgeocoding.so.8 beside it are, with
+ * each file's size, modification time and inode (what a cache of the
+ * geocoder's answers is keyed by); false when either cannot be found. */
+bool pfi_phone_library_identity(char *buf, size_t cap);
+
 /* Every metadata entry; false on failure (nothing to free then). */
 bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count);
 void pfi_phone_metadata_free(pfi_phone_meta *metas, size_t count);
