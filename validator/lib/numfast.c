@@ -86,6 +86,9 @@ static struct {
     nf_cc cc[NF_MAX_CC];
     int region_cc[26 * 26];
     int min_valid_digits; /* fewest national digits any valid number has */
+    int cc_min[NF_MAX_CC]; /* fewest national digits of a code's entries; 0: no entry */
+    int cc_added[NF_MAX_CC]; /* most digits a national prefix transform of a code's entries adds */
+    int intl_min;            /* fewest digits of calling code + national number, less cc_added */
     bool ok;
     bool jit;
     pthread_key_t md_key;
@@ -148,13 +151,27 @@ static void load(void)
         }
         if (gd->n_lengths == 0)
             g.min_valid_digits = 1;
+        int shortest = gd->n_lengths == 0 ? 1 : 99;
         for (int k = 0; k < gd->n_lengths; k++) {
             if (gd->lengths[k] > 0 && gd->lengths[k] - added < g.min_valid_digits)
                 g.min_valid_digits = gd->lengths[k] - added;
+            if (gd->lengths[k] > 0 && gd->lengths[k] < shortest)
+                shortest = gd->lengths[k];
         }
+        int cc = g.raw[i].calling_code;
+        if (cc > 0 && cc < NF_MAX_CC && (g.cc_min[cc] == 0 || shortest < g.cc_min[cc]))
+            g.cc_min[cc] = shortest;
+        if (cc > 0 && cc < NF_MAX_CC && added > g.cc_added[cc])
+            g.cc_added[cc] = added;
         int ri = region_index(g.raw[i].id);
         if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0)
             g.region_cc[ri] = g.raw[i].calling_code;
+    }
+    g.intl_min = 99;
+    for (int cc = 1; cc < NF_MAX_CC; cc++) {
+        int written = (cc < 10 ? 1 : cc < 100 ? 2 : 3) + g.cc_min[cc] - g.cc_added[cc];
+        if (g.cc_min[cc] && written < g.intl_min)
+            g.intl_min = written;
     }
     /*
      * Each calling code's regions, in the order PhoneNumberUtil builds its
@@ -691,10 +708,57 @@ bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap)
  * fullwidth x neither counts nor breaks: a superset of the matcher's
  * candidates, so the test can only say "maybe" too often.
  */
+/* Whether text has a plus sign libphonenumber reads as one ('+', U+FF0B). */
+static bool has_plus(const char *text, size_t len)
+{
+    static const char fullwidth_plus[] = "\xef\xbc\x8b";
+    if (memchr(text, '+', len))
+        return true;
+    for (const char *p = text; (p = memchr(p, '\xef', len - (size_t)(p - text))) != NULL; p++) {
+        if ((size_t)(text + len - p) >= 3 && memcmp(p, fullwidth_plus, 3) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * With a default region it can be tighter (issue 20: a "10:30" in a
+ * message to a US number started PhoneNumberUtil, 14 % of a check). Text
+ * without a plus sign holds either a national number of the default
+ * region's calling code (at least the shortest length of any region
+ * sharing the code, less the most digits one of their national prefix
+ * transforms adds), or a number after an international (IDD) prefix: the
+ * prefix's digits, a calling code and a national number, at least
+ * intl_min. Any plus sign anywhere: the region-free bound. diff_text
+ * compares the matcher with and without this under ten regions.
+ */
+static bool may_have_number(const char *text, size_t len, int need);
+
+bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region)
+{
+    int cc = 0;
+    if (!loaded() || g.min_valid_digits < 2)
+        return true;
+    if (has_plus(text, len))
+        return may_have_number(text, len, g.min_valid_digits);
+    int need = g.intl_min;
+    if (region && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
+        g.cc_min[cc] && g.cc_min[cc] - g.cc_added[cc] < need)
+        need = g.cc_min[cc] - g.cc_added[cc];
+    if (need < g.min_valid_digits) /* that bound holds for every number */
+        need = g.min_valid_digits;
+    return may_have_number(text, len, need);
+}
+
 bool pfi_numfast_text_may_have_number(const char *text, size_t len)
 {
     if (!loaded() || g.min_valid_digits < 2)
         return true;
+    return may_have_number(text, len, g.min_valid_digits);
+}
+
+static bool may_have_number(const char *text, size_t len, int need)
+{
     const unsigned char *s = (const unsigned char *)text;
     int run = 0;
     for (size_t i = 0; i < len;) {
@@ -702,7 +766,7 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len)
         if (b < 0x80) {
             i++;
             if ((b >= '0' && b <= '9') || (b | 0x20) == 'x') {
-                if (++run >= g.min_valid_digits)
+                if (++run >= need)
                     return true;
             } else if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
                 run = 0;
@@ -718,7 +782,7 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len)
         i += k;
         bool digit = u_charType((UChar32)cp) == U_DECIMAL_DIGIT_NUMBER || cp == 0xFF58 ||
                      cp == 0xFF38; /* fullwidth x, X */
-        if (digit && ++run >= g.min_valid_digits)
+        if (digit && ++run >= need)
             return true;
     }
     return false;

@@ -49,5 +49,8 @@ bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap);
  * text (too few digits together); pf_number_find_in_text then skips it.
  */
 bool pfi_numfast_text_may_have_number(const char *text, size_t len);
+/* The same for the matcher run with default region (NULL: none), which
+ * bounds numbers without a plus sign more tightly. */
+bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region);
 
 #endif
