@@ -89,6 +89,7 @@ static struct {
     int cc_min[NF_MAX_CC]; /* fewest national digits of a code's entries; 0: no entry */
     int cc_added[NF_MAX_CC]; /* most digits a national prefix transform of a code's entries adds */
     int intl_min;            /* fewest digits of calling code + national number, less cc_added */
+    int region_added[26 * 26]; /* digits the region's own national prefix transform adds */
     bool ok;
     bool jit;
     pthread_key_t md_key;
@@ -164,8 +165,10 @@ static void load(void)
         if (cc > 0 && cc < NF_MAX_CC && added > g.cc_added[cc])
             g.cc_added[cc] = added;
         int ri = region_index(g.raw[i].id);
-        if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0)
+        if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0) {
             g.region_cc[ri] = g.raw[i].calling_code;
+            g.region_added[ri] = added;
+        }
     }
     g.intl_min = 99;
     for (int cc = 1; cc < NF_MAX_CC; cc++) {
@@ -725,11 +728,12 @@ static bool has_plus(const char *text, size_t len)
  * With a default region it can be tighter (issue 20: a "10:30" in a
  * message to a US number started PhoneNumberUtil, 14 % of a check). Text
  * without a plus sign holds either a national number of the default
- * region's calling code (at least the shortest length of any region
- * sharing the code, less the most digits one of their national prefix
- * transforms adds), or a number after an international (IDD) prefix: the
- * prefix's digits, a calling code and a national number, at least
- * intl_min. Any plus sign anywhere: the region-free bound. diff_text
+ * region's calling code (libphonenumber strips and transforms it with the
+ * default region's metadata: at least the shortest length of any region
+ * sharing the code, less the digits the region's own transform adds), or
+ * a number after an international (IDD) prefix: the prefix's digits, a
+ * calling code and a national number (transformed by one of the code's
+ * regions: less the most any of them adds), at least intl_min. Any plus sign anywhere: the region-free bound. diff_text
  * compares the matcher with and without this under ten regions.
  */
 static bool may_have_number(const char *text, size_t len, int need);
@@ -741,10 +745,10 @@ bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const cha
         return true;
     if (has_plus(text, len))
         return may_have_number(text, len, g.min_valid_digits);
-    int need = g.intl_min;
-    if (region && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
-        g.cc_min[cc] && g.cc_min[cc] - g.cc_added[cc] < need)
-        need = g.cc_min[cc] - g.cc_added[cc];
+    int need = g.intl_min, ri = region ? region_index(region) : -1;
+    if (ri >= 0 && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
+        g.cc_min[cc] && g.cc_min[cc] - g.region_added[ri] < need)
+        need = g.cc_min[cc] - g.region_added[ri];
     if (need < g.min_valid_digits) /* that bound holds for every number */
         need = g.min_valid_digits;
     return may_have_number(text, len, need);
