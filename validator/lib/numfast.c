@@ -96,6 +96,12 @@ static struct {
 } g;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static atomic_bool prefer_interpreter;
+
+void pfi_numfast_prefer_interpreter(void)
+{
+    atomic_store(&prefer_interpreter, true);
+}
 static pthread_mutex_t g_compile_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local pcre2_match_data *tl_md;
 
@@ -213,7 +219,7 @@ static void load(void)
 #ifdef PF_NO_JIT
     jit = 0;
 #endif
-    g.jit = jit != 0;
+    g.jit = jit != 0 && !atomic_load(&prefer_interpreter);
     g.ok = true;
 }
 

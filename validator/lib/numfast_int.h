@@ -31,6 +31,11 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info);
  */
 bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
 
+/* Interpret the engine's patterns instead of JIT-compiling them (for a
+ * process that checks one message); effective only before the engine
+ * first loads, which is the first call of any function here. */
+void pfi_numfast_prefer_interpreter(void);
+
 /* Tests: the regions of a calling code as the engine holds them (the
  * order of pfi_phone_calling_code_regions); count (0: unknown code), or -1
  * when the engine could not load. */
