@@ -5,7 +5,8 @@ Every case runs the same commands and compares stdout, stderr and exit
 status with a run that has the cache turned off (PREFLIGHT_NO_CACHE=1): a
 cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
-descriptions) a corrupted payload, a truncated file, a file of another
+descriptions, libphonenumber's metadata, the rule packs known to compile)
+a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
 $XDG_CACHE_HOME, the off switch. Control cases prove the files are really
@@ -96,8 +97,8 @@ try:
     env = env_for(PREFLIGHT_CACHE_DIR=cdir)
 
     same("cold cache", run_all(env), reference)
-    files = {"icu-zones": os.path.join(cdir, "icu-zones"),
-             "geo-descriptions": os.path.join(cdir, "geo-descriptions")}
+    files = {name: os.path.join(cdir, name)
+             for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
@@ -114,7 +115,9 @@ try:
     def poison(name, payload):
         if name == "icu-zones":  # a zone timezones.json names, left out
             return payload.replace(b"America/Los_Angeles\0", b"", 1)
-        return payload.replace(b"San Francisco, CA", b"Boston, MA", 1)
+        if name == "geo-descriptions":
+            return payload.replace(b"San Francisco, CA", b"Boston, MA", 1)
+        return payload[::-1]  # no control case: any other bytes
 
     for name, f in files.items():
         g = good[name]
@@ -135,6 +138,8 @@ try:
         same(f"{name}: stale cache (other key)", run_all(env), reference)
         expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
         # Control: the poisoned payload under the right key is used.
+        if name not in ("icu-zones", "geo-descriptions"):
+            continue
         forge(f, key, poisoned)
         got = run_all(env)
         if name == "icu-zones":
@@ -143,6 +148,23 @@ try:
             used = b"Boston" in got[0].stdout + got[1].stdout
         expect(f"{name}: control: a forged file that passes every check is used", used)
         open(f, "wb").write(g)
+
+    # A pack edited after the cache knew the packs as compiling: its bad
+    # pattern is reported at load exactly as without a cache (the edit
+    # changes the key, so nothing is left to first use).
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "rules")
+    edited = os.path.join(root, "rules")
+    shutil.copytree(src, edited)
+    pack = sorted(p for p in os.listdir(edited) if p.endswith(".json")
+                  and b'"pattern": "' in open(os.path.join(edited, p), "rb").read())[0]
+    text = open(os.path.join(edited, pack), "rb").read()
+    open(os.path.join(edited, pack), "wb").write(text.replace(b'"pattern": "', b'"pattern": "(', 1))
+    run_all(env_for(PREFLIGHT_CACHE_DIR=cdir, PREFLIGHT_RULES_DIR=src))  # warm for the originals
+    bad_ref = run_all(env_for(PREFLIGHT_NO_CACHE="1", HOME=root, PREFLIGHT_RULES_DIR=edited))
+    expect("edited pack: the reference run reports the pattern",
+           bad_ref[0].returncode not in (0, 1) and b"does not compile" in bad_ref[0].stderr)
+    same("edited pack after a warm cache",
+         run_all(env_for(PREFLIGHT_CACHE_DIR=cdir, PREFLIGHT_RULES_DIR=edited)), bad_ref)
 
     # A directory nobody can write: a path below a regular file (fails even
     # for root), and a read-only directory (fails for other users).

@@ -135,7 +135,7 @@ static void load(void)
 
     if (pthread_key_create(&g.md_key, free_match_data) != 0)
         return;
-    if (!pfi_phone_metadata(&g.raw, &g.n_raw))
+    if (!pfi_phone_metadata_cached(&g.raw, &g.n_raw))
         return;
     g.metas = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.metas);
     g.lists = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.lists);

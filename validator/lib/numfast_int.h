@@ -58,4 +58,13 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len);
  * bounds numbers without a plus sign more tightly. */
 bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region);
 
+/*
+ * metacache.c: pfi_phone_metadata through the start-up cache (the same
+ * entries, without parsing libphonenumber's protobuf when a valid copy is
+ * cached), and the flat form it keeps (tests compare a round trip).
+ */
+bool pfi_phone_metadata_cached(pfi_phone_meta **out, size_t *count);
+bool pfi_phone_meta_serialize(const pfi_phone_meta *m, size_t n, char **buf, size_t *len);
+bool pfi_phone_meta_deserialize(const char *buf, size_t len, pfi_phone_meta **out, size_t *count);
+
 #endif
