@@ -394,6 +394,16 @@ extern "C" bool pfi_phone_library_identity(char *buf, size_t cap)
     if (!slash)
         return false;
     std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - lib), lib);
+    if (stat(geo, &b) != 0) {
+        /* Linked statically (PF_STATIC_DEPS): lib is the program itself;
+         * the geocoder is where the system's shared libraries are (libc's
+         * directory). */
+        char libc[PATH_MAX];
+        if (!dladdr(reinterpret_cast<void *>(&std::free), &info) || !info.dli_fname ||
+            !realpath(info.dli_fname, libc) || !(slash = std::strrchr(libc, '/')))
+            return false;
+        std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - libc), libc);
+    }
     if (stat(lib, &a) != 0 || stat(geo, &b) != 0)
         return false;
     int n = std::snprintf(buf, cap, "%s %lld %lld.%09ld %llu\n%s %lld %lld.%09ld %llu\n", lib,

@@ -85,7 +85,8 @@ typedef struct pfi_phone_meta {
     pfi_phone_desc desc[PFI_PHONE_DESCS];
 } pfi_phone_meta;
 
-/* Where libphonenumber.so and the libgeocoding.so.8 beside it are, with
+/* Where libphonenumber.so (the program itself when linked statically) and
+ * the libgeocoding.so.8 beside it (else beside libc) are, with
  * each file's size, modification time and inode (what a cache of the
  * geocoder's answers is keyed by); false when either cannot be found. */
 bool pfi_phone_library_identity(char *buf, size_t cap);
