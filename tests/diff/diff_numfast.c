@@ -178,6 +178,93 @@ static void random_numbers(unsigned long count)
     }
 }
 
+/* Every calling code's regions: the engine builds the lists from the
+ * metadata itself (no PhoneNumberUtil at start); libphonenumber's are the
+ * reference, order included. Also every code either knows. */
+static int calling_code_table(void)
+{
+    int bad = 0, known = 0, codes[1000];
+    char fast[64][4], slow[64][4];
+    long nc = pfi_phone_calling_codes(codes, 1000);
+    bool in_lib[1000] = {false};
+    if (nc <= 0 || nc > 1000) {
+        fprintf(stderr, "libphonenumber lists %ld calling codes\n", nc);
+        return 1;
+    }
+    for (long i = 0; i < nc; i++)
+        if (codes[i] > 0 && codes[i] < 1000)
+            in_lib[codes[i]] = true;
+    for (int cc = 1; cc < 1000; cc++) {
+        long nf = pfi_numfast_calling_code_regions(cc, fast, 64);
+        long ns = in_lib[cc] ? pfi_phone_calling_code_regions(cc, slow, 64) : 0;
+        bool same = nf == ns && nf >= 0 && nf <= 64;
+        for (long r = 0; same && r < nf; r++)
+            same = strcmp(fast[r], slow[r]) == 0;
+        if (!same) {
+            fprintf(stderr, "calling code %d: the engine has %ld regions, libphonenumber %ld\n", cc,
+                    nf, ns);
+            bad++;
+        }
+        known += ns > 0;
+    }
+    if (known != nc) {
+        fprintf(stderr, "%d calling codes with regions, libphonenumber lists %ld\n", known, nc);
+        bad++;
+    }
+    return bad;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The start-up cache's flat copy of the metadata (metacache.c) gives every
+ * field of every entry back. */
+static int metadata_round_trip(void)
+{
+    pfi_phone_meta *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, len = 0;
+    char *buf = NULL;
+    int bad = 0;
+    if (!pfi_phone_metadata(&a, &na) || !pfi_phone_meta_serialize(a, na, &buf, &len) ||
+        !pfi_phone_meta_deserialize(buf, len, &b, &nb) || na != nb || na == 0) {
+        fprintf(stderr, "metadata round trip failed\n");
+        return 1;
+    }
+    for (size_t i = 0; i < na; i++) {
+        bool same = memcmp(a[i].id, b[i].id, 4) == 0 && a[i].calling_code == b[i].calling_code &&
+                    a[i].same_mobile_and_fixed_line == b[i].same_mobile_and_fixed_line &&
+                    a[i].main_country_for_code == b[i].main_country_for_code &&
+                    same_str(a[i].leading_digits, b[i].leading_digits) &&
+                    same_str(a[i].national_prefix_for_parsing, b[i].national_prefix_for_parsing) &&
+                    same_str(a[i].transform_rule, b[i].transform_rule);
+        for (int d = 0; same && d < PFI_PHONE_DESCS; d++) {
+            const pfi_phone_desc *x = &a[i].desc[d], *y = &b[i].desc[d];
+            same = same_str(x->pattern, y->pattern) && x->n_lengths == y->n_lengths &&
+                   x->n_local == y->n_local &&
+                   memcmp(x->lengths, y->lengths, sizeof(int) * (size_t)x->n_lengths) == 0 &&
+                   memcmp(x->local, y->local, sizeof(int) * (size_t)x->n_local) == 0;
+        }
+        if (!same) {
+            fprintf(stderr, "metadata entry %zu (%s) differs after a round trip\n", i, a[i].id);
+            bad++;
+        }
+    }
+    /* A cut copy is refused, never half read. */
+    pfi_phone_meta *c = NULL;
+    size_t nc = 0;
+    if (pfi_phone_meta_deserialize(buf, len - 1, &c, &nc)) {
+        fprintf(stderr, "a truncated copy was accepted\n");
+        pfi_phone_metadata_free(c, nc);
+        bad++;
+    }
+    free(buf);
+    pfi_phone_metadata_free(a, na);
+    pfi_phone_metadata_free(b, nb);
+    return bad;
+}
+
 static int region_table(void)
 {
     int bad = 0;
@@ -204,7 +291,7 @@ static int region_table(void)
             bad++;
         }
     }
-    return bad;
+    return bad + calling_code_table() + metadata_round_trip();
 }
 
 int main(int argc, char **argv)

@@ -33,11 +33,15 @@ static uint64_t next(void)
     return rng;
 }
 
+static unsigned long n_skipped_region;
+
 static void compare(const char *text, size_t len)
 {
     n_texts++;
     n_skipped += !pfi_numfast_text_may_have_number(text, len);
     for (size_t r = 0; r < NREG; r++) {
+        /* The region's own bound (no plus sign in the text) skips more. */
+        n_skipped_region += !pfi_numfast_text_may_have_number_in(text, len, regions[r]);
         size_t s1[32], e1[32], count;
         int t1[32];
         pf_number_span spans[32];
@@ -126,5 +130,8 @@ int main(int argc, char **argv)
            "found %lu, texts skipped %lu (%.1f%%), differences %lu\n",
            n_texts, corpus_texts, corpus_skipped, NREG, n_found, n_skipped,
            100.0 * (double)n_skipped / (double)n_texts, n_diff);
-    return n_diff != 0 || n_skipped * 10 < n_texts || n_found == 0;
+    printf("with the default region's bound: %lu of %lu text x region pairs skipped (%.1f%%)\n",
+           n_skipped_region, n_texts * NREG, 100.0 * (double)n_skipped_region / (double)(n_texts * NREG));
+    return n_diff != 0 || n_skipped * 10 < n_texts || n_found == 0 ||
+           n_skipped_region <= n_skipped * NREG;
 }

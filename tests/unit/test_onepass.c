@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
@@ -32,7 +33,8 @@
 #include "preflight/preflight.h"
 #include "rules_int.h"
 
-static pf_ruleset *rules;
+static pf_ruleset *rules, *lazy_rules; /* the same packs: compiled at load, on first use */
+static char cache_dir[] = "/tmp/test_onepass.XXXXXX";
 static pf_countries *table;
 static pf_scanner *fast, *slow, *memo;
 #ifndef PF_ONEPASS_GENERATED
@@ -51,12 +53,20 @@ static int setup(void **state)
     const char *tf = PF_SOURCE_DIR "/data/countries.json";
     pf_diag d;
     (void)state;
-    if (pf_rules_load(&dir, 1, &rules, &d) || pf_countries_load(&tf, 1, &table, &d) ||
-        pf_scanner_create(rules, &fast) || pf_scanner_create(rules, &slow) ||
-        pf_scanner_create(rules, &memo))
+    /* A private start-up cache: the first load compiles every pattern and
+     * records the packs as valid, so the second leaves its patterns to be
+     * compiled on first use (rules.c, lazy compilation). */
+    if (!mkdtemp(cache_dir) || setenv("PREFLIGHT_CACHE_DIR", cache_dir, 1) != 0 ||
+        unsetenv("PREFLIGHT_NO_CACHE") != 0)
+        return -1;
+    if (pf_rules_load(&dir, 1, &rules, &d) || pf_rules_load(&dir, 1, &lazy_rules, &d) ||
+        pfi_rules_lazy(rules) || !pfi_rules_lazy(lazy_rules) ||
+        pf_countries_load(&tf, 1, &table, &d) || pf_scanner_create(rules, &fast) ||
+        pf_scanner_create(rules, &slow) || pf_scanner_create(lazy_rules, &memo))
         return -1;
     /* fast and slow differ only in the prefilter; memo adds the exact memo
-     * of whole scans (scan.c), checked by scanning inputs twice. */
+     * of whole scans (scan.c), checked by scanning inputs twice, over the
+     * lazily compiled copy of the packs. */
     pfi_scanner_set_onepass(fast, true);
     pfi_scanner_set_memo(fast, false);
     pfi_scanner_set_onepass(slow, false);
@@ -77,6 +87,11 @@ static int teardown(void **state)
     pf_scanner_destroy(memo);
     pf_countries_destroy(table);
     pf_rules_destroy(rules);
+    pf_rules_destroy(lazy_rules);
+    char f[sizeof cache_dir + 16];
+    snprintf(f, sizeof f, "%s/rules-valid", cache_dir);
+    unlink(f);
+    rmdir(cache_dir);
     return 0;
 }
 

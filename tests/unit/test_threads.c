@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../test_util.h"
 #include "preflight/preflight.h"
+#include "rules_int.h"
 
 #define NTHREADS 4
 #define ROUNDS 40
@@ -152,6 +154,7 @@ static void test_shared_session_and_swap(void **state)
      * threads hold references to older ones. */
     for (int k = 0; k < 3; k++) {
         pf_session *next = open_session();
+        assert_true(pfi_rules_lazy(pf_session_rules(next)));
         pf_session_slot_set(slot, next);
         pf_session_unref(next);
     }
@@ -165,6 +168,22 @@ static void test_shared_session_and_swap(void **state)
 
 int main(void)
 {
+    /* A private start-up cache: the first session compiles every rule
+     * pattern and records the packs as valid; the sessions swapped in
+     * under load compile theirs on first use, from many threads at once
+     * (rules.c's compare-and-swap), and must give the first one's JSON. */
+    static char dir[] = "/tmp/test_threads.XXXXXX";
+    if (!mkdtemp(dir) || setenv("PREFLIGHT_CACHE_DIR", dir, 1) != 0 ||
+        unsetenv("PREFLIGHT_NO_CACHE") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_shared_session_and_swap)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    static const char *const files[] = {"rules-valid", "icu-zones", "geo-descriptions"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char f[sizeof dir + 32];
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+    return rc;
 }

@@ -30,10 +30,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
-#include <microhttpd.h>
-
 #include "cli.h"
+#include "mhd_dl.h"
 #include "serve.h"
 #include "serve_playground.h"
 
@@ -1241,7 +1239,6 @@ int serve_run(const struct serve_config *cfg, pf_session *session)
         goto out;
     }
     key = true;
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* before workers make clients at once */
     if ((lfd = open_listener(cfg->listen, shown, sizeof shown)) < 0)
         goto out;
 
@@ -1251,6 +1248,13 @@ int serve_run(const struct serve_config *cfg, pf_session *session)
         goto out;
     }
 
+    {
+        char why[256]; /* libmicrohttpd is loaded by serve only (mhd_dl.h) */
+        if (!mhd_dl_load(why, sizeof why)) {
+            cli_error("serve", "%s", why);
+            goto out;
+        }
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
     daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handler, s, MHD_OPTION_LISTEN_SOCKET, lfd,

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "campaign_int.h"
 #include "internal.h"
@@ -159,6 +159,10 @@ pf_status pfi_campaign_fetch(const char *url, unsigned timeout_ms, size_t max_by
     *body = NULL;
     *len = 0;
     err[0] = '\0';
+    if (!pfi_curl_load(err, cap)) { /* libcurl is loaded on first use (curl_dl.h) */
+        st = PF_E_INTERNAL;
+        goto out;
+    }
     if (!(current = strdup(url)) || !(h = curl_easy_init())) {
         st = PF_E_NOMEM;
         goto out;

@@ -1077,6 +1077,8 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
     regions = cJSON_GetObjectItemCaseSensitive(root, "regions");
     if (st == PF_OK && !cJSON_IsObject(regions))
         st = pfi_json_error(j, "regions", PF_E_SCHEMA, "expected an object of regions");
+    /* ICU's lists from the start-up cache when it has them (tz_int.h). */
+    struct pfi_tz_ids_memo *memo = st == PF_OK ? pfi_tz_ids_memo_open() : NULL;
     pfi_json_push_key(j, "regions");
     for (const cJSON *r = regions ? regions->child : NULL; r && st == PF_OK; r = r->next) {
         if (!pf_region_is_supported(r->string)) {
@@ -1088,7 +1090,7 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
         st = pfi_json_object(j, r, region_keys);
         char *rids = NULL; /* ICU's zones of this region, listed once */
         if (st == PF_OK)
-            st = pfi_tz_region_ids(r->string, &rids);
+            st = pfi_tz_ids_memo_get(memo, r->string, &rids);
         const cJSON *as = cJSON_GetObjectItemCaseSensitive(r, "areas");
         if (st == PF_OK && !cJSON_IsObject(as))
             st = pfi_json_error(j, "areas", PF_E_SCHEMA, "expected an object of areas");
@@ -1149,6 +1151,7 @@ static pf_status load_areas(struct pfi_json *j, const cJSON *root, struct area *
         pfi_json_pop(j);
     }
     pfi_json_pop(j);
+    pfi_tz_ids_memo_close(memo);
     if (st != PF_OK) {
         free_areas(areas, n);
         return st;

@@ -73,7 +73,14 @@ struct pf_checker {
  * (the geocoder itself locks per lookup). */
 static bool describe(const char *e164, char *where, size_t cap)
 {
-    return pfi_numfast_describe_nanp(e164, where, cap);
+    /* A number described before: its answer from the start-up cache,
+     * without loading the geocoder (geomemo.c). */
+    int known = pfi_geomemo_get(e164, where, cap);
+    if (known >= 0)
+        return known == 1;
+    bool found = pfi_numfast_describe_nanp(e164, where, cap);
+    pfi_geomemo_put(e164, found ? where : NULL);
+    return found;
 }
 
 /* Everything one check knows, passed between the steps. */

@@ -71,4 +71,10 @@ extern const char *const pfi_cluster_names[];
  * (readable, holds a hashed certificate name); either may be NULL. */
 pf_status pfi_ca_check(const char *ca_file, const char *ca_dir, pf_diag *diag);
 
+/* geomemo.c: the geocoder's description of e164 from the start-up cache:
+ * 1 found (into buf), 0 known to have none, -1 not in the memo; put
+ * records an answer (desc NULL: none). */
+int pfi_geomemo_get(const char *e164, char *buf, size_t cap);
+void pfi_geomemo_put(const char *e164, const char *desc);
+
 #endif

@@ -191,7 +191,7 @@ pf_status pf_number_find_in_text(const char *text, size_t len, const char *defau
     *count = 0;
     /* The matcher costs tens of microseconds even on text without a
      * number; most messages have too few digits for one. */
-    if (!pfi_numfast_text_may_have_number(text, len))
+    if (!pfi_numfast_text_may_have_number_in(text, len, default_region))
         return PF_OK;
     if (cap > CHUNK) {
         s = malloc(cap * sizeof *s);

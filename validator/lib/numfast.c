@@ -86,12 +86,22 @@ static struct {
     nf_cc cc[NF_MAX_CC];
     int region_cc[26 * 26];
     int min_valid_digits; /* fewest national digits any valid number has */
+    int cc_min[NF_MAX_CC]; /* fewest national digits of a code's entries; 0: no entry */
+    int cc_added[NF_MAX_CC]; /* most digits a national prefix transform of a code's entries adds */
+    int intl_min;            /* fewest digits of calling code + national number, less cc_added */
+    int region_added[26 * 26]; /* digits the region's own national prefix transform adds */
     bool ok;
     bool jit;
     pthread_key_t md_key;
 } g;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static atomic_bool prefer_interpreter;
+
+void pfi_numfast_prefer_interpreter(void)
+{
+    atomic_store(&prefer_interpreter, true);
+}
 static pthread_mutex_t g_compile_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local pcre2_match_data *tl_md;
 
@@ -121,12 +131,11 @@ static nf_meta *find_meta(const char *id, int cc)
 
 static void load(void)
 {
-    int codes[NF_MAX_CC];
     size_t total = 0;
 
     if (pthread_key_create(&g.md_key, free_match_data) != 0)
         return;
-    if (!pfi_phone_metadata(&g.raw, &g.n_raw))
+    if (!pfi_phone_metadata_cached(&g.raw, &g.n_raw))
         return;
     g.metas = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.metas);
     g.lists = calloc(g.n_raw ? g.n_raw : 1, sizeof *g.lists);
@@ -149,31 +158,60 @@ static void load(void)
         }
         if (gd->n_lengths == 0)
             g.min_valid_digits = 1;
+        int shortest = gd->n_lengths == 0 ? 1 : 99;
         for (int k = 0; k < gd->n_lengths; k++) {
             if (gd->lengths[k] > 0 && gd->lengths[k] - added < g.min_valid_digits)
                 g.min_valid_digits = gd->lengths[k] - added;
+            if (gd->lengths[k] > 0 && gd->lengths[k] < shortest)
+                shortest = gd->lengths[k];
         }
+        int cc = g.raw[i].calling_code;
+        if (cc > 0 && cc < NF_MAX_CC && (g.cc_min[cc] == 0 || shortest < g.cc_min[cc]))
+            g.cc_min[cc] = shortest;
+        if (cc > 0 && cc < NF_MAX_CC && added > g.cc_added[cc])
+            g.cc_added[cc] = added;
         int ri = region_index(g.raw[i].id);
-        if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0)
+        if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0) {
             g.region_cc[ri] = g.raw[i].calling_code;
-    }
-    long nc = pfi_phone_calling_codes(codes, NF_MAX_CC);
-    if (nc < 0 || nc > NF_MAX_CC)
-        return;
-    for (long c = 0; c < nc; c++) {
-        char regions[64][4];
-        int cc = codes[c];
-        long nr = pfi_phone_calling_code_regions(cc, regions, 64);
-        if (cc <= 0 || cc >= NF_MAX_CC || nr <= 0 || nr > 64 || total + (size_t)nr > g.n_raw)
-            return;
-        g.cc[cc].metas = &g.lists[total];
-        for (long r = 0; r < nr; r++) {
-            nf_meta *m = find_meta(regions[r], cc);
-            if (!m)
-                return;
-            g.lists[total++] = m;
+            g.region_added[ri] = added;
         }
-        g.cc[cc].n = (int)nr;
+    }
+    g.intl_min = 99;
+    for (int cc = 1; cc < NF_MAX_CC; cc++) {
+        int written = (cc < 10 ? 1 : cc < 100 ? 2 : 3) + g.cc_min[cc] - g.cc_added[cc];
+        if (g.cc_min[cc] && written < g.intl_min)
+            g.intl_min = written;
+    }
+    /*
+     * Each calling code's regions, in the order PhoneNumberUtil builds its
+     * map from the same metadata when it starts: collection order, a
+     * region marked main_country_for_code to the front, "ZZ" left out.
+     * Built here rather than asked of PhoneNumberUtil, whose singleton
+     * (every pattern compiled as an ICU regex) costs a cold start about
+     * 6 ms (issue 20); diff_numfast compares the two lists for every code.
+     */
+    for (int cc = 1; cc < NF_MAX_CC; cc++) {
+        size_t n = 0;
+        g.cc[cc].metas = &g.lists[total];
+        for (size_t i = 0; i < g.n_raw; i++) {
+            const pfi_phone_meta *m = &g.raw[i];
+            if (m->calling_code != cc || strcmp(m->id, "ZZ") == 0)
+                continue;
+            nf_meta *fm = find_meta(m->id, cc);
+            if (!fm || total + n >= g.n_raw)
+                return;
+            if (n > 0 && m->main_country_for_code) {
+                memmove(&g.cc[cc].metas[1], &g.cc[cc].metas[0], n * sizeof *g.cc[cc].metas);
+                g.cc[cc].metas[0] = fm;
+            } else {
+                g.cc[cc].metas[n] = fm;
+            }
+            n++;
+        }
+        if (n == 0)
+            g.cc[cc].metas = NULL;
+        g.cc[cc].n = (int)n;
+        total += n;
     }
     /* JIT may be unavailable (an SELinux policy, PF_NO_JIT builds). */
     uint32_t jit = 0;
@@ -181,7 +219,7 @@ static void load(void)
 #ifdef PF_NO_JIT
     jit = 0;
 #endif
-    g.jit = jit != 0;
+    g.jit = jit != 0 && !atomic_load(&prefer_interpreter);
     g.ok = true;
 }
 
@@ -622,6 +660,16 @@ static uint32_t geo_intern(const char *s)
     return v;
 }
 
+long pfi_numfast_calling_code_regions(int calling_code, char (*regions)[4], size_t cap)
+{
+    if (!loaded() || calling_code <= 0 || calling_code >= NF_MAX_CC)
+        return -1;
+    const nf_cc *c = &g.cc[calling_code];
+    for (int i = 0; i < c->n && (size_t)i < cap; i++)
+        memcpy(regions[i], c->metas[i]->raw->id, 4);
+    return c->n;
+}
+
 bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap)
 {
     uint32_t key = 0;
@@ -669,10 +717,58 @@ bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap)
  * fullwidth x neither counts nor breaks: a superset of the matcher's
  * candidates, so the test can only say "maybe" too often.
  */
+/* Whether text has a plus sign libphonenumber reads as one ('+', U+FF0B). */
+static bool has_plus(const char *text, size_t len)
+{
+    static const char fullwidth_plus[] = "\xef\xbc\x8b";
+    if (memchr(text, '+', len))
+        return true;
+    for (const char *p = text; (p = memchr(p, '\xef', len - (size_t)(p - text))) != NULL; p++) {
+        if ((size_t)(text + len - p) >= 3 && memcmp(p, fullwidth_plus, 3) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * With a default region it can be tighter (issue 20: a "10:30" in a
+ * message to a US number started PhoneNumberUtil, 14 % of a check). Text
+ * without a plus sign holds either a national number of the default
+ * region's calling code (libphonenumber strips and transforms it with the
+ * default region's metadata: at least the shortest length of any region
+ * sharing the code, less the digits the region's own transform adds), or
+ * a number after an international (IDD) prefix: the prefix's digits, a
+ * calling code and a national number (transformed by one of the code's
+ * regions: less the most any of them adds), at least intl_min. Any plus sign anywhere: the region-free bound. diff_text
+ * compares the matcher with and without this under ten regions.
+ */
+static bool may_have_number(const char *text, size_t len, int need);
+
+bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region)
+{
+    int cc = 0;
+    if (!loaded() || g.min_valid_digits < 2)
+        return true;
+    if (has_plus(text, len))
+        return may_have_number(text, len, g.min_valid_digits);
+    int need = g.intl_min, ri = region ? region_index(region) : -1;
+    if (ri >= 0 && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
+        g.cc_min[cc] && g.cc_min[cc] - g.region_added[ri] < need)
+        need = g.cc_min[cc] - g.region_added[ri];
+    if (need < g.min_valid_digits) /* that bound holds for every number */
+        need = g.min_valid_digits;
+    return may_have_number(text, len, need);
+}
+
 bool pfi_numfast_text_may_have_number(const char *text, size_t len)
 {
     if (!loaded() || g.min_valid_digits < 2)
         return true;
+    return may_have_number(text, len, g.min_valid_digits);
+}
+
+static bool may_have_number(const char *text, size_t len, int need)
+{
     const unsigned char *s = (const unsigned char *)text;
     int run = 0;
     for (size_t i = 0; i < len;) {
@@ -680,7 +776,7 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len)
         if (b < 0x80) {
             i++;
             if ((b >= '0' && b <= '9') || (b | 0x20) == 'x') {
-                if (++run >= g.min_valid_digits)
+                if (++run >= need)
                     return true;
             } else if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
                 run = 0;
@@ -696,7 +792,7 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len)
         i += k;
         bool digit = u_charType((UChar32)cp) == U_DECIMAL_DIGIT_NUMBER || cp == 0xFF58 ||
                      cp == 0xFF38; /* fullwidth x, X */
-        if (digit && ++run >= g.min_valid_digits)
+        if (digit && ++run >= need)
             return true;
     }
     return false;

@@ -31,6 +31,16 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info);
  */
 bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
 
+/* Interpret the engine's patterns instead of JIT-compiling them (for a
+ * process that checks one message); effective only before the engine
+ * first loads, which is the first call of any function here. */
+void pfi_numfast_prefer_interpreter(void);
+
+/* Tests: the regions of a calling code as the engine holds them (the
+ * order of pfi_phone_calling_code_regions); count (0: unknown code), or -1
+ * when the engine could not load. */
+long pfi_numfast_calling_code_regions(int calling_code, char (*regions)[4], size_t cap);
+
 /*
  * libphonenumber's geocoder description (pfi_phone_describe) of an E.164
  * number, remembered per "+1NPANXX" for the process without a lock per
@@ -44,5 +54,17 @@ bool pfi_numfast_describe_nanp(const char *e164, char *buf, size_t cap);
  * text (too few digits together); pf_number_find_in_text then skips it.
  */
 bool pfi_numfast_text_may_have_number(const char *text, size_t len);
+/* The same for the matcher run with default region (NULL: none), which
+ * bounds numbers without a plus sign more tightly. */
+bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region);
+
+/*
+ * metacache.c: pfi_phone_metadata through the start-up cache (the same
+ * entries, without parsing libphonenumber's protobuf when a valid copy is
+ * cached), and the flat form it keeps (tests compare a round trip).
+ */
+bool pfi_phone_metadata_cached(pfi_phone_meta **out, size_t *count);
+bool pfi_phone_meta_serialize(const pfi_phone_meta *m, size_t n, char **buf, size_t *len);
+bool pfi_phone_meta_deserialize(const char *buf, size_t len, pfi_phone_meta **out, size_t *count);
 
 #endif

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "internal.h"
 #include "preflight/number.h"
@@ -654,6 +654,15 @@ pf_status pf_client_create(const pf_client_options *opts, pf_client **out, pf_di
     if (opts->backoff_base_ms < 0 || opts->backoff_max_ms < 0 || opts->max_total_wait_ms < 0) {
         pfi_diag_set(diag, st, "backoff and wait limits must not be negative");
         goto out;
+    }
+    {
+        /* libcurl is loaded here, on the first client (curl_dl.h). */
+        char why[256];
+        if (!pfi_curl_load(why, sizeof why)) {
+            st = PF_E_INTERNAL;
+            pfi_diag_set(diag, st, "%s", why);
+            goto out;
+        }
     }
     st = PF_E_NOMEM;
     if (!(c = calloc(1, sizeof *c)))

@@ -11,7 +11,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <climits>
+#include <cstdio>
+#include <dlfcn.h>
 #include <list>
+#include <sys/stat.h>
 #include <set>
 #include <string>
 
@@ -131,6 +135,7 @@ void copy_meta(const PhoneMetadata &m, pfi_phone_meta *out)
     copy_out(m.id(), out->id, sizeof out->id);
     out->calling_code = m.country_code();
     out->same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
+    out->main_country_for_code = m.main_country_for_code();
     /* has_leading_digits, not emptiness, is what libphonenumber tests. */
     if (m.has_leading_digits()) {
         out->leading_digits = dup_or_null(m.leading_digits());
@@ -322,16 +327,103 @@ extern "C" bool pfi_phone_example(const char *region, int type, char *buf, size_
     }
 }
 
+namespace
+{
+
+/*
+ * The offline geocoder, loaded from libgeocoding.so.8 on first use rather
+ * than linked (issue 20): its data tables carry about 458 000 relocations
+ * that the dynamic loader would apply, and pages it would touch (some 7 ms
+ * and 15 MB), at every start of every command, most of which never
+ * describe a number. The class comes from its installed header; its
+ * constructor and GetDescriptionForNumber are found by their Itanium C++
+ * ABI names (the ABI g++ and clang++ use on Linux), the method called
+ * through a member-function pointer so the compiler makes the call as for
+ * any member function. One geocoder for the process, never destroyed: its
+ * data loads lazily under its own lock, and lookups do not change it.
+ */
+#define PF_STR2(x) #x
+#define PF_STR(x) PF_STR2(x)
+typedef std::string (PhoneNumberOfflineGeocoder::*describe_fn)(const PhoneNumber &,
+                                                               const icu::Locale &) const;
+
+struct geocoder {
+    alignas(PhoneNumberOfflineGeocoder) unsigned char storage[sizeof(PhoneNumberOfflineGeocoder)];
+    const PhoneNumberOfflineGeocoder *self = nullptr;
+    describe_fn describe = nullptr;
+};
+
+const geocoder *load_geocoder()
+{
+    static geocoder g;
+    void *lib = dlopen("libgeocoding.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+        return nullptr;
+    void *ctor = dlsym(lib, "_ZN4i18n12phonenumbers26PhoneNumberOfflineGeocoderC1Ev");
+    void *fn = dlsym(lib, "_ZNK4i18n12phonenumbers26PhoneNumberOfflineGeocoder23GetDescriptionFor"
+                          "NumberB5cxx11ERKNS0_11PhoneNumberERKN6icu_" PF_STR(
+                              U_ICU_VERSION_MAJOR_NUM) "6LocaleE");
+    if (!ctor || !fn)
+        return nullptr; /* kept mapped: harmless */
+    /* A non-virtual member function pointer is {address, this-adjustment 0}. */
+    struct {
+        void *ptr;
+        ptrdiff_t adj;
+    } raw = {fn, 0};
+    static_assert(sizeof raw == sizeof(describe_fn), "Itanium member function pointers");
+    std::memcpy(&g.describe, &raw, sizeof raw);
+    void (*construct)(void *);
+    std::memcpy(&construct, &ctor, sizeof ctor);
+    construct(g.storage);
+    g.self = reinterpret_cast<const PhoneNumberOfflineGeocoder *>(g.storage);
+    return &g;
+}
+
+} // namespace
+
+extern "C" bool pfi_phone_library_identity(char *buf, size_t cap)
+{
+    Dl_info info;
+    char lib[PATH_MAX], geo[PATH_MAX + 32];
+    struct stat a, b;
+    /* A function libphonenumber.so defines (not a PLT stub of ours). */
+    if (!dladdr(reinterpret_cast<void *>(&i18n::phonenumbers::metadata_get), &info) ||
+        !info.dli_fname || !realpath(info.dli_fname, lib))
+        return false;
+    const char *slash = std::strrchr(lib, '/');
+    if (!slash)
+        return false;
+    std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - lib), lib);
+    if (stat(geo, &b) != 0) {
+        /* Linked statically (PF_STATIC_DEPS): lib is the program itself;
+         * the geocoder is where the system's shared libraries are (libc's
+         * directory). */
+        char libc[PATH_MAX];
+        if (!dladdr(reinterpret_cast<void *>(&std::free), &info) || !info.dli_fname ||
+            !realpath(info.dli_fname, libc) || !(slash = std::strrchr(libc, '/')))
+            return false;
+        std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - libc), libc);
+    }
+    if (stat(lib, &a) != 0 || stat(geo, &b) != 0)
+        return false;
+    int n = std::snprintf(buf, cap, "%s %lld %lld.%09ld %llu\n%s %lld %lld.%09ld %llu\n", lib,
+                          (long long)a.st_size, (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec,
+                          (unsigned long long)a.st_ino, geo, (long long)b.st_size,
+                          (long long)b.st_mtim.tv_sec, b.st_mtim.tv_nsec,
+                          (unsigned long long)b.st_ino);
+    return n > 0 && (size_t)n < cap;
+}
+
 extern "C" bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap)
 {
     try {
-        /* One geocoder for the process: its data loads lazily under its own
-         * lock, and lookups do not change it. */
-        static const PhoneNumberOfflineGeocoder geocoder;
+        static const geocoder *geo = load_geocoder(); /* once, thread-safe (C++11) */
+        if (!geo)
+            return false;
         PhoneNumber num;
         if (util().Parse(std::string(input, len), "ZZ", &num) != PhoneNumberUtil::NO_PARSING_ERROR)
             return false;
-        std::string d = geocoder.GetDescriptionForNumber(num, icu::Locale("en", "US"));
+        std::string d = (geo->self->*geo->describe)(num, icu::Locale("en", "US"));
         if (d.empty())
             return false;
         copy_out(d, buf, cap);

@@ -78,11 +78,18 @@ typedef struct pfi_phone_meta {
     char id[4]; /* region code, or "001" for a non-geographic entity */
     int calling_code;
     bool same_mobile_and_fixed_line;
+    bool main_country_for_code; /* first in its calling code's region list */
     char *leading_digits;              /* NULL when the region has none */
     char *national_prefix_for_parsing; /* NULL when empty */
     char *transform_rule;              /* national_prefix_transform_rule; NULL when empty */
     pfi_phone_desc desc[PFI_PHONE_DESCS];
 } pfi_phone_meta;
+
+/* Where libphonenumber.so (the program itself when linked statically) and
+ * the libgeocoding.so.8 beside it (else beside libc) are, with
+ * each file's size, modification time and inode (what a cache of the
+ * geocoder's answers is keyed by); false when either cannot be found. */
+bool pfi_phone_library_identity(char *buf, size_t cap);
 
 /* Every metadata entry; false on failure (nothing to free then). */
 bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count);

@@ -7,14 +7,18 @@
  * scanner never loops over words by hand.
  */
 #include <dirent.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_int.h"
 #include "internal.h"
 #include "json_int.h"
+#include "preflight/journal.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
+#include "preflight/version.h"
 #include "rules_int.h"
 
 #define PACK_FILE_MAX (8u << 20)
@@ -170,6 +174,9 @@ static void word_alternative(struct strbuf *b, const char *w)
  * its wide reads near the end of a subject) always use the interpreter.
  */
 static _Thread_local bool tl_no_jit; /* pf_rules_load_flags' PF_RULES_NO_JIT */
+/* This load leaves patterns to be compiled on first use (the files
+ * compiled in full before: see lazy_key). */
+static _Thread_local bool tl_lazy;
 
 static void jit(pcre2_code *code)
 {
@@ -182,11 +189,15 @@ static void jit(pcre2_code *code)
 }
 
 static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const char *re,
-                         bool caseless, pcre2_code **out)
+                         bool caseless, pfi_code_slot *out)
 {
     int err;
     PCRE2_SIZE off;
     uint32_t flags = PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0);
+    if (tl_lazy) {
+        atomic_init(out, NULL); /* compiled by pfi_rule_code on first use */
+        return PF_OK;
+    }
     pcre2_code *code =
         pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
     if (!code) {
@@ -204,8 +215,50 @@ static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const 
         return st;
     }
     jit(code);
-    *out = code;
+    atomic_init(out, code);
     return PF_OK;
+}
+
+/* The first use of a pattern of a lazily loaded set: compile it (it
+ * compiled when the same files were loaded in full), publish it with a
+ * compare-and-swap; a thread that loses the race frees its own copy. */
+static const pcre2_code *on_demand(pfi_code_slot *slot, const char *re, bool caseless, bool jit_it)
+{
+    pcre2_code *code = atomic_load_explicit(slot, memory_order_acquire);
+    if (code)
+        return code;
+    int err;
+    PCRE2_SIZE off;
+    uint32_t flags = PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0);
+    pcre2_code *mine = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
+    if (!mine)
+        return NULL;
+#ifndef PF_NO_JIT
+    if (jit_it)
+        (void)pcre2_jit_compile(mine, PCRE2_JIT_COMPLETE);
+#else
+    (void)jit_it;
+#endif
+    if (atomic_compare_exchange_strong_explicit(slot, &code, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    pcre2_code_free(mine);
+    return code;
+}
+
+const pcre2_code *pfi_rule_code(const struct pfi_rule *r, size_t c)
+{
+    return on_demand(&r->codes[c], r->sources[c], r->caseless, r->jit);
+}
+
+const pcre2_code *pfi_rule_except(const struct pfi_rule *r, size_t e)
+{
+    return on_demand(&r->except[e], r->except_src[e], true, r->jit);
+}
+
+bool pfi_rules_lazy(const pf_ruleset *set)
+{
+    return set && set->lazy;
 }
 
 /* A string or an array of strings, as an array of (borrowed) pointers. */
@@ -277,6 +330,7 @@ static void rule_free(struct pfi_rule *r)
     for (size_t i = 0; i < r->nexcept; i++)
         pcre2_code_free(r->except[i]);
     free(r->except);
+    free(r->except_src);
     free(r->domains);
     free((void *)r->countries);
     free((void *)r->excluded);
@@ -421,7 +475,10 @@ static pf_status load_except(struct pfi_json *j, const cJSON *rule, struct pfi_r
         if (st == PF_OK)
             r->nexcept++;
     }
-    free(items);
+    if (st == PF_OK)
+        r->except_src = items; /* the strings live in the pack's cJSON tree */
+    else
+        free(items);
     return st;
 }
 
@@ -601,6 +658,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
 
     memset(r, 0, sizeof *r);
     r->info.file = file;
+    r->jit = !tl_no_jit;
     pf_status st = load_rule_fields(j, rule, r, &caseless);
     /* Exactly one matcher. */
     for (const char *const *m = matcher_keys; st == PF_OK && *m; m++) {
@@ -812,16 +870,94 @@ static pf_status new_set(size_t npacks, pf_ruleset **out)
     return PF_OK;
 }
 
+/*
+ * Lazy compilation (issue 20). Compiling every pattern of every pack was a
+ * quarter of a one-message command's start, yet a message needs the few
+ * patterns the one-pass prefilter cannot rule out. A pattern's compile
+ * error must still be reported at load, with its file, line and key path,
+ * so patterns are left for their first use only when the same bytes of
+ * the same packs, in the same order, compiled in full before with this
+ * PCRE2 and this library: the start-up cache (cache_int.h, file
+ * "rules-valid") keeps the keys of such loads. Any other load (a changed
+ * or new pack, another PCRE2, no cache, PREFLIGHT_NO_CACHE) compiles
+ * everything eagerly as before and, when it succeeds, adds its key.
+ * So `preflight rules --check`, lint and a serve reload of edited packs
+ * always validate in full; a load of unchanged packs cannot fail there.
+ */
+#define VALID_KEYS 32
+
+static void cache_file_key(uint8_t key[32])
+{
+    char v[64] = "", k[160];
+    pcre2_config(PCRE2_CONFIG_VERSION, v);
+    snprintf(k, sizeof k, "rules-valid 1\nlibpreflight %s\npcre2 %s\n", pf_version(), v);
+    pf_sha256(k, strlen(k), key);
+}
+
+static void lazy_key(const char *const *texts, const size_t *lens, size_t n, uint8_t key[32])
+{
+    uint8_t *d = malloc((n + 1) * 32);
+    if (!d) {
+        memset(key, 0, 32);
+        return;
+    }
+    cache_file_key(d); /* the versions, then each pack's bytes */
+    for (size_t i = 0; i < n; i++)
+        pf_sha256(texts[i], lens[i], d + 32 * (i + 1));
+    pf_sha256(d, (n + 1) * 32, key);
+    free(d);
+}
+
+/* Was a load with this key compiled in full before? *keys gets the file's
+ * list (to extend), *nkeys its length. */
+static bool validated_before(const uint8_t key[32], char **keys, size_t *nkeys)
+{
+    uint8_t fk[32];
+    size_t len = 0;
+    cache_file_key(fk);
+    *keys = NULL;
+    *nkeys = 0;
+    if (!pfi_cache_read("rules-valid", fk, keys, &len) || len % 32 || len / 32 > VALID_KEYS) {
+        free(*keys);
+        *keys = NULL;
+        return false;
+    }
+    *nkeys = len / 32;
+    for (size_t i = 0; i < *nkeys; i++)
+        if (memcmp(*keys + 32 * i, key, 32) == 0)
+            return true;
+    return false;
+}
+
+/* Remember key as compiled in full: first in the list, the oldest dropped. */
+static void remember_valid(const uint8_t key[32], const char *keys, size_t nkeys)
+{
+    uint8_t fk[32];
+    char buf[32 * VALID_KEYS];
+    size_t n = nkeys < VALID_KEYS - 1 ? nkeys : VALID_KEYS - 1;
+    memcpy(buf, key, 32);
+    if (n)
+        memcpy(buf + 32, keys, 32 * n);
+    cache_file_key(fk);
+    (void)pfi_cache_write("rules-valid", fk, buf, 32 * (n + 1));
+}
+
 pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
                                 const char *const *names, size_t n, pf_ruleset **out, pf_diag *diag)
 {
     pf_ruleset *set = NULL;
-    size_t cap = 0;
+    size_t cap = 0, nkeys = 0;
+    char *keys = NULL;
+    uint8_t key[32];
     pf_status st;
 
     *out = NULL;
     pf_diag_clear(diag);
+    lazy_key(texts, lens, n, key);
+    tl_lazy = validated_before(key, &keys, &nkeys);
     st = new_set(n, &set);
+    if (set)
+        set->lazy = tl_lazy;
     for (size_t i = 0; st == PF_OK && i < n; i++) {
         /* Rule infos name their pack: the set keeps its own copy. */
         size_t l = strlen(names[i]) + 1;
@@ -848,6 +984,10 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
         if (st == PF_E_NOMEM)
             pfi_diag_set(diag, st, "out of memory");
     }
+    if (st == PF_OK && !tl_lazy)
+        remember_valid(key, keys, nkeys);
+    tl_lazy = false;
+    free(keys);
     if (st != PF_OK) {
         /* Every failure leaves a diag whose status is the one returned. */
         if (diag && diag->status != st)

@@ -5,6 +5,8 @@
 #ifndef PREFLIGHT_RULES_INT_H
 #define PREFLIGHT_RULES_INT_H
 
+#include <stdbool.h>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -30,17 +32,23 @@ struct pfi_signal {
     int weight;
 };
 
+/* A compiled pattern, or NULL until its first use when the set was loaded
+ * lazily (see pfi_rule_code); published with a compare-and-swap. */
+typedef pcre2_code *_Atomic pfi_code_slot;
+
 struct pfi_rule {
-    pf_rule_info info;  /* strings point into the pack's cJSON tree */
-    pcre2_code **codes; /* pattern, words (one code) or require */
+    pf_rule_info info;     /* strings point into the pack's cJSON tree */
+    pfi_code_slot *codes;  /* pattern, words (one code) or require */
     char **sources;     /* each code's pattern text, for the one-pass prefilter */
     size_t ncodes;
     size_t code_base; /* index of codes[0] among all codes of the set (onepass.c) */
     bool caseless;
     const char **words; /* words matcher: the list (into the cJSON tree), for onepass.c */
     size_t nwords;
-    pcre2_code **except; /* a match inside a match of one of these is no finding */
+    pfi_code_slot *except; /* a match inside a match of one of these is no finding */
+    const char **except_src; /* each except pattern's text (into the cJSON tree) */
     size_t nexcept;
+    bool jit;                /* JIT-compile codes compiled on first use */
     const char **domains; /* sorted, lower case */
     size_t ndomains;
     enum pfi_builtin builtin;
@@ -69,6 +77,7 @@ struct pf_ruleset {
     pcre2_code *url;             /* the one URL pattern */
     size_t ncodes;               /* codes of all rules, plus the URL pattern (index ncodes - 1) */
     struct pfi_onepass *onepass; /* NULL: no one-pass prefilter (onepass.c) */
+    bool lazy;                   /* patterns compiled on first use */
 };
 
 /* The URL pattern's text (rules.c); onepass.c relies on its every form having a dot. */
@@ -99,6 +108,17 @@ void pfi_scanner_set_onepass(pf_scanner *s, bool on);
 /* Tests and benchmarks: the exact memo of whole scans (scan.c), on by default. */
 void pfi_scanner_set_memo(pf_scanner *s, bool on);
 size_t pfi_scanner_memo_hits(const pf_scanner *s);
+
+/*
+ * Rule r's code c and except pattern e, compiled on first use when the set
+ * was loaded lazily (rules.c: only rule files that compiled in full
+ * before, by the start-up cache). Thread-safe; NULL only when compiling
+ * fails for want of memory.
+ */
+const pcre2_code *pfi_rule_code(const struct pfi_rule *r, size_t c);
+const pcre2_code *pfi_rule_except(const struct pfi_rule *r, size_t e);
+/* Tests: whether set's patterns were left to be compiled on first use. */
+bool pfi_rules_lazy(const pf_ruleset *set);
 
 /* Is rule r in effect for these options (scope, disabled list)? */
 bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o);

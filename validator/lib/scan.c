@@ -190,6 +190,8 @@ bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o)
 static int next_match(struct scan *sc, const pcre2_code *code, size_t *from, size_t *start,
                       size_t *end)
 {
+    if (!code) /* a pattern compiled on first use could not be (memory) */
+        return PCRE2_ERROR_NOMEMORY;
     while (*from <= sc->len) {
         /* The message was validated once in pf_scanner_scan and *from is
          * always at a character boundary, so PCRE2 need not check the
@@ -254,7 +256,7 @@ static int excepted(struct scan *sc, const struct pfi_rule *r, size_t start, siz
     for (size_t e = 0; e < r->nexcept; e++) {
         size_t from = 0, s, t;
         int rc;
-        while ((rc = next_match(sc, r->except[e], &from, &s, &t)) == 1 && s <= start) {
+        while ((rc = next_match(sc, pfi_rule_except(r, e), &from, &s, &t)) == 1 && s <= start) {
             if (t >= end)
                 return 1;
         }
@@ -272,7 +274,7 @@ static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_seve
         int rc;
         if (!sc->s->cand[r->code_base + c])
             continue; /* the one-pass engine proved it cannot match */
-        while ((rc = next_match(sc, r->codes[c], &from, &start, &end)) == 1) {
+        while ((rc = next_match(sc, pfi_rule_code(r, c), &from, &start, &end)) == 1) {
             bool overlaps = false;
             for (size_t i = 0; i < sc->out->count; i++) {
                 const pf_finding *f = &sc->out->items[i];
@@ -303,7 +305,7 @@ static pf_status run_require(struct scan *sc, const struct pfi_rule *r, pf_sever
         size_t from = 0, start, end;
         if (!sc->s->cand[r->code_base + c])
             continue;
-        int rc = next_match(sc, r->codes[c], &from, &start, &end);
+        int rc = next_match(sc, pfi_rule_code(r, c), &from, &start, &end);
         if (rc == 1)
             return PF_OK;
         if (rc < 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "numfast_int.h"
 #include "preflight/session.h"
 
 /* A growable list of owned strings. */
@@ -247,6 +248,11 @@ pf_status pf_session_open(const pf_session_options *o, pf_session **out, pf_diag
         pfi_diag_set(diag, PF_E_INVALID, "a session needs a rules directory and a data directory");
         return PF_E_INVALID;
     }
+    /* A session without JIT is for one message: the number engine's
+     * patterns are then interpreted too (JIT-compiling a calling code's
+     * patterns costs more than one number's matches; issue 20). */
+    if (o->no_jit)
+        pfi_numfast_prefer_interpreter();
     if (!(s = calloc(1, sizeof *s))) {
         st = PF_E_NOMEM;
         goto out;

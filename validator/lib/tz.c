@@ -5,6 +5,7 @@
  * A cache belongs to one checker, so to one thread: it keeps one opened
  * calendar per zone it has been asked about, and each region's zone list.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include <unicode/uenum.h>
 #include <unicode/ustring.h>
 
+#include "cache_int.h"
+#include "preflight/journal.h"
 #include "tz_int.h"
 
 struct zone {
@@ -253,4 +256,121 @@ bool pfi_tz_ids_contain(const char *ids, const char *zone)
 bool pfi_tz_out_of_memory(const struct pfi_tz_cache *c)
 {
     return c->nomem;
+}
+
+/* ---- ICU's zones per region, remembered across processes ---- */
+
+struct pfi_tz_ids_memo {
+    uint8_t key[32];
+    char *old; /* the cache file's payload: records "RR\0" + ids list */
+    size_t old_len;
+    char *add; /* records worked out in this process */
+    size_t add_len, add_cap;
+};
+
+/* The ids list of one record starting at p (after "RR\0") ends at the
+ * first empty id; its length with the final NUL, or 0 when malformed. */
+static size_t ids_len(const char *p, const char *end)
+{
+    const char *q = p;
+    while (q < end && *q) {
+        const char *nul = memchr(q, '\0', (size_t)(end - q));
+        if (!nul)
+            return 0;
+        q = nul + 1;
+    }
+    return q < end ? (size_t)(q - p) + 1 : 0;
+}
+
+/* A payload is whole records or nothing is trusted of it. */
+static bool records_ok(const char *p, size_t len)
+{
+    const char *end = p + len;
+    while (p < end) {
+        size_t n;
+        if (end - p < 3 || p[0] < 'A' || p[0] > 'Z' || p[1] < 'A' || p[1] > 'Z' || p[2] ||
+            !(n = ids_len(p + 3, end)))
+            return false;
+        p += 3 + n;
+    }
+    return true;
+}
+
+struct pfi_tz_ids_memo *pfi_tz_ids_memo_open(void)
+{
+    struct pfi_tz_ids_memo *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    /* What ICU's answers depend on: its version and its zone data's. */
+    UVersionInfo v;
+    char ver[U_MAX_VERSION_STRING_LENGTH], key[256];
+    UErrorCode err = U_ZERO_ERROR;
+    u_getVersion(v);
+    u_versionToString(v, ver);
+    const char *tzv = ucal_getTZDataVersion(&err);
+    snprintf(key, sizeof key, "icu-zones 1\nicu %s\ntzdata %s\n", ver,
+             U_SUCCESS(err) && tzv ? tzv : "?");
+    pf_sha256(key, strlen(key), m->key);
+    if (pfi_cache_read("icu-zones", m->key, &m->old, &m->old_len) &&
+        !records_ok(m->old, m->old_len)) {
+        free(m->old);
+        m->old = NULL;
+        m->old_len = 0;
+    }
+    return m;
+}
+
+pf_status pfi_tz_ids_memo_get(struct pfi_tz_ids_memo *m, const char *region, char **ids)
+{
+    if (!m || strlen(region) != 2)
+        return pfi_tz_region_ids(region, ids);
+    for (const char *p = m->old, *end = m->old + m->old_len; p && p < end;) {
+        size_t n = ids_len(p + 3, end);
+        if (memcmp(p, region, 2) == 0) {
+            if (!(*ids = malloc(n)))
+                return PF_E_NOMEM;
+            memcpy(*ids, p + 3, n);
+            return PF_OK;
+        }
+        p += 3 + n;
+    }
+    pf_status st = pfi_tz_region_ids(region, ids);
+    if (st != PF_OK)
+        return st;
+    /* Remember it; failing to is no failure of the lookup. */
+    size_t n = 1; /* the list's length with its final empty id */
+    for (const char *q = *ids; *q; q += strlen(q) + 1)
+        n += strlen(q) + 1;
+    if (m->add_len + 3 + n > m->add_cap) {
+        size_t cap = (m->add_len + 3 + n) * 2;
+        char *a = realloc(m->add, cap);
+        if (!a)
+            return PF_OK;
+        m->add = a;
+        m->add_cap = cap;
+    }
+    memcpy(m->add + m->add_len, region, 2);
+    m->add[m->add_len + 2] = '\0';
+    memcpy(m->add + m->add_len + 3, *ids, n);
+    m->add_len += 3 + n;
+    return PF_OK;
+}
+
+void pfi_tz_ids_memo_close(struct pfi_tz_ids_memo *m)
+{
+    if (!m)
+        return;
+    if (m->add_len) {
+        char *all = malloc(m->old_len + m->add_len);
+        if (all) {
+            if (m->old_len)
+                memcpy(all, m->old, m->old_len);
+            memcpy(all + m->old_len, m->add, m->add_len);
+            (void)pfi_cache_write("icu-zones", m->key, all, m->old_len + m->add_len);
+            free(all);
+        }
+    }
+    free(m->old);
+    free(m->add);
+    free(m);
 }

@@ -50,4 +50,17 @@ bool pfi_tz_zone_in_region(const char *zone, const char *region);
 pf_status pfi_tz_region_ids(const char *region, char **ids);
 bool pfi_tz_ids_contain(const char *ids, const char *zone);
 
+/*
+ * pfi_tz_region_ids remembered across processes (cache_int.h, file
+ * "icu-zones"): the lists depend only on ICU's version and its time zone
+ * data version, which key the file. Open one memo per load, get each
+ * region's list through it (the same answer as pfi_tz_region_ids, computed
+ * so on a miss), close it to write what was missing. Never fails for the
+ * cache's sake; NULL from open means "no memo", which get accepts.
+ */
+struct pfi_tz_ids_memo;
+struct pfi_tz_ids_memo *pfi_tz_ids_memo_open(void);
+pf_status pfi_tz_ids_memo_get(struct pfi_tz_ids_memo *m, const char *region, char **ids);
+void pfi_tz_ids_memo_close(struct pfi_tz_ids_memo *m);
+
 #endif

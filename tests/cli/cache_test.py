@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""cache_test.py PREFLIGHT — the start-up cache (validator/lib/cache_int.h).
+
+Every case runs the same commands and compares stdout, stderr and exit
+status with a run that has the cache turned off (PREFLIGHT_NO_CACHE=1): a
+cache may make a start faster, never change an answer. Cases: a cold
+cache, a warm one; for each file (ICU's zones, the geocoder's
+descriptions, libphonenumber's metadata, the rule packs known to compile)
+a corrupted payload, a truncated file, a file of another
+format, an empty file, a stale key (as after an ICU or libphonenumber
+update); a read-only or impossible directory, no $HOME, a relative
+$XDG_CACHE_HOME, the off switch. Control cases prove the files are really
+read: a forged file whose key and hash are right but whose payload is
+false is believed (a zone left out makes the table fail to load; another
+area changes the quiet-hours note), so the checks are what keeps bad
+files out.
+"""
+import hashlib
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.abspath(sys.argv[1])
+MSG = "Acme Dental: your cleaning is tomorrow at 10:30. Reply C to confirm."
+COMMANDS = [
+    # 06:00Z is 22:00 in San Francisco: the quiet-hours finding names the
+    # number's area, which comes from the geocoder (or its cache).
+    ["check", "--to", "+14155552671", "--at", "2026-11-26T06:00:00Z", "--not-first",
+     "--message", MSG],
+    ["check", "--to", "+61491570156", "--at", "2026-11-26T20:00:00Z", "--not-first",
+     "--format", "json", "--message", MSG],
+    ["countries", "US"],
+]
+HEADER = 8 + 32 + 8 + 32
+failures = 0
+
+
+def env_for(**kv):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PREFLIGHT_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "PREFLIGHT_NO_CACHE")}
+    env.update({k: v for k, v in kv.items() if v is not None})
+    return env
+
+
+def run_all(env, cwd=None):
+    return [subprocess.run([BIN] + c, env=env, cwd=cwd, capture_output=True, timeout=60)
+            for c in COMMANDS]
+
+
+def same(label, got, want):
+    global failures
+    for c, g, w in zip(COMMANDS, got, want):
+        if (g.returncode, g.stdout, g.stderr) != (w.returncode, w.stdout, w.stderr):
+            print(f"FAIL: {label}: `{' '.join(c[:2])}` differs from the run without a cache")
+            print("  got:", g.returncode, g.stdout[:300], g.stderr[:300])
+            print("  want:", w.returncode, w.stdout[:300], w.stderr[:300])
+            failures += 1
+            return
+    print(f"ok: {label}")
+
+
+def expect(label, cond):
+    global failures
+    print(("ok: " if cond else "FAIL: ") + label)
+    failures += 0 if cond else 1
+
+
+def valid(path):
+    """Whether the file passes the checks the library makes."""
+    try:
+        b = open(path, "rb").read()
+    except OSError:
+        return False
+    if len(b) < HEADER or b[:8] != b"PFCACHE1":
+        return False
+    (n,) = struct.unpack("<Q", b[40:48])
+    return len(b) == HEADER + n and hashlib.sha256(b[HEADER:]).digest() == b[48:80]
+
+
+def forge(path, key, payload):
+    with open(path, "wb") as f:
+        f.write(b"PFCACHE1" + key + struct.pack("<Q", len(payload)) +
+                hashlib.sha256(payload).digest() + payload)
+
+
+root = tempfile.mkdtemp()
+try:
+    reference = run_all(env_for(PREFLIGHT_NO_CACHE="1", HOME=root))
+    expect("the reference runs pass or warn (exit 0 or 1)",
+           all(r.returncode in (0, 1) for r in reference))
+    cdir = os.path.join(root, "c")
+    f = os.path.join(cdir, "icu-zones")
+    env = env_for(PREFLIGHT_CACHE_DIR=cdir)
+
+    same("cold cache", run_all(env), reference)
+    files = {name: os.path.join(cdir, name)
+             for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid")}
+    good = {}
+    for name, f in files.items():
+        expect(f"{name}: a cold run writes a valid cache file", valid(f))
+        good[name] = open(f, "rb").read()
+    expect("the cache directory is private (0700)",
+           stat.S_IMODE(os.stat(cdir).st_mode) == 0o700)
+    same("warm cache", run_all(env), reference)
+    for name, f in files.items():
+        expect(f"{name}: a warm run leaves the file as it was", open(f, "rb").read() == good[name])
+
+    # Payloads that pass every check but say something false: with the
+    # right key they are believed (the control cases), with any other
+    # defect they must be thrown away.
+    def poison(name, payload):
+        if name == "icu-zones":  # a zone timezones.json names, left out
+            return payload.replace(b"America/Los_Angeles\0", b"", 1)
+        if name == "geo-descriptions":
+            return payload.replace(b"San Francisco, CA", b"Boston, MA", 1)
+        return payload[::-1]  # no control case: any other bytes
+
+    for name, f in files.items():
+        g = good[name]
+        key, payload = g[8:40], g[HEADER:]
+        poisoned = poison(name, payload)
+        expect(f"{name}: the poisoned payload differs", poisoned != payload)
+        cases = [("corrupted payload", bytes(g[:-5]) + bytes([g[-5] ^ 0x20]) + bytes(g[-4:])),
+                 ("truncated file", g[:len(g) // 2]),
+                 ("file of another format", b"not a cache\n" * 10),
+                 ("empty file", b"")]
+        for label, content in cases:
+            open(f, "wb").write(content)
+            same(f"{name}: {label}", run_all(env), reference)
+            expect(f"{name}: {label}: rebuilt", open(f, "rb").read() == g)
+        # Stale: well formed, for other inputs (another ICU, tzdata or
+        # libphonenumber gives another key).
+        forge(f, hashlib.sha256(b"other versions").digest(), poisoned)
+        same(f"{name}: stale cache (other key)", run_all(env), reference)
+        expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
+        # Control: the poisoned payload under the right key is used.
+        if name not in ("icu-zones", "geo-descriptions"):
+            continue
+        forge(f, key, poisoned)
+        got = run_all(env)
+        if name == "icu-zones":
+            used = got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr
+        else:
+            used = b"Boston" in got[0].stdout + got[1].stdout
+        expect(f"{name}: control: a forged file that passes every check is used", used)
+        open(f, "wb").write(g)
+
+    # A pack edited after the cache knew the packs as compiling: its bad
+    # pattern is reported at load exactly as without a cache (the edit
+    # changes the key, so nothing is left to first use).
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "rules")
+    edited = os.path.join(root, "rules")
+    shutil.copytree(src, edited)
+    pack = sorted(p for p in os.listdir(edited) if p.endswith(".json")
+                  and b'"pattern": "' in open(os.path.join(edited, p), "rb").read())[0]
+    text = open(os.path.join(edited, pack), "rb").read()
+    open(os.path.join(edited, pack), "wb").write(text.replace(b'"pattern": "', b'"pattern": "(', 1))
+    run_all(env_for(PREFLIGHT_CACHE_DIR=cdir, PREFLIGHT_RULES_DIR=src))  # warm for the originals
+    bad_ref = run_all(env_for(PREFLIGHT_NO_CACHE="1", HOME=root, PREFLIGHT_RULES_DIR=edited))
+    expect("edited pack: the reference run reports the pattern",
+           bad_ref[0].returncode not in (0, 1) and b"does not compile" in bad_ref[0].stderr)
+    same("edited pack after a warm cache",
+         run_all(env_for(PREFLIGHT_CACHE_DIR=cdir, PREFLIGHT_RULES_DIR=edited)), bad_ref)
+
+    # A directory nobody can write: a path below a regular file (fails even
+    # for root), and a read-only directory (fails for other users).
+    blocker = os.path.join(root, "file")
+    open(blocker, "w").write("x")
+    same("cache directory cannot be created",
+         run_all(env_for(PREFLIGHT_CACHE_DIR=os.path.join(blocker, "c"))), reference)
+    ro = os.path.join(root, "ro")
+    os.mkdir(ro, 0o555)
+    same("read-only cache directory", run_all(env_for(PREFLIGHT_CACHE_DIR=ro)), reference)
+    if os.geteuid() != 0:
+        expect("nothing written to the read-only directory", os.listdir(ro) == [])
+    os.chmod(ro, 0o755)
+
+    # No $HOME and no $XDG_CACHE_HOME: no cache, and nothing written in the
+    # working directory.
+    wd = os.path.join(root, "wd")
+    os.mkdir(wd)
+    same("no $HOME", run_all(env_for(), cwd=wd), reference)
+    expect("no $HOME: nothing written", os.listdir(wd) == [])
+    # A relative $XDG_CACHE_HOME is ignored (XDG): $HOME's .cache is used.
+    home = os.path.join(root, "home")
+    os.mkdir(home)
+    same("relative $XDG_CACHE_HOME",
+         run_all(env_for(XDG_CACHE_HOME="rel", HOME=home), cwd=wd), reference)
+    expect("relative $XDG_CACHE_HOME: $HOME/.cache/sms-preflight used",
+           valid(os.path.join(home, ".cache", "sms-preflight", "icu-zones")) and
+           os.listdir(wd) == [])
+    xdg = os.path.join(root, "xdg")
+    same("$XDG_CACHE_HOME", run_all(env_for(XDG_CACHE_HOME=xdg, HOME=home)), reference)
+    expect("$XDG_CACHE_HOME/sms-preflight used",
+           valid(os.path.join(xdg, "sms-preflight", "icu-zones")))
+
+    # The off switch.
+    off = os.path.join(root, "off")
+    same("PREFLIGHT_NO_CACHE=1",
+         run_all(env_for(PREFLIGHT_CACHE_DIR=off, PREFLIGHT_NO_CACHE="1")), reference)
+    expect("PREFLIGHT_NO_CACHE=1: nothing written", not os.path.exists(off))
+finally:
+    shutil.rmtree(root, ignore_errors=True)
+
+print("cache cases:", "FAILED" if failures else "all passed")
+sys.exit(1 if failures else 0)
