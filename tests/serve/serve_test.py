@@ -39,7 +39,8 @@ import tempfile
 import threading
 import time
 
-BIN, FAKE, MODE = sys.argv[1], sys.argv[2], sys.argv[3]
+# Absolute paths: some cases run the CLI from a temporary directory.
+BIN, FAKE, MODE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CONFIG = os.path.join(SRC, "data", "examples", "preflight.json")
 TOKEN = "sk-test-SECRET-7f3a9"
