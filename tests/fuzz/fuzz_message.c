@@ -2,8 +2,8 @@
  * fuzz_message.c — message text through segments, the message findings and
  * the scanner with every shipped rule pack; then a verdict carrying those
  * findings (and the input as its recipient and sender) through both JSON
- * writers, which must agree byte for byte (issue 15: the streaming writer
- * against pf_verdict_to_json).
+ * writers, compact and indented, which must agree byte for byte (issue 15:
+ * the streaming writer against the cJSON tree).
  */
 #include <stdlib.h>
 
@@ -66,12 +66,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *slow = NULL;
     size_t slow_len = 0;
     struct pfi_buf fast = {NULL, 0, 0, true};
-    if (pf_verdict_to_json(&v, 0, &slow, &slow_len) == PF_OK &&
+    if (pfi_verdict_to_json_slow(&v, 0, &slow, &slow_len) == PF_OK &&
         pfi_verdict_write_json(&fast, &v, false) &&
         (fast.len != slow_len || memcmp(fast.s, slow, slow_len) != 0))
         abort(); /* the two writers disagree */
     free(slow);
     pfi_buf_free(&fast);
+    char *pretty_slow = NULL, *pretty = NULL;
+    size_t pretty_slow_len = 0, pretty_len = 0;
+    if (pfi_verdict_to_json_slow(&v, PF_JSON_PRETTY, &pretty_slow, &pretty_slow_len) == PF_OK &&
+        pf_verdict_to_json(&v, PF_JSON_PRETTY, &pretty, &pretty_len) == PF_OK &&
+        (pretty_len != pretty_slow_len || memcmp(pretty, pretty_slow, pretty_len) != 0))
+        abort(); /* the indented writers disagree */
+    free(pretty_slow);
+    free(pretty);
     pf_finding_list_clear(&f);
     pf_segments_destroy(seg);
     return 0;

@@ -2,8 +2,9 @@
  * test_batch_stream.c — the batch fast paths of issue 15 against their
  * trusted slow paths, byte for byte:
  *
- * - the streaming verdict writer (pfi_verdict_write_json) against
- *   pf_verdict_to_json (cJSON), on verdicts of every message of
+ * - the streaming verdict writer (pfi_verdict_write_json, and
+ *   pf_verdict_to_json compact and indented) against the cJSON tree
+ *   (pfi_verdict_to_json_slow), on verdicts of every message of
  *   tests/corpus and tests/eval's dev and test splits (under rotating
  *   recipients, senders and first-message flags), and on generated
  *   verdicts with hostile strings (quotes, backslashes, control bytes,
@@ -58,13 +59,16 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The writer against cJSON on one verdict; also its "open" form. */
+/* The writer against cJSON on one verdict: compact, its "open" form, and
+ * indented (pf_verdict_to_json itself, both layouts and the newline). */
 static void compare_verdict(const pf_verdict *v, const char *what)
 {
+    static const unsigned flags[] = {0, PF_JSON_PRETTY, PF_JSON_PRETTY | PF_JSON_NEWLINE,
+                                     PF_JSON_NEWLINE};
     char *slow = NULL;
     size_t slow_len = 0;
     struct pfi_buf fast = {NULL, 0, 0, true};
-    assert_int_equal(pf_verdict_to_json(v, 0, &slow, &slow_len), PF_OK);
+    assert_int_equal(pfi_verdict_to_json_slow(v, 0, &slow, &slow_len), PF_OK);
     assert_true(pfi_verdict_write_json(&fast, v, false));
     if (fast.len != slow_len || memcmp(fast.s, slow, slow_len) != 0) {
         fprintf(stderr, "writers differ on %s:\n  cJSON:  %s\n  stream: %s\n", what, slow,
@@ -77,6 +81,19 @@ static void compare_verdict(const pf_verdict *v, const char *what)
     assert_true(fast.len == slow_len && memcmp(fast.s, slow, slow_len) == 0);
     pfi_buf_free(&fast);
     free(slow);
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        char *a = NULL, *b = NULL;
+        size_t alen = 0, blen = 0;
+        assert_int_equal(pfi_verdict_to_json_slow(v, flags[i], &a, &alen), PF_OK);
+        assert_int_equal(pf_verdict_to_json(v, flags[i], &b, &blen), PF_OK);
+        if (alen != blen || memcmp(a, b, alen) != 0 || strlen(b) != blen) {
+            fprintf(stderr, "writers differ on %s (flags %u):\n  cJSON:  %s\n  stream: %s\n",
+                    what, flags[i], a, b);
+            fail();
+        }
+        free(a);
+        free(b);
+    }
     compared++;
 }
 

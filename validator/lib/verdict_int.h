@@ -21,12 +21,12 @@ cJSON *pfi_verdict_json(const pf_verdict *v);
 pf_status pfi_json_to_string(cJSON *doc, unsigned flags, char **out, size_t *len);
 
 /*
- * The streaming writer (issue 15): the same bytes as the cJSON path above
- * (pf_verdict_to_json without PF_JSON_PRETTY), written straight into a
- * buffer the caller reuses, with no tree per verdict. pfi_verdict_json
- * stays the trusted path; tests/unit/test_verdict_stream.c compares the
- * two on the corpus, the eval splits and generated verdicts, and
- * fuzz_message on anything.
+ * The streaming writer (issue 15): the bytes of the cJSON path above,
+ * compact or indented, written straight into a buffer the caller reuses,
+ * with no tree per verdict. pf_verdict_to_json is this writer;
+ * pfi_verdict_json (pfi_verdict_to_json_slow) stays the trusted path, and
+ * tests/unit/test_batch_stream.c compares the two on the corpus, the eval
+ * splits and generated verdicts, and fuzz_message on anything.
  */
 struct pfi_buf {
     char *s; /* NUL-terminated while ok */
@@ -48,6 +48,12 @@ void pfi_json_put_size(struct pfi_buf *b, size_t v);
  * batch row's "row"). Returns b->ok.
  */
 bool pfi_verdict_write_json(struct pfi_buf *b, const pf_verdict *v, bool open);
+/* Append v indented: exactly pf_verdict_to_json(v, PF_JSON_PRETTY, ...)
+ * (cJSON_Print's layout). Returns b->ok. */
+bool pfi_verdict_write_json_pretty(struct pfi_buf *b, const pf_verdict *v);
+/* pf_verdict_to_json the slow, trusted way: the cJSON tree printed by
+ * cJSON (the differential tests' reference). */
+pf_status pfi_verdict_to_json_slow(const pf_verdict *v, unsigned flags, char **out, size_t *len);
 
 /* Tests (issue 15 differential tests): a batch that prints its JSON lines
  * through cJSON (the trusted path), and one without the content memo. */

@@ -120,6 +120,22 @@ pf_status pfi_json_to_string(cJSON *doc, unsigned flags, char **out, size_t *len
     return PF_OK;
 }
 
+/* The trusted path: the cJSON tree, printed by cJSON. */
+pf_status pfi_verdict_to_json_slow(const pf_verdict *v, unsigned flags, char **out, size_t *len)
+{
+    *out = NULL;
+    if (len)
+        *len = 0;
+    cJSON *doc = pfi_verdict_json(v);
+    if (!doc)
+        return PF_E_NOMEM;
+    pf_status st = pfi_json_to_string(doc, flags, out, len);
+    cJSON_Delete(doc);
+    return st;
+}
+
+/* The streaming writer (below), the same bytes as the path above:
+ * tests/unit/test_batch_stream.c and fuzz_message compare the two. */
 pf_status pf_verdict_to_json(const pf_verdict *v, unsigned flags, char **out, size_t *len)
 {
     if (!out)
@@ -129,12 +145,21 @@ pf_status pf_verdict_to_json(const pf_verdict *v, unsigned flags, char **out, si
         *len = 0;
     if (!v)
         return PF_E_INVALID;
-    cJSON *doc = pfi_verdict_json(v);
-    if (!doc)
+    struct pfi_buf b = {NULL, 0, 0, true};
+    if (flags & PF_JSON_PRETTY)
+        pfi_verdict_write_json_pretty(&b, v);
+    else
+        pfi_verdict_write_json(&b, v, false);
+    if (flags & PF_JSON_NEWLINE)
+        pfi_buf_put(&b, "\n", 1);
+    if (!b.ok) {
+        pfi_buf_free(&b);
         return PF_E_NOMEM;
-    pf_status st = pfi_json_to_string(doc, flags, out, len);
-    cJSON_Delete(doc);
-    return st;
+    }
+    *out = b.s;
+    if (len)
+        *len = b.len;
+    return PF_OK;
 }
 
 /* ---- the streaming writer (see verdict_int.h) ---- */
@@ -258,95 +283,169 @@ void pfi_json_put_size(struct pfi_buf *b, size_t v)
     pfi_buf_put(b, tmp, k > 0 ? (size_t)k : 0);
 }
 
-/* ,"key": */
-static void put_key(struct pfi_buf *b, const char *key, bool first)
+/*
+ * The writer's layout: compact, or cJSON_Print's indentation, which is
+ * (cJSON 1.7.15 print_object/print_array) an object as "{\n", each member
+ * on its own line after depth tabs as "key":\tvalue, members joined by
+ * ",\n", then "\n", depth-1 tabs and "}" (an empty object is "{\n", depth-1
+ * tabs, "}"); an array as "[" with its elements joined by ", " and "]",
+ * no line breaks of its own. Both count depth, objects and arrays alike.
+ */
+struct jw {
+    struct pfi_buf *b;
+    bool pretty;
+    unsigned depth;
+};
+
+static void pad(struct jw *w, unsigned n)
+{
+    static const char tabs[] = "\t\t\t\t\t\t\t\t";
+    while (n) {
+        unsigned k = n < 8 ? n : 8;
+        pfi_buf_put(w->b, tabs, k);
+        n -= k;
+    }
+}
+
+static void obj_open(struct jw *w)
+{
+    pfi_buf_put(w->b, "{\n", w->pretty ? 2 : 1);
+    w->depth++;
+}
+
+/* members: how many the object got */
+static void obj_close(struct jw *w, size_t members)
+{
+    if (w->pretty) {
+        if (members)
+            pfi_buf_put(w->b, "\n", 1);
+        pad(w, w->depth - 1);
+    }
+    pfi_buf_put(w->b, "}", 1);
+    w->depth--;
+}
+
+/* ,"key": — first: the object's first member */
+static void put_key(struct jw *w, const char *key, bool first)
 {
     if (!first)
-        pfi_buf_put(b, ",", 1);
-    pfi_json_put_string(b, key);
-    pfi_buf_put(b, ":", 1);
+        pfi_buf_put(w->b, ",\n", w->pretty ? 2 : 1);
+    if (w->pretty)
+        pad(w, w->depth);
+    pfi_json_put_string(w->b, key);
+    pfi_buf_put(w->b, ":\t", w->pretty ? 2 : 1);
 }
 
-static void put_str_member(struct pfi_buf *b, const char *key, const char *val, bool first)
+static void put_str_member(struct jw *w, const char *key, const char *val, bool first)
 {
-    put_key(b, key, first);
-    pfi_json_put_string(b, val);
+    put_key(w, key, first);
+    pfi_json_put_string(w->b, val);
 }
 
-bool pfi_verdict_write_json(struct pfi_buf *b, const pf_verdict *v, bool open)
+static void arr_open(struct jw *w)
+{
+    pfi_buf_put(w->b, "[", 1);
+    w->depth++;
+}
+
+static void arr_sep(struct jw *w)
+{
+    pfi_buf_put(w->b, ", ", w->pretty ? 2 : 1);
+}
+
+static void arr_close(struct jw *w)
+{
+    pfi_buf_put(w->b, "]", 1);
+    w->depth--;
+}
+
+/* The members in pfi_verdict_json's order, with its choices. */
+static bool write_verdict(struct jw *w, const pf_verdict *v, bool open)
 {
     char clean[PF_NUMBER_INPUT_MAX * 3 + 4];
-    /* The members in pfi_verdict_json's order, with its choices. */
-    pfi_buf_put(b, "{", 1);
-    put_str_member(b, "verdict", pf_verdict_name(v->verdict), true);
-    put_key(b, "user_number", false);
-    pfi_buf_put(b, "{", 1);
+    struct pfi_buf *b = w->b;
+    obj_open(w);
+    put_str_member(w, "verdict", pf_verdict_name(v->verdict), true);
+    put_key(w, "user_number", false);
+    obj_open(w);
     pf_utf8_clean(v->user.input, strlen(v->user.input), clean, sizeof clean);
-    put_str_member(b, "input", clean, true);
-    put_key(b, "e164", false);
+    put_str_member(w, "input", clean, true);
+    put_key(w, "e164", false);
     if (v->user_parsed)
         pfi_json_put_string(b, v->user.e164);
     else
         put_lit(b, "null");
-    put_key(b, "valid", false);
+    put_key(w, "valid", false);
     put_lit(b, v->user_parsed && v->user.valid ? "true" : "false");
-    put_key(b, "region", false);
+    put_key(w, "region", false);
     if (v->user_parsed && v->user.region[0])
         pfi_json_put_string(b, v->user.region);
     else
         put_lit(b, "null");
-    put_str_member(b, "type", pf_number_type_name(v->user.type), false);
-    pfi_buf_put(b, "}", 1);
-    put_key(b, "agent_number", false);
+    put_str_member(w, "type", pf_number_type_name(v->user.type), false);
+    obj_close(w, 5);
+    put_key(w, "agent_number", false);
     if (v->has_agent) {
-        pfi_buf_put(b, "{", 1);
+        obj_open(w);
         pf_utf8_clean(v->agent_e164, strlen(v->agent_e164), clean, sizeof clean);
-        put_str_member(b, "e164", clean, true);
-        put_str_member(b, "selected", v->agent_auto ? "auto" : "explicit", false);
-        put_str_member(b, "kind", pf_sender_type_name(v->agent_kind), false);
-        put_key(b, "region", false);
+        put_str_member(w, "e164", clean, true);
+        put_str_member(w, "selected", v->agent_auto ? "auto" : "explicit", false);
+        put_str_member(w, "kind", pf_sender_type_name(v->agent_kind), false);
+        put_key(w, "region", false);
         if (v->agent_region[0])
             pfi_json_put_string(b, v->agent_region);
         else
             put_lit(b, "null");
-        pfi_buf_put(b, "}", 1);
+        obj_close(w, 4);
     } else {
         put_lit(b, "null");
     }
-    put_key(b, "message", false);
-    pfi_buf_put(b, "{", 1);
+    put_key(w, "message", false);
+    obj_open(w);
     if (v->has_message) {
-        put_str_member(b, "encoding", pf_encoding_name(v->encoding), true);
-        put_key(b, "characters", false);
+        put_str_member(w, "encoding", pf_encoding_name(v->encoding), true);
+        put_key(w, "characters", false);
         pfi_json_put_size(b, v->characters);
-        put_key(b, "segments", false);
+        put_key(w, "segments", false);
         pfi_json_put_size(b, v->segments);
     }
-    pfi_buf_put(b, "}", 1);
-    put_key(b, "findings", false);
-    pfi_buf_put(b, "[", 1);
+    obj_close(w, v->has_message ? 3 : 0);
+    put_key(w, "findings", false);
+    arr_open(w);
     for (size_t i = 0; i < v->findings.count; i++) {
         const pf_finding *f = &v->findings.items[i];
         if (i)
-            pfi_buf_put(b, ",", 1);
-        pfi_buf_put(b, "{", 1);
-        put_str_member(b, "id", f->id, true);
-        put_str_member(b, "severity", pf_severity_name(f->severity), false);
-        put_str_member(b, "message", f->message ? f->message : "", false);
-        put_str_member(b, "fix", f->fix ? f->fix : "", false);
-        put_str_member(b, "source", f->source ? f->source : "heuristic", false);
+            arr_sep(w);
+        obj_open(w);
+        put_str_member(w, "id", f->id, true);
+        put_str_member(w, "severity", pf_severity_name(f->severity), false);
+        put_str_member(w, "message", f->message ? f->message : "", false);
+        put_str_member(w, "fix", f->fix ? f->fix : "", false);
+        put_str_member(w, "source", f->source ? f->source : "heuristic", false);
         if (f->has_span) {
-            put_key(b, "span", false);
-            pfi_buf_put(b, "[", 1);
+            put_key(w, "span", false);
+            arr_open(w);
             pfi_json_put_size(b, f->span_start);
-            pfi_buf_put(b, ",", 1);
+            arr_sep(w);
             pfi_json_put_size(b, f->span_end);
-            pfi_buf_put(b, "]", 1);
+            arr_close(w);
         }
-        pfi_buf_put(b, "}", 1);
+        obj_close(w, f->has_span ? 6 : 5);
     }
-    pfi_buf_put(b, "]", 1);
+    arr_close(w);
     if (!open)
-        pfi_buf_put(b, "}", 1);
+        obj_close(w, 6);
     return b->ok;
+}
+
+bool pfi_verdict_write_json(struct pfi_buf *b, const pf_verdict *v, bool open)
+{
+    struct jw w = {b, false, 0};
+    return write_verdict(&w, v, open);
+}
+
+bool pfi_verdict_write_json_pretty(struct pfi_buf *b, const pf_verdict *v)
+{
+    struct jw w = {b, true, 0};
+    return write_verdict(&w, v, false);
 }
