@@ -6,7 +6,7 @@ status with a run that has the cache turned off (PREFLIGHT_NO_CACHE=1): a
 cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
 descriptions, libphonenumber's metadata, the rule packs known to compile,
-the snapshot of the country table)
+the snapshot of the country table, the rules' one-pass prefilter)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
@@ -101,7 +101,7 @@ try:
     same("cold cache", run_all(env), reference)
     files = {name: os.path.join(cdir, name)
              for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
-                          "countries")}
+                          "countries", "rules-onepass")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))

@@ -37,10 +37,13 @@
  * match at all; the one-pass answer is then the true "no match". The
  * shipped packs never reach the limit on the differential test's messages.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_int.h"
 #include "internal.h"
+#include "preflight/journal.h"
 #include "rules_int.h"
 
 #ifndef PF_NO_ONEPASS
@@ -934,12 +937,262 @@ void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, 
     *absent = op ? op->absent : set->ncodes;
 }
 
+/* ---- the automata from the start-up cache (issue 20) ----
+ *
+ * Building both automata (and reading every pattern's literals) was a
+ * sixth of a one-message command's start. They depend only on the rule
+ * set, which depends only on the packs' bytes in order, so rules.c passes
+ * the key it already computes for them and the built prefilter is kept in
+ * the cache (file "rules-onepass") as its arrays, native byte order. The
+ * reader checks every index against the arrays it indexes, and that no
+ * dictionary chain loops, so a file that passes the cache's checks still
+ * cannot send ac_step out of bounds or round in circles; anything odd is a
+ * miss and the prefilter is built as before. test_onepass compares a
+ * prefilter read back with a built one, array for array.
+ */
+#define OP_FILE "rules-onepass"
+
+struct op_out {
+    char *b;
+    size_t n, cap;
+    bool failed;
+};
+
+static void op_put(struct op_out *o, const void *p, size_t n)
+{
+    if (o->failed || pfi_grow((void **)&o->b, &o->cap, o->n + n, 1) != PF_OK) {
+        o->failed = true;
+        return;
+    }
+    if (n)
+        memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+static void op_put_u64(struct op_out *o, uint64_t v)
+{
+    op_put(o, &v, sizeof v);
+}
+
+static size_t ac_noutputs(const struct ac *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nnodes; i++)
+        n += a->nout[i];
+    return n;
+}
+
+static void ac_put(struct op_out *o, const struct ac *a)
+{
+    size_t nc = ac_noutputs(a);
+    op_put(o, a->sym, sizeof a->sym);
+    op_put_u64(o, a->nsym);
+    op_put_u64(o, a->nnodes);
+    op_put_u64(o, nc);
+    op_put(o, a->next, a->nnodes * a->nsym * sizeof *a->next);
+    op_put(o, a->out, a->nnodes * sizeof *a->out);
+    op_put(o, a->nout, a->nnodes * sizeof *a->nout);
+    op_put(o, a->dict, a->nnodes * sizeof *a->dict);
+    op_put(o, a->codes, nc * sizeof *a->codes);
+}
+
+/* The prefilter's bytes (malloc'd into *buf); false on memory. */
+bool pfi_onepass_serialize(const struct pfi_onepass *op, size_t ncodes, char **buf, size_t *len)
+{
+    struct op_out o = {0};
+    op_put_u64(&o, ncodes);
+    op_put_u64(&o, op->filtered);
+    op_put_u64(&o, op->absent);
+    op_put(&o, op->need, ncodes);
+    ac_put(&o, &op->words);
+    ac_put(&o, &op->lits);
+    if (o.failed) {
+        free(o.b);
+        return false;
+    }
+    *buf = o.b;
+    *len = o.n;
+    return true;
+}
+
+struct op_in {
+    const char *p;
+    size_t left;
+    bool bad;
+};
+
+static void op_get(struct op_in *in, void *d, size_t n)
+{
+    if (in->bad || n > in->left) {
+        in->bad = true;
+        memset(d, 0, n);
+        return;
+    }
+    memcpy(d, in->p, n);
+    in->p += n;
+    in->left -= n;
+}
+
+static uint64_t op_get_u64(struct op_in *in)
+{
+    uint64_t v;
+    op_get(in, &v, sizeof v);
+    return v;
+}
+
+/* An array of n elements of size bytes, copied out; NULL when the input
+ * is short (then in->bad) or memory runs out. */
+static void *op_get_array(struct op_in *in, uint64_t n, size_t size)
+{
+    if (in->bad || n > in->left / size) {
+        in->bad = true;
+        return NULL;
+    }
+    void *a = malloc(n ? (size_t)n * size : 1);
+    if (!a) {
+        in->bad = true;
+        return NULL;
+    }
+    op_get(in, a, (size_t)n * size);
+    return a;
+}
+
+/* One automaton, checked: every transition, output range, dictionary link
+ * and output code in bounds, and no dictionary chain that loops. */
+static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
+{
+    memset(a, 0, sizeof *a);
+    op_get(in, a->sym, sizeof a->sym);
+    a->nsym = (size_t)op_get_u64(in);
+    a->nnodes = (size_t)op_get_u64(in);
+    uint64_t nc = op_get_u64(in);
+    if (in->bad || a->nsym == 0 || a->nsym > 256 || a->nnodes == 0 || a->nnodes > UINT32_MAX ||
+        a->nnodes > in->left / a->nsym)
+        return false;
+    a->next = op_get_array(in, (uint64_t)a->nnodes * a->nsym, sizeof *a->next);
+    a->out = op_get_array(in, a->nnodes, sizeof *a->out);
+    a->nout = op_get_array(in, a->nnodes, sizeof *a->nout);
+    a->dict = op_get_array(in, a->nnodes, sizeof *a->dict);
+    a->codes = op_get_array(in, nc, sizeof *a->codes);
+    if (in->bad)
+        return false;
+    for (size_t i = 0; i < 256; i++)
+        if (a->sym[i] >= a->nsym)
+            return false;
+    for (size_t i = 0; i < a->nnodes * a->nsym; i++)
+        if (a->next[i] >= a->nnodes)
+            return false;
+    uint64_t total = 0;
+    for (size_t i = 0; i < a->nnodes; i++) {
+        if (a->dict[i] >= a->nnodes || (i && a->dict[i] == i) ||
+            (a->nout[i] && (a->out[i] > nc || a->nout[i] > nc - a->out[i])))
+            return false;
+        total += a->nout[i];
+    }
+    if (total != nc || a->nout[0] || a->dict[0])
+        return false;
+    for (size_t i = 0; i < nc; i++)
+        if (a->codes[i] / CONJ_MAX >= ncodes)
+            return false;
+    /* Dictionary chains end at the root: mark each node once it is known
+     * to, walking at most nnodes steps from any node. */
+    unsigned char *ok = calloc(a->nnodes, 1);
+    if (!ok)
+        return false;
+    ok[0] = 1;
+    bool good = true;
+    for (size_t i = 1; good && i < a->nnodes; i++) {
+        size_t steps = 0;
+        uint32_t v = (uint32_t)i;
+        while (!ok[v] && steps++ <= a->nnodes)
+            v = a->dict[v];
+        good = ok[v] != 0;
+        for (v = (uint32_t)i; good && !ok[v]; v = a->dict[v])
+            ok[v] = 1;
+    }
+    free(ok);
+    return good;
+}
+
+/* A prefilter from its bytes for a set of ncodes codes; NULL when they are
+ * not one (or memory runs out). */
+struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t ncodes)
+{
+    struct op_in in = {buf, len, false};
+    struct pfi_onepass *op = calloc(1, sizeof *op);
+    if (!op || ncodes == 0)
+        goto bad;
+    if (op_get_u64(&in) != ncodes)
+        goto bad;
+    op->filtered = (size_t)op_get_u64(&in);
+    op->absent = (size_t)op_get_u64(&in);
+    if (in.bad || op->filtered > ncodes || op->absent != ncodes - op->filtered)
+        goto bad;
+    op->url = ncodes - 1;
+    if (!(op->need = op_get_array(&in, ncodes, 1)))
+        goto bad;
+    if (!ac_get(&in, &op->words, ncodes) || !ac_get(&in, &op->lits, ncodes) || in.left)
+        goto bad;
+    return op;
+bad:
+    pfi_onepass_free(op);
+    return NULL;
+}
+
+pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
+{
+    uint8_t k[32];
+    uint8_t d[32 + 64];
+    char *buf = NULL;
+    size_t len = 0;
+    memcpy(d, key, 32);
+    memset(d + 32, 0, 64);
+    snprintf((char *)d + 32, 64, "rules-onepass 1 conj %d", CONJ_MAX);
+    pf_sha256(d, sizeof d, k);
+    if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
+        set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
+        free(buf);
+        if (set->onepass)
+            return PF_OK;
+    }
+    pf_status st = pfi_onepass_build(set);
+    if (st == PF_OK && set->onepass &&
+        pfi_onepass_serialize(set->onepass, set->ncodes, &buf, &len)) {
+        (void)pfi_cache_write(OP_FILE, k, buf, len);
+        free(buf);
+    }
+    return st;
+}
+
 #else /* PF_ONEPASS=OFF: PCRE2 runs every code, as it always did */
 
 pf_status pfi_onepass_build(pf_ruleset *set)
 {
     set->onepass = NULL;
     return PF_OK;
+}
+
+pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
+{
+    (void)key;
+    return pfi_onepass_build(set);
+}
+
+bool pfi_onepass_serialize(const struct pfi_onepass *op, size_t ncodes, char **buf, size_t *len)
+{
+    (void)op;
+    (void)ncodes;
+    *buf = NULL;
+    *len = 0;
+    return false;
+}
+
+struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t ncodes)
+{
+    (void)buf;
+    (void)len;
+    (void)ncodes;
+    return NULL;
 }
 
 void pfi_onepass_free(struct pfi_onepass *op)
