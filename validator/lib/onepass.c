@@ -943,7 +943,9 @@ void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, 
  * sixth of a one-message command's start. They depend only on the rule
  * set, which depends only on the packs' bytes in order, so rules.c passes
  * the key it already computes for them and the built prefilter is kept in
- * the cache (file "rules-onepass") as its arrays, native byte order. The
+ * the cache (file "rules-onepass") as its arrays, native byte order, each
+ * automaton's transitions as the root's row and every other row's
+ * differences from it (a tenth of the full table's bytes). The
  * reader checks every index against the arrays it indexes, and that no
  * dictionary chain loops, so a file that passes the cache's checks still
  * cannot send ac_step out of bounds or round in circles; anything odd is a
@@ -989,7 +991,23 @@ static void ac_put(struct op_out *o, const struct ac *a)
     op_put_u64(o, a->nsym);
     op_put_u64(o, a->nnodes);
     op_put_u64(o, nc);
-    op_put(o, a->next, a->nnodes * a->nsym * sizeof *a->next);
+    /* Transitions: the root's row in full, then each other node's
+     * differences from it (most of a full automaton's row is the root's):
+     * a count, then (symbol, target) pairs. */
+    op_put(o, a->next, a->nsym * sizeof *a->next);
+    for (size_t u = 1; u < a->nnodes; u++) {
+        const uint32_t *row = a->next + u * a->nsym;
+        uint32_t k = 0;
+        for (size_t c = 0; c < a->nsym; c++)
+            k += row[c] != a->next[c];
+        op_put(o, &k, sizeof k);
+        for (uint32_t c = 0; c < a->nsym; c++) {
+            if (row[c] != a->next[c]) {
+                uint32_t pair[2] = {c, row[c]};
+                op_put(o, pair, sizeof pair);
+            }
+        }
+    }
     op_put(o, a->out, a->nnodes * sizeof *a->out);
     op_put(o, a->nout, a->nnodes * sizeof *a->nout);
     op_put(o, a->dict, a->nnodes * sizeof *a->dict);
@@ -1067,9 +1085,30 @@ static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
     a->nnodes = (size_t)op_get_u64(in);
     uint64_t nc = op_get_u64(in);
     if (in->bad || a->nsym == 0 || a->nsym > 256 || a->nnodes == 0 || a->nnodes > UINT32_MAX ||
-        a->nnodes > in->left / a->nsym)
+        a->nnodes - 1 > in->left / 4) /* a count for every node but the root */
         return false;
-    a->next = op_get_array(in, (uint64_t)a->nnodes * a->nsym, sizeof *a->next);
+    a->next = op_get_array(in, a->nsym, sizeof *a->next);
+    if (a->next) {
+        uint32_t *grown = realloc(a->next, a->nnodes * a->nsym * sizeof *a->next);
+        if (!grown)
+            in->bad = true;
+        else
+            a->next = grown;
+    }
+    for (size_t u = 1; !in->bad && u < a->nnodes; u++) {
+        uint32_t *row = a->next + u * a->nsym, k, pair[2];
+        memcpy(row, a->next, a->nsym * sizeof *row);
+        op_get(in, &k, sizeof k);
+        if (k > a->nsym)
+            in->bad = true;
+        for (uint32_t i = 0; !in->bad && i < k; i++) {
+            op_get(in, pair, sizeof pair);
+            if (pair[0] >= a->nsym)
+                in->bad = true;
+            else
+                row[pair[0]] = pair[1]; /* bounded with the rest below */
+        }
+    }
     a->out = op_get_array(in, a->nnodes, sizeof *a->out);
     a->nout = op_get_array(in, a->nnodes, sizeof *a->nout);
     a->dict = op_get_array(in, a->nnodes, sizeof *a->dict);
@@ -1147,7 +1186,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
     size_t len = 0;
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 1 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 2 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
