@@ -6,7 +6,8 @@ status with a run that has the cache turned off (PREFLIGHT_NO_CACHE=1): a
 cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
 descriptions, libphonenumber's metadata, the rule packs known to compile,
-the snapshot of the country table, the rules' one-pass prefilter)
+the snapshot of the country table, the rules' one-pass prefilter, the
+counts --version prints)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
@@ -36,6 +37,8 @@ COMMANDS = [
     ["check", "--to", "+61491570156", "--at", "2026-11-26T20:00:00Z", "--not-first",
      "--format", "json", "--message", MSG],
     ["countries", "US"],
+    # The rule and country counts come from the cache (version-facts).
+    ["--version"],
 ]
 HEADER = 8 + 32 + 8 + 32
 failures = 0
@@ -101,7 +104,7 @@ try:
     same("cold cache", run_all(env), reference)
     files = {name: os.path.join(cdir, name)
              for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
-                          "countries", "rules-onepass")}
+                          "countries", "rules-onepass", "version-facts")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
@@ -120,6 +123,8 @@ try:
             return payload.replace(b"America/Los_Angeles\0", b"", 1)
         if name == "geo-descriptions":
             return payload.replace(b"San Francisco, CA", b"Boston, MA", 1)
+        if name == "version-facts":  # another rule count (u64 after a flag byte)
+            return payload[:1] + struct.pack("<Q", 7) + payload[9:]
         if name == "countries":  # the snapshot of the table: a name misspelt
             return payload.replace(b"United States\0", b"Untied States\0", 1)
         return payload[::-1]  # no control case: any other bytes
@@ -143,7 +148,7 @@ try:
         same(f"{name}: stale cache (other key)", run_all(env), reference)
         expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
         # Control: the poisoned payload under the right key is used.
-        if name not in ("icu-zones", "geo-descriptions", "countries"):
+        if name not in ("icu-zones", "geo-descriptions", "countries", "version-facts"):
             continue
         forge(f, key, poisoned)
         got = run_all(env)
@@ -151,6 +156,8 @@ try:
             used = got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr
         elif name == "countries":
             used = b"Untied States" in got[2].stdout
+        elif name == "version-facts":
+            used = b", 7 rules (" in got[3].stdout
         else:
             used = b"Boston" in got[0].stdout + got[1].stdout
         expect(f"{name}: control: a forged file that passes every check is used", used)
