@@ -1149,7 +1149,7 @@ pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countrie
     for (size_t i = 0; i < nfiles && st == PF_OK; i++)
         st = pf_read_file(files[i], COUNTRIES_FILE_MAX, &texts[i], &lens[i], diag);
     uint8_t key[32];
-    bool keyed = st == PF_OK && nfiles && snap_key(texts, lens, nfiles, key);
+    bool keyed = st == PF_OK && nfiles && pfi_cache_enabled() && snap_key(texts, lens, nfiles, key);
     char *snap = NULL;
     size_t snap_len = 0;
     if (keyed && pfi_cache_read(SNAP_FILE, key, &snap, &snap_len)) {

@@ -160,7 +160,7 @@ static void load_counts(const char *rules_dir, const char *data_dir, pf_dir_fact
 static bool facts_key(const pf_dir_facts *rules, const pf_dir_facts *data, uint8_t key[32])
 {
     char id[2048], v[64] = "", rh[65], dh[65], k[2400];
-    if (rules->status != PF_OK || data->status != PF_OK ||
+    if (rules->status != PF_OK || data->status != PF_OK || !pfi_cache_enabled() ||
         !pfi_phone_library_identity(id, sizeof id))
         return false;
     pcre2_config(PCRE2_CONFIG_VERSION, v);

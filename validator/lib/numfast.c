@@ -440,7 +440,7 @@ static bool cc_from_cache(nf_cc *c, int cc)
     bool ok = false;
     int n = cc_slots(c, &s), got = 0;
 
-    if (n <= 0)
+    if (n <= 0 || !pfi_cache_enabled())
         goto out;
     snprintf(name, sizeof name, "phone-patterns-%d", cc);
     if (!cc_key(cc, s, n, key) || !pfi_cache_read(name, key, &buf, &len) || len < 4)
@@ -496,7 +496,7 @@ static void cc_to_cache(nf_cc *c, int cc)
     char *buf = NULL, name[32];
     int n = cc_slots(c, &s);
 
-    if (n <= 0 || !(codes = malloc((size_t)n * sizeof *codes)))
+    if (n <= 0 || !pfi_cache_enabled() || !(codes = malloc((size_t)n * sizeof *codes)))
         goto out;
     for (int i = 0; i < n; i++)
         codes[i] = *s[i].code;

@@ -1184,6 +1184,8 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
     uint8_t d[32 + 64];
     char *buf = NULL;
     size_t len = 0;
+    if (!pfi_cache_enabled())
+        return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
     snprintf((char *)d + 32, 64, "rules-onepass 2 conj %d", CONJ_MAX);
