@@ -152,6 +152,7 @@ struct ac {
     uint32_t *nout;  /* ... and how many */
     uint32_t *dict;  /* per node: nearest proper suffix node with output, 0 none */
     uint32_t *codes; /* the outputs, flattened */
+    uint32_t *fail;  /* per node: its failure link (for the cache's rows, below) */
     size_t nnodes;
 };
 
@@ -214,6 +215,7 @@ static void ac_free(struct ac *a)
     free(a->nout);
     free(a->dict);
     free(a->codes);
+    free(a->fail);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -289,6 +291,8 @@ static pf_status ac_build(struct ac *a, const struct strs *s)
         }
     }
     st = PF_OK;
+    a->fail = fail;
+    fail = NULL;
 out:
     free(queue);
     free(fail);
@@ -945,7 +949,7 @@ void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, 
  * the key it already computes for them and the built prefilter is kept in
  * the cache (file "rules-onepass") as its arrays, native byte order, each
  * automaton's transitions as the root's row and every other row's
- * differences from it (a tenth of the full table's bytes). The
+ * differences from its failure link's row (its trie edges). The
  * reader checks every index against the arrays it indexes, and that no
  * dictionary chain loops, so a file that passes the cache's checks still
  * cannot send ac_step out of bounds or round in circles; anything odd is a
@@ -984,6 +988,40 @@ static size_t ac_noutputs(const struct ac *a)
     return n;
 }
 
+/* Nodes other than the root, each after its failure link (by the length
+ * of its chain of links to the root); malloc'd, NULL on memory. */
+static uint32_t *ac_link_order(const struct ac *a)
+{
+    uint32_t *depth = calloc(a->nnodes, sizeof *depth), *order = NULL, *start = NULL;
+    size_t maxd = 0;
+    if (!depth)
+        return NULL;
+    for (size_t u = 1; u < a->nnodes; u++) {
+        /* Links only go to shallower trie nodes, so the walk ends at the root. */
+        uint32_t d = 0;
+        for (uint32_t v = (uint32_t)u; v; v = a->fail[v])
+            d++;
+        depth[u] = d;
+        maxd = d > maxd ? d : maxd;
+    }
+    order = malloc(a->nnodes * sizeof *order);
+    start = calloc(maxd + 2, sizeof *start);
+    if (order && start) {
+        for (size_t u = 1; u < a->nnodes; u++)
+            start[depth[u] + 1]++;
+        for (size_t d = 1; d <= maxd + 1; d++)
+            start[d] += start[d - 1];
+        for (size_t u = 1; u < a->nnodes; u++)
+            order[start[depth[u]]++] = (uint32_t)u;
+    } else {
+        free(order);
+        order = NULL;
+    }
+    free(start);
+    free(depth);
+    return order;
+}
+
 static void ac_put(struct op_out *o, const struct ac *a)
 {
     size_t nc = ac_noutputs(a);
@@ -991,23 +1029,32 @@ static void ac_put(struct op_out *o, const struct ac *a)
     op_put_u64(o, a->nsym);
     op_put_u64(o, a->nnodes);
     op_put_u64(o, nc);
-    /* Transitions: the root's row in full, then each other node's
-     * differences from it (most of a full automaton's row is the root's):
-     * a count, then (symbol, target) pairs. */
+    /* Transitions: the root's row in full, then for each other node, in
+     * an order where its failure link comes first, that link and the
+     * entries where its row differs from the link's row (its trie
+     * children: a full automaton's row is its failure link's elsewhere). */
     op_put(o, a->next, a->nsym * sizeof *a->next);
-    for (size_t u = 1; u < a->nnodes; u++) {
-        const uint32_t *row = a->next + u * a->nsym;
+    uint32_t *order = ac_link_order(a);
+    if (!order) {
+        o->failed = true;
+        return;
+    }
+    for (size_t i = 0; i + 1 < a->nnodes; i++) {
+        uint32_t u = order[i], f = a->fail[u];
+        const uint32_t *row = a->next + (size_t)u * a->nsym, *frow = a->next + (size_t)f * a->nsym;
         uint32_t k = 0;
         for (size_t c = 0; c < a->nsym; c++)
-            k += row[c] != a->next[c];
-        op_put(o, &k, sizeof k);
+            k += row[c] != frow[c];
+        uint32_t head[3] = {u, f, k};
+        op_put(o, head, sizeof head);
         for (uint32_t c = 0; c < a->nsym; c++) {
-            if (row[c] != a->next[c]) {
+            if (row[c] != frow[c]) {
                 uint32_t pair[2] = {c, row[c]};
                 op_put(o, pair, sizeof pair);
             }
         }
     }
+    free(order);
     op_put(o, a->out, a->nnodes * sizeof *a->out);
     op_put(o, a->nout, a->nnodes * sizeof *a->nout);
     op_put(o, a->dict, a->nnodes * sizeof *a->dict);
@@ -1085,7 +1132,7 @@ static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
     a->nnodes = (size_t)op_get_u64(in);
     uint64_t nc = op_get_u64(in);
     if (in->bad || a->nsym == 0 || a->nsym > 256 || a->nnodes == 0 || a->nnodes > UINT32_MAX ||
-        a->nnodes - 1 > in->left / 4) /* a count for every node but the root */
+        a->nnodes - 1 > in->left / 12) /* a record for every node but the root */
         return false;
     a->next = op_get_array(in, a->nsym, sizeof *a->next);
     if (a->next) {
@@ -1095,13 +1142,26 @@ static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
         else
             a->next = grown;
     }
-    for (size_t u = 1; !in->bad && u < a->nnodes; u++) {
-        uint32_t *row = a->next + u * a->nsym, k, pair[2];
-        memcpy(row, a->next, a->nsym * sizeof *row);
-        op_get(in, &k, sizeof k);
-        if (k > a->nsym)
+    /* Each node once, after the node its row is copied from. */
+    unsigned char *done = in->bad ? NULL : calloc(a->nnodes, 1);
+    a->fail = in->bad ? NULL : calloc(a->nnodes, sizeof *a->fail);
+    if (!done || !a->fail)
+        in->bad = true;
+    else
+        done[0] = 1;
+    for (size_t i = 1; !in->bad && i < a->nnodes; i++) {
+        uint32_t head[3], pair[2];
+        op_get(in, head, sizeof head);
+        if (in->bad || head[0] >= a->nnodes || head[1] >= a->nnodes || done[head[0]] ||
+            !done[head[1]] || head[2] > a->nsym) {
             in->bad = true;
-        for (uint32_t i = 0; !in->bad && i < k; i++) {
+            break;
+        }
+        uint32_t *row = a->next + (size_t)head[0] * a->nsym;
+        memcpy(row, a->next + (size_t)head[1] * a->nsym, a->nsym * sizeof *row);
+        a->fail[head[0]] = head[1];
+        done[head[0]] = 1;
+        for (uint32_t k = 0; !in->bad && k < head[2]; k++) {
             op_get(in, pair, sizeof pair);
             if (pair[0] >= a->nsym)
                 in->bad = true;
@@ -1109,6 +1169,7 @@ static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
                 row[pair[0]] = pair[1]; /* bounded with the rest below */
         }
     }
+    free(done);
     a->out = op_get_array(in, a->nnodes, sizeof *a->out);
     a->nout = op_get_array(in, a->nnodes, sizeof *a->nout);
     a->dict = op_get_array(in, a->nnodes, sizeof *a->dict);
@@ -1188,7 +1249,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 2 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 3 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
