@@ -101,9 +101,12 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void sha_blocks_ni(uint32_t h
     __m128i cdgh = _mm_blend_epi16(efgh, dcba, 0xF0);
     for (; n; n--, p += 64) {
         __m128i m[4], save0 = abef, save1 = cdgh;
+#pragma GCC unroll 4
         for (int i = 0; i < 4; i++)
             m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
                                     bswap);
+        /* Unrolled, so m[] stays in registers. */
+#pragma GCC unroll 16
         for (int g = 0; g < 16; g++) {
             if (g >= 4) {
                 /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time:
