@@ -5,14 +5,17 @@ Every case runs the same commands and compares stdout, stderr and exit
 status with a run that has the cache turned off (PREFLIGHT_NO_CACHE=1): a
 cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
-descriptions, libphonenumber's metadata, the rule packs known to compile)
+descriptions, libphonenumber's metadata, the rule packs known to compile,
+the snapshot of the country table, the rules' one-pass prefilter, the
+counts --version prints, the compiled patterns of calling codes 1 and 61)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
 $XDG_CACHE_HOME, the off switch. Control cases prove the files are really
 read: a forged file whose key and hash are right but whose payload is
 false is believed (a zone left out makes the table fail to load; another
-area changes the quiet-hours note), so the checks are what keeps bad
+area changes the quiet-hours note; a misspelt name in the table's
+snapshot is printed), so the checks are what keeps bad
 files out.
 """
 import hashlib
@@ -34,6 +37,8 @@ COMMANDS = [
     ["check", "--to", "+61491570156", "--at", "2026-11-26T20:00:00Z", "--not-first",
      "--format", "json", "--message", MSG],
     ["countries", "US"],
+    # The rule and country counts come from the cache (version-facts).
+    ["--version"],
 ]
 HEADER = 8 + 32 + 8 + 32
 failures = 0
@@ -98,7 +103,9 @@ try:
 
     same("cold cache", run_all(env), reference)
     files = {name: os.path.join(cdir, name)
-             for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid")}
+             for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
+                          "countries", "rules-onepass", "version-facts",
+                          "phone-patterns-1", "phone-patterns-61")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
@@ -117,6 +124,10 @@ try:
             return payload.replace(b"America/Los_Angeles\0", b"", 1)
         if name == "geo-descriptions":
             return payload.replace(b"San Francisco, CA", b"Boston, MA", 1)
+        if name == "version-facts":  # another rule count (u64 after a flag byte)
+            return payload[:1] + struct.pack("<Q", 7) + payload[9:]
+        if name == "countries":  # the snapshot of the table: a name misspelt
+            return payload.replace(b"United States\0", b"Untied States\0", 1)
         return payload[::-1]  # no control case: any other bytes
 
     for name, f in files.items():
@@ -138,12 +149,16 @@ try:
         same(f"{name}: stale cache (other key)", run_all(env), reference)
         expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
         # Control: the poisoned payload under the right key is used.
-        if name not in ("icu-zones", "geo-descriptions"):
+        if name not in ("icu-zones", "geo-descriptions", "countries", "version-facts"):
             continue
         forge(f, key, poisoned)
         got = run_all(env)
         if name == "icu-zones":
             used = got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr
+        elif name == "countries":
+            used = b"Untied States" in got[2].stdout
+        elif name == "version-facts":
+            used = b", 7 rules (" in got[3].stdout
         else:
             used = b"Boston" in got[0].stdout + got[1].stdout
         expect(f"{name}: control: a forged file that passes every check is used", used)

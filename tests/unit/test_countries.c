@@ -4,10 +4,14 @@
  * overlays merge per field; and each kind of broken file is rejected with
  * the right message at the right line:column.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../test_util.h"
+#include "cache_int.h"
+#include "preflight/journal.h"
 #include "preflight/countries.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
@@ -554,6 +558,248 @@ static void test_region_ids_match_slow_path(void **state)
     pf_check("ICU lists zones", listed > 300);
 }
 
+/* ---- the binary snapshot (countries.c, issue 20) against the slow load ---- */
+
+static void same_str(const char *what, const char *a, const char *b)
+{
+    if (!a || !b)
+        pf_check(what, a == b);
+    else
+        pf_check_str(what, a, b);
+}
+
+static void same_list(const char *what, const char *const *a, size_t na, const char *const *b,
+                      size_t nb)
+{
+    pf_check(what, (a == NULL) == (b == NULL));
+    pf_check_int(what, (long)na, (long)nb);
+    for (size_t i = 0; i < na && i < nb; i++)
+        same_str(what, a[i], b[i]);
+}
+
+/* Every field of every entry, pointers' NULL-ness included. */
+static void same_table(const pf_countries *x, const pf_countries *y)
+{
+    assert_int_equal(pf_countries_count(x), pf_countries_count(y));
+    for (size_t i = 0; i < pf_countries_count(x); i++) {
+        const pf_country *a = pf_countries_at(x, i), *b = pf_countries_at(y, i);
+        const char *w = a->code;
+        pf_check_str(w, a->code, b->code);
+        pf_check(w, pf_countries_get(y, a->code) == b);
+        same_str(w, a->name, b->name);
+        pf_check_int(w, a->calling_code, b->calling_code);
+        pf_check(w, a->sms == b->sms && a->two_way == b->two_way &&
+                        a->concatenation == b->concatenation && a->landline_sms == b->landline_sms);
+        same_str(w, a->length_note, b->length_note);
+        for (int k = 0; k < PF_SK_COUNT; k++)
+            pf_check(w, a->senders[k] == b->senders[k]);
+        pf_check_int(w, (long)a->registration_count, (long)b->registration_count);
+        for (size_t r = 0; r < a->registration_count && r < b->registration_count; r++) {
+            same_str(w, a->registrations[r].name, b->registrations[r].name);
+            same_str(w, a->registrations[r].note, b->registrations[r].note);
+            pf_check(w, a->registrations[r].senders == b->registrations[r].senders &&
+                            a->registrations[r].optional == b->registrations[r].optional);
+        }
+        same_str(w, a->sender_id_rules, b->sender_id_rules);
+        pf_check(w, a->quiet == b->quiet);
+        pf_check(w, (a->quiet_windows == NULL) == (b->quiet_windows == NULL));
+        pf_check_int(w, (long)a->quiet_window_count, (long)b->quiet_window_count);
+        for (size_t q = 0; q < a->quiet_window_count && q < b->quiet_window_count; q++)
+            pf_check(w, memcmp(&a->quiet_windows[q], &b->quiet_windows[q],
+                               sizeof a->quiet_windows[q]) == 0);
+        pf_check(w, a->url_shorteners_banned == b->url_shorteners_banned &&
+                        a->urls_banned == b->urls_banned &&
+                        a->phone_numbers_banned == b->phone_numbers_banned &&
+                        a->chat_app_links_banned == b->chat_app_links_banned);
+        pf_check(w, a->banned_categories_known == b->banned_categories_known);
+        same_list(w, a->banned_categories, a->banned_category_count, b->banned_categories,
+                  b->banned_category_count);
+        pf_check(w, a->opt_out_required == b->opt_out_required &&
+                        a->opt_out_keywords_known == b->opt_out_keywords_known);
+        same_list(w, a->opt_out_keywords, a->opt_out_keyword_count, b->opt_out_keywords,
+                  b->opt_out_keyword_count);
+        same_str(w, a->notes, b->notes);
+        pf_check_int(w, (long)a->source_count, (long)b->source_count);
+        for (size_t k = 0; k < a->source_count && k < b->source_count; k++) {
+            same_str(w, a->sources[k].url, b->sources[k].url);
+            pf_check(w, a->sources[k].low_confidence == b->sources[k].low_confidence);
+            same_list(w, a->sources[k].facts, a->sources[k].fact_count, b->sources[k].facts,
+                      b->sources[k].fact_count);
+        }
+        pf_check_str(w, a->reviewed, b->reviewed);
+    }
+}
+
+static pf_countries *load_files(const char *const *files, size_t n, enum pfi_cache_event want)
+{
+    pf_countries *t = NULL;
+    pf_diag d;
+    assert_int_equal(pf_countries_load(files, n, &t, &d), PF_OK);
+    pf_check_int("cache event", pfi_cache_last(), want);
+    return t;
+}
+
+static pf_countries *load_slow(const char *const *files, size_t n)
+{
+    char *texts[2];
+    size_t lens[2];
+    pf_diag d;
+    pf_countries *t = NULL;
+    assert_true(n <= 2);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(pf_read_file(files[i], 1 << 26, &texts[i], &lens[i], &d), PF_OK);
+    assert_int_equal(pf_countries_load_buffers((const char *const *)texts, lens, files, n, &t, &d),
+                     PF_OK);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    return t;
+}
+
+static void write_text(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The cache file with payload p (re-hashed, so it passes the cache's checks). */
+static void forge(const char *path, const unsigned char *file, const unsigned char *p, size_t n)
+{
+    unsigned char *b = malloc(80 + n);
+    assert_non_null(b);
+    memcpy(b, file, 40); /* magic, key */
+    uint64_t len = n;
+    memcpy(b + 40, &len, 8);
+    pf_sha256(p, n, b + 48);
+    memcpy(b + 80, p, n);
+    write_text(path, b, 80 + n);
+    free(b);
+}
+
+static void test_snapshot_same_as_slow_load(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pf_snap_XXXXXX", cache[64], over[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cache, sizeof cache, "%s/countries", dir);
+    snprintf(over, sizeof over, "%s/over.json", dir);
+    setenv("PREFLIGHT_CACHE_DIR", dir, 1);
+
+    pf_countries *slow = load_slow(&table_path, 1);
+    pf_countries *first = load_files(&table_path, 1, PFI_CACHE_WRITTEN);
+    pf_countries *snap = load_files(&table_path, 1, PFI_CACHE_HIT);
+    same_table(slow, first);
+    same_table(slow, snap);
+    pf_countries_destroy(first);
+    pf_countries_destroy(snap);
+
+    /* Payloads that pass the cache's checks but are not a snapshot this
+     * reader accepts: each is thrown away and the table rebuilt the slow
+     * way (under ASan, also no read out of bounds). */
+    char *file = NULL;
+    size_t flen = 0;
+    pf_diag d;
+    assert_int_equal(pf_read_file(cache, 1 << 26, &file, &flen, &d), PF_OK);
+    const unsigned char *fb = (const unsigned char *)file, *pl = fb + 80;
+    size_t plen = flen - 80;
+    uint32_t nw;
+    memcpy(&nw, pl, 4);
+    unsigned char *m = malloc(plen);
+    assert_non_null(m);
+    static const struct {
+        const char *name;
+        size_t at; /* byte offset into the payload; SIZE_MAX: truncate */
+        uint32_t value;
+    } rows[] = {
+        {"truncated", SIZE_MAX, 0},
+        {"word count too large", 0, 0x7fffffff},
+        {"no countries", 8, 0},
+        {"too many countries", 8, 100000},
+        {"code not a region", 12, 0x3131},
+        {"name past the pool", 16, 0xfffffff0},
+        {"enum out of range", 24, 7},
+    };
+    for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
+        memcpy(m, pl, plen);
+        size_t n = plen;
+        if (rows[i].at == SIZE_MAX)
+            n = plen - 7;
+        else
+            memcpy(m + rows[i].at, &rows[i].value, 4);
+        forge(cache, fb, m, n);
+        pf_countries *t = load_files(&table_path, 1, PFI_CACHE_WRITTEN);
+        same_table(slow, t);
+        pf_countries_destroy(t);
+        print_message("rejected: %s\n", rows[i].name);
+    }
+    /* Every word of the first entries set to values a reader must bound. */
+    for (size_t w = 1; w < 200 && w < nw; w++) {
+        static const uint32_t values[] = {0, 0xffffffff, 0x10000};
+        for (size_t v = 0; v < PF_ARRAY_LEN(values); v++) {
+            memcpy(m, pl, plen);
+            memcpy(m + 8 + 4 * w, &values[v], 4);
+            forge(cache, fb, m, plen);
+            pf_countries *t = NULL;
+            /* Believed or rebuilt; either way a table, and no crash. */
+            assert_int_equal(pf_countries_load(&table_path, 1, &t, &d), PF_OK);
+            pf_countries_destroy(t);
+        }
+    }
+    /* Control: a forged payload that is well formed is believed (the
+     * checks of the cache file are what keep such a file out). */
+    memcpy(m, pl, plen);
+    unsigned char *name = NULL;
+    for (size_t i = 0; !name && i + 11 <= plen; i++)
+        name = memcmp(m + i, "Afghanistan", 11) == 0 ? m + i : NULL;
+    assert_non_null(name);
+    memcpy(name, "Afghanistam", 11);
+    forge(cache, fb, m, plen);
+    pf_countries *forged = load_files(&table_path, 1, PFI_CACHE_HIT);
+    pf_check_str("control: forged name believed", pf_countries_get(forged, "AF")->name,
+                 "Afghanistam");
+    pf_countries_destroy(forged);
+    free(m);
+
+    /* A base table and an overlay: the snapshot keys both files' bytes. */
+    const char *overlay = "{\"schema\": 1, \"overlay\": true, \"countries\": {\"FR\": {"
+                          "\"two_way\": \"no\", \"sources\": [{\"url\": "
+                          "\"https://example.org/o\", \"facts\": [\"two_way\"]}]}}}";
+    write_text(over, overlay, strlen(overlay));
+    const char *both[] = {table_path, over};
+    pf_countries *oslow = load_slow(both, 2);
+    pf_countries *o1 = load_files(both, 2, PFI_CACHE_WRITTEN);
+    pf_countries *o2 = load_files(both, 2, PFI_CACHE_HIT);
+    same_table(oslow, o1);
+    same_table(oslow, o2);
+    pf_check_int("overlay applied", pf_countries_get(o2, "FR")->two_way, PF_TRI_NO);
+    /* The overlay edited: another key, a slow load, the edit seen. */
+    const char *edited = "{\"schema\": 1, \"overlay\": true, \"countries\": {\"FR\": {"
+                         "\"two_way\": \"yes\", \"sources\": [{\"url\": "
+                         "\"https://example.org/o\", \"facts\": [\"two_way\"]}]}}}";
+    write_text(over, edited, strlen(edited));
+    pf_countries *o3 = load_files(both, 2, PFI_CACHE_WRITTEN);
+    pf_check_int("edited overlay seen", pf_countries_get(o3, "FR")->two_way, PF_TRI_YES);
+    pf_countries_destroy(o1);
+    pf_countries_destroy(o2);
+    pf_countries_destroy(o3);
+    pf_countries_destroy(oslow);
+
+    /* Off: no file read or written, the same table. */
+    setenv("PREFLIGHT_NO_CACHE", "1", 1);
+    pf_countries *off = load_files(&table_path, 1, PFI_CACHE_OFF);
+    same_table(slow, off);
+    pf_countries_destroy(off);
+    unsetenv("PREFLIGHT_NO_CACHE");
+    unsetenv("PREFLIGHT_CACHE_DIR");
+
+    pf_countries_destroy(slow);
+    free(file);
+    unlink(cache);
+    unlink(over);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_zones),
         cmocka_unit_test(test_shipped_zones),
         cmocka_unit_test(test_region_ids_match_slow_path),
+        cmocka_unit_test(test_snapshot_same_as_slow_load),
     };
     return cmocka_run_group_tests_name("countries", tests, NULL, NULL);
 }

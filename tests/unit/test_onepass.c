@@ -30,6 +30,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "cache_int.h"
 #include "preflight/preflight.h"
 #include "rules_int.h"
 
@@ -59,8 +60,11 @@ static int setup(void **state)
     if (!mkdtemp(cache_dir) || setenv("PREFLIGHT_CACHE_DIR", cache_dir, 1) != 0 ||
         unsetenv("PREFLIGHT_NO_CACHE") != 0)
         return -1;
+    /* The second load also reads the prefilter the first one built and
+     * wrote (onepass.c, "rules-onepass"): the memo scanner runs on it. */
     if (pf_rules_load(&dir, 1, &rules, &d) || pf_rules_load(&dir, 1, &lazy_rules, &d) ||
-        pfi_rules_lazy(rules) || !pfi_rules_lazy(lazy_rules) ||
+        pfi_cache_last() != PFI_CACHE_HIT || pfi_rules_lazy(rules) ||
+        !pfi_rules_lazy(lazy_rules) ||
         pf_countries_load(&tf, 1, &table, &d) || pf_scanner_create(rules, &fast) ||
         pf_scanner_create(rules, &slow) || pf_scanner_create(lazy_rules, &memo))
         return -1;
@@ -88,9 +92,13 @@ static int teardown(void **state)
     pf_countries_destroy(table);
     pf_rules_destroy(rules);
     pf_rules_destroy(lazy_rules);
-    char f[sizeof cache_dir + 16];
-    snprintf(f, sizeof f, "%s/rules-valid", cache_dir);
-    unlink(f);
+    static const char *const files[] = {"rules-valid", "rules-onepass", "countries",
+                                        "phone-metadata", "icu-zones", "geo-descriptions"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char f[sizeof cache_dir + 32];
+        snprintf(f, sizeof f, "%s/%s", cache_dir, files[i]);
+        unlink(f);
+    }
     rmdir(cache_dir);
     return 0;
 }
@@ -407,6 +415,52 @@ static void crafted_patterns(void **state)
     pf_rules_destroy(set);
 }
 
+/*
+ * The prefilter read back from the start-up cache is the built one, array
+ * for array (the memo scanner above scans with it); and bytes that are not
+ * a prefilter are refused without reading out of bounds or looping: every
+ * truncation point of the header and a sample of the rest, each of the
+ * first 4096 words set to values past every bound, a dictionary link to
+ * itself.
+ */
+static void cached_prefilter(void **state)
+{
+    (void)state;
+    char *a = NULL, *b = NULL;
+    size_t la = 0, lb = 0;
+    assert_non_null(rules->onepass);
+    assert_non_null(lazy_rules->onepass);
+    assert_true(pfi_onepass_serialize(rules->onepass, rules->ncodes, &a, &la));
+    assert_true(pfi_onepass_serialize(lazy_rules->onepass, lazy_rules->ncodes, &b, &lb));
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    free(b);
+    struct pfi_onepass *op = pfi_onepass_deserialize(a, la, rules->ncodes);
+    assert_non_null(op);
+    pfi_onepass_free(op);
+    assert_null(pfi_onepass_deserialize(a, la, rules->ncodes + 1));
+    assert_null(pfi_onepass_deserialize(a, la + 1, rules->ncodes));
+    for (size_t cut = 0; cut < la; cut += cut < 2048 ? 1 : 4093)
+        assert_null(pfi_onepass_deserialize(a, cut, rules->ncodes));
+    char *m = malloc(la);
+    assert_non_null(m);
+    size_t refused = 0;
+    for (size_t w = 0; w < 4096 && 4 * w + 4 <= la; w++) {
+        static const uint32_t values[] = {0xffffffffu, 0x7fffffffu, 65536};
+        for (size_t v = 0; v < 3; v++) {
+            memcpy(m, a, la);
+            memcpy(m + 4 * w, &values[v], 4);
+            op = pfi_onepass_deserialize(m, la, rules->ncodes);
+            refused += op == NULL;
+            pfi_onepass_free(op);
+        }
+    }
+    print_message("prefilter bytes: %zu; altered words refused: %zu\n", la, refused);
+    assert_true(refused > 1000);
+    free(m);
+    free(a);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -415,6 +469,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(corpus_and_eval),
         cmocka_unit_test(generated_messages),
         cmocka_unit_test(crafted_patterns),
+        cmocka_unit_test(cached_prefilter),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "test_onepass: %zu scans compared\n", checked);

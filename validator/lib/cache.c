@@ -59,6 +59,15 @@ static const char *dir(char *buf, size_t cap)
     return n > 0 && (size_t)n < cap ? buf : NULL;
 }
 
+bool pfi_cache_enabled(void)
+{
+    char d[4096];
+    if (dir(d, sizeof d))
+        return true;
+    last = PFI_CACHE_OFF; /* what a read or write would have said */
+    return false;
+}
+
 const char *pfi_cache_path(const char *name, char *buf, size_t cap)
 {
     char d[4096];

@@ -37,6 +37,10 @@ enum pfi_cache_event {
  * name, no slash); into buf. */
 const char *pfi_cache_path(const char *name, char *buf, size_t cap);
 
+/* Whether there is a cache to use at all (not off, a directory named):
+ * callers skip working out a key when there is not. */
+bool pfi_cache_enabled(void);
+
 /* The payload of cache file name when it is valid for key; malloc'd into
  * *data (NUL-terminated past *len, for text payloads); false on a miss. */
 bool pfi_cache_read(const char *name, const uint8_t key[32], char **data, size_t *len);

@@ -13,10 +13,14 @@
 #include <string.h>
 
 #include "internal.h"
+#include "cache_int.h"
 #include "json_int.h"
+#include "phonenumber_shim.h"
 #include "preflight/countries.h"
+#include "preflight/journal.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
+#include "preflight/version.h"
 #include "tz_int.h"
 
 /* The table is a few hundred KiB; anything far larger is not a table. */
@@ -33,6 +37,7 @@ struct area {
 
 struct pf_countries {
     cJSON *doc;       /* the merged document; strings point into it */
+    char *snap;       /* or the snapshot they were read from (see below) */
     cJSON *zones_doc; /* data/timezones.json; area strings point into it */
     struct area *areas;
     size_t nareas;
@@ -708,6 +713,7 @@ void pf_countries_destroy(pf_countries *t)
     free(t->areas);
     cJSON_Delete(t->zones_doc);
     cJSON_Delete(t->doc);
+    free(t->snap);
     free(t);
 }
 
@@ -786,6 +792,348 @@ out:
     return PF_OK;
 }
 
+/* ---- the binary snapshot (issue 20) ----
+ *
+ * Parsing and validating the 540 KB table took a quarter of a one-message
+ * command's start, for one country. A table loaded from files is built
+ * once the slow way and then kept in the start-up cache (cache_int.h, file
+ * "countries"): the built entries as a list of 32-bit words and a pool of
+ * NUL-terminated strings. The key is the SHA-256 of this format's name,
+ * this library's version, the identity of the installed libphonenumber
+ * (validation asks it which regions and calling codes exist) and every
+ * file's bytes in order, so a changed file, overlay, order or library is
+ * a miss and validates in full (errors are reported as before; only a
+ * table that loaded is ever written). The reader checks every count,
+ * string offset and enum value against the payload, so even a file that
+ * passes the cache's checks cannot make it read out of bounds: anything
+ * odd is a miss. test_countries compares every field of every entry of a
+ * snapshot load with the slow one; tests/cli/cache_test.py the commands.
+ *
+ * Payload: u32 word count W, u32 pool size P, W words, P pool bytes (the
+ * last one NUL). A string is its pool offset + 1, 0 for NULL; a list is
+ * its count + 1 (0 for NULL) and then its strings.
+ */
+#define SNAP_FILE "countries"
+#define SNAP_MAX_COUNTRIES 1000
+
+struct snap_out {
+    uint32_t *w;
+    size_t nw, capw;
+    char *pool;
+    size_t npool, cappool;
+    bool failed;
+};
+
+static void sw_u32(struct snap_out *o, uint32_t v)
+{
+    if (o->nw == o->capw &&
+        pfi_grow((void **)&o->w, &o->capw, o->nw + 1, sizeof *o->w) != PF_OK) {
+        o->failed = true;
+        return;
+    }
+    o->w[o->nw++] = v;
+}
+
+static void sw_str(struct snap_out *o, const char *str)
+{
+    if (!str) {
+        sw_u32(o, 0);
+        return;
+    }
+    size_t n = strlen(str) + 1;
+    if (o->npool + n > UINT32_MAX - 1 ||
+        pfi_grow((void **)&o->pool, &o->cappool, o->npool + n, 1) != PF_OK) {
+        o->failed = true;
+        return;
+    }
+    sw_u32(o, (uint32_t)o->npool + 1);
+    memcpy(o->pool + o->npool, str, n);
+    o->npool += n;
+}
+
+static void sw_list(struct snap_out *o, const char *const *list, size_t n)
+{
+    sw_u32(o, list ? (uint32_t)n + 1 : 0);
+    for (size_t i = 0; list && i < n; i++)
+        sw_str(o, list[i]);
+}
+
+static void snap_entry(struct snap_out *o, const pf_country *c)
+{
+    sw_u32(o, (uint32_t)(unsigned char)c->code[0] | (uint32_t)(unsigned char)c->code[1] << 8);
+    sw_str(o, c->name);
+    sw_u32(o, (uint32_t)c->calling_code);
+    sw_u32(o, c->sms);
+    sw_u32(o, c->two_way);
+    sw_u32(o, c->concatenation);
+    sw_str(o, c->length_note);
+    sw_u32(o, c->landline_sms);
+    for (int k = 0; k < PF_SK_COUNT; k++)
+        sw_u32(o, c->senders[k]);
+    sw_u32(o, (uint32_t)c->registration_count);
+    for (size_t i = 0; i < c->registration_count; i++) {
+        sw_str(o, c->registrations[i].name);
+        sw_u32(o, c->registrations[i].senders);
+        sw_str(o, c->registrations[i].note);
+        sw_u32(o, c->registrations[i].optional);
+    }
+    sw_str(o, c->sender_id_rules);
+    sw_u32(o, c->quiet);
+    sw_u32(o, c->quiet_windows ? (uint32_t)c->quiet_window_count + 1 : 0);
+    for (size_t i = 0; c->quiet_windows && i < c->quiet_window_count; i++) {
+        sw_u32(o, c->quiet_windows[i].from_minute);
+        sw_u32(o, c->quiet_windows[i].to_minute);
+        sw_u32(o, c->quiet_windows[i].days);
+        sw_u32(o, c->quiet_windows[i].promotional_only);
+    }
+    sw_u32(o, c->url_shorteners_banned);
+    sw_u32(o, c->urls_banned);
+    sw_u32(o, c->phone_numbers_banned);
+    sw_u32(o, c->chat_app_links_banned);
+    sw_u32(o, c->banned_categories_known);
+    sw_list(o, c->banned_categories, c->banned_category_count);
+    sw_u32(o, c->opt_out_required);
+    sw_u32(o, c->opt_out_keywords_known);
+    sw_list(o, c->opt_out_keywords, c->opt_out_keyword_count);
+    sw_str(o, c->notes);
+    sw_u32(o, (uint32_t)c->source_count);
+    for (size_t i = 0; i < c->source_count; i++) {
+        sw_str(o, c->sources[i].url);
+        sw_u32(o, c->sources[i].low_confidence);
+        sw_list(o, c->sources[i].facts, c->sources[i].fact_count);
+    }
+    sw_str(o, c->reviewed);
+}
+
+/* The payload for table t into *buf (malloc'd); false on memory. */
+static bool snap_write(const pf_countries *t, char **buf, size_t *len)
+{
+    struct snap_out o = {0};
+    sw_u32(&o, (uint32_t)t->count);
+    for (size_t i = 0; i < t->count; i++)
+        snap_entry(&o, &t->entries[i]);
+    *buf = NULL;
+    if (!o.failed && (*buf = malloc(8 + 4 * o.nw + o.npool)) != NULL) {
+        uint32_t head[2] = {(uint32_t)o.nw, (uint32_t)o.npool};
+        memcpy(*buf, head, 8);
+        memcpy(*buf + 8, o.w, 4 * o.nw);
+        if (o.npool)
+            memcpy(*buf + 8 + 4 * o.nw, o.pool, o.npool);
+        *len = 8 + 4 * o.nw + o.npool;
+    }
+    free(o.w);
+    free(o.pool);
+    return *buf != NULL;
+}
+
+struct snap_in {
+    const char *w; /* words (unaligned) */
+    size_t nw, at;
+    const char *pool;
+    size_t npool;
+    bool bad;
+};
+
+static uint32_t sr_u32(struct snap_in *in)
+{
+    uint32_t v = 0;
+    if (in->at >= in->nw) {
+        in->bad = true;
+        return 0;
+    }
+    memcpy(&v, in->w + 4 * in->at++, 4);
+    return v;
+}
+
+/* A value below limit (an enum or a flag), else the snapshot is bad. */
+static uint32_t sr_enum(struct snap_in *in, uint32_t limit)
+{
+    uint32_t v = sr_u32(in);
+    if (v >= limit)
+        in->bad = true;
+    return v < limit ? v : 0;
+}
+
+static const char *sr_str(struct snap_in *in)
+{
+    uint32_t v = sr_u32(in);
+    if (v == 0)
+        return NULL;
+    if (v > in->npool) {
+        in->bad = true;
+        return NULL;
+    }
+    return in->pool + v - 1; /* the pool ends with a NUL (checked) */
+}
+
+/* A count no larger than the words left could hold (each item at least one word). */
+static size_t sr_count(struct snap_in *in, uint32_t v)
+{
+    if (v > in->nw - in->at) {
+        in->bad = true;
+        return 0;
+    }
+    return v;
+}
+
+static bool sr_list(struct snap_in *in, pf_countries *t, const char *const **out, size_t *count)
+{
+    uint32_t v = sr_u32(in);
+    *out = NULL;
+    *count = 0;
+    if (v == 0)
+        return true;
+    size_t n = sr_count(in, v - 1);
+    const char **arr = keep(t, n * sizeof *arr);
+    if (!arr)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        arr[i] = sr_str(in);
+    *out = arr;
+    *count = n;
+    return true;
+}
+
+static bool sr_entry(struct snap_in *in, pf_countries *t, pf_country *c)
+{
+    uint32_t code = sr_u32(in);
+    c->code[0] = (char)(code & 0xff);
+    c->code[1] = (char)(code >> 8 & 0xff);
+    c->code[2] = '\0';
+    if (code >> 16 || c->code[0] < 'A' || c->code[0] > 'Z' || c->code[1] < 'A' ||
+        c->code[1] > 'Z')
+        in->bad = true;
+    c->name = sr_str(in);
+    c->calling_code = (int)sr_u32(in);
+    c->sms = (pf_tri)sr_enum(in, 3);
+    c->two_way = (pf_tri)sr_enum(in, 3);
+    c->concatenation = (pf_tri)sr_enum(in, 3);
+    c->length_note = sr_str(in);
+    c->landline_sms = (pf_tri)sr_enum(in, 3);
+    for (int k = 0; k < PF_SK_COUNT; k++)
+        c->senders[k] = (pf_sender_status)sr_enum(in, PF_SS_NOT_SUPPORTED + 1);
+    size_t nreg = sr_count(in, sr_u32(in));
+    pf_registration *reg = keep(t, nreg * sizeof *reg);
+    if (!reg)
+        return false;
+    for (size_t i = 0; i < nreg; i++) {
+        reg[i].name = sr_str(in);
+        reg[i].senders = sr_u32(in);
+        reg[i].note = sr_str(in);
+        reg[i].optional = sr_enum(in, 2) != 0;
+    }
+    c->registrations = reg;
+    c->registration_count = nreg;
+    c->sender_id_rules = sr_str(in);
+    c->quiet = (pf_quiet_state)sr_enum(in, PF_QUIET_WINDOWS + 1);
+    uint32_t nw = sr_u32(in);
+    if (nw) {
+        size_t n = sr_count(in, nw - 1);
+        pf_quiet_window *w = keep(t, n * sizeof *w);
+        if (!w)
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            w[i].from_minute = sr_enum(in, 24 * 60);
+            w[i].to_minute = sr_enum(in, 24 * 60);
+            w[i].days = sr_enum(in, 1u << 7);
+            w[i].promotional_only = sr_enum(in, 2) != 0;
+        }
+        c->quiet_windows = w;
+        c->quiet_window_count = n;
+    }
+    c->url_shorteners_banned = (pf_tri)sr_enum(in, 3);
+    c->urls_banned = (pf_tri)sr_enum(in, 3);
+    c->phone_numbers_banned = (pf_tri)sr_enum(in, 3);
+    c->chat_app_links_banned = (pf_tri)sr_enum(in, 3);
+    c->banned_categories_known = sr_enum(in, 2) != 0;
+    if (!sr_list(in, t, &c->banned_categories, &c->banned_category_count))
+        return false;
+    c->opt_out_required = (pf_tri)sr_enum(in, 3);
+    c->opt_out_keywords_known = sr_enum(in, 2) != 0;
+    if (!sr_list(in, t, &c->opt_out_keywords, &c->opt_out_keyword_count))
+        return false;
+    c->notes = sr_str(in);
+    size_t ns = sr_count(in, sr_u32(in));
+    pf_source *src = keep(t, ns * sizeof *src);
+    if (!src)
+        return false;
+    for (size_t i = 0; i < ns; i++) {
+        src[i].url = sr_str(in);
+        src[i].low_confidence = sr_enum(in, 2) != 0;
+        if (!sr_list(in, t, &src[i].facts, &src[i].fact_count))
+            return false;
+    }
+    c->sources = src;
+    c->source_count = ns;
+    const char *rev = sr_str(in);
+    if (!rev || strlen(rev) >= sizeof c->reviewed)
+        in->bad = true;
+    else
+        memcpy(c->reviewed, rev, strlen(rev) + 1);
+    return true;
+}
+
+/* A table from snapshot payload buf (taken over on success); NULL when it
+ * is not a well-formed snapshot or memory runs out. */
+static pf_countries *snap_read(char *buf, size_t len)
+{
+    uint32_t head[2];
+    if (len < 8)
+        return NULL;
+    memcpy(head, buf, 8);
+    if (head[0] == 0 || (len - 8) / 4 < head[0] || len - 8 - 4 * (size_t)head[0] != head[1] ||
+        head[1] == 0 || buf[len - 1] != '\0')
+        return NULL;
+    struct snap_in in = {buf + 8, head[0], 0, buf + 8 + 4 * (size_t)head[0], head[1], false};
+    pf_countries *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    size_t n = sr_u32(&in);
+    if (n == 0 || n > SNAP_MAX_COUNTRIES || !(t->entries = calloc(n, sizeof *t->entries)))
+        goto bad;
+    for (size_t i = 0; i < n && !in.bad; i++) {
+        if (!sr_entry(&in, t, &t->entries[i]))
+            goto bad;
+        /* Written sorted by code: anything else is not our snapshot. */
+        if (i && strcmp(t->entries[i - 1].code, t->entries[i].code) >= 0)
+            in.bad = true;
+        t->count++;
+    }
+    if (in.bad || in.at != in.nw)
+        goto bad;
+    for (size_t i = 0; i < t->count; i++) {
+        const char *c = t->entries[i].code;
+        t->index[(c[0] - 'A') * 26 + (c[1] - 'A')] = (short)(i + 1);
+    }
+    t->snap = buf;
+    return t;
+bad:
+    pf_countries_destroy(t);
+    return NULL;
+}
+
+/* The snapshot's key for these file contents; false when there is none
+ * (libphonenumber's identity unknown). */
+static bool snap_key(char *const *texts, const size_t *lens, size_t n, uint8_t key[32])
+{
+    char id[2048], k[2300];
+    if (!pfi_phone_library_identity(id, sizeof id))
+        return false;
+    int kl = snprintf(k, sizeof k, "countries-snapshot 1\nlibpreflight %s\n%s\nfiles %zu\n",
+                      pf_version(), id, n);
+    if (kl <= 0 || (size_t)kl >= sizeof k)
+        return false;
+    uint8_t *d = malloc((n + 1) * 32);
+    if (!d)
+        return false;
+    pf_sha256(k, (size_t)kl, d);
+    for (size_t i = 0; i < n; i++)
+        pf_sha256(texts[i], lens[i], d + 32 * (i + 1));
+    pf_sha256(d, (n + 1) * 32, key);
+    free(d);
+    return true;
+}
+
 pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
                             pf_diag *diag)
 {
@@ -800,8 +1148,24 @@ pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countrie
     }
     for (size_t i = 0; i < nfiles && st == PF_OK; i++)
         st = pf_read_file(files[i], COUNTRIES_FILE_MAX, &texts[i], &lens[i], diag);
+    uint8_t key[32];
+    bool keyed = st == PF_OK && nfiles && pfi_cache_enabled() && snap_key(texts, lens, nfiles, key);
+    char *snap = NULL;
+    size_t snap_len = 0;
+    if (keyed && pfi_cache_read(SNAP_FILE, key, &snap, &snap_len)) {
+        if ((*out = snap_read(snap, snap_len)) != NULL) {
+            pf_diag_clear(diag);
+            goto out; /* the table now owns snap */
+        }
+        free(snap);
+        snap = NULL;
+    }
     if (st == PF_OK)
         st = pf_countries_load_buffers((const char *const *)texts, lens, files, nfiles, out, diag);
+    if (st == PF_OK && keyed && snap_write(*out, &snap, &snap_len)) {
+        (void)pfi_cache_write(SNAP_FILE, key, snap, snap_len);
+        free(snap);
+    }
 out:
     for (size_t i = 0; texts && i < nfiles; i++)
         free(texts[i]);

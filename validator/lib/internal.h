@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "preflight/status.h"
 
@@ -58,6 +59,11 @@ pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *l
 /* Does the country table's zone data know any area of region? (countries.c) */
 struct pf_countries;
 bool pfi_countries_has_areas(const struct pf_countries *t, const char *region);
+
+/* SHA-256 without the SHA-NI instructions, and whether pf_sha256 uses
+ * them (journal.c): for the differential test of the two. */
+void pfi_sha256_portable(const void *data, size_t len, uint8_t out[32]);
+bool pfi_sha256_accelerated(void);
 
 /* Overwrite n bytes with zeros in a way the compiler cannot drop (for
  * credentials before free). */

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,89 @@ static void sha_block(struct sha256 *s, const uint8_t *p)
     s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
+/*
+ * The same compression with the x86 SHA extensions (SHA-NI), several
+ * times faster: the start-up cache hashes the country table and every
+ * cache file it reads on each start (issue 20). Chosen at run time by
+ * CPUID; tests/unit/test_journal.c compares it with sha_block above on
+ * random inputs of every length and alignment.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHA_NI 1
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha_blocks_ni(uint32_t h[8],
+                                                                      const uint8_t *p, size_t n)
+{
+    /* Big-endian words within each 16-byte lane. */
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    /* The instructions keep the state as ABEF and CDGH. */
+    __m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)h), 0xB1);
+    __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(h + 4)), 0x1B);
+    __m128i abef = _mm_alignr_epi8(dcba, efgh, 8);
+    __m128i cdgh = _mm_blend_epi16(efgh, dcba, 0xF0);
+    for (; n; n--, p += 64) {
+        __m128i m[4], save0 = abef, save1 = cdgh;
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++)
+            m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
+                                    bswap);
+        /* Unrolled, so m[] stays in registers. */
+#pragma GCC unroll 16
+        for (int g = 0; g < 16; g++) {
+            if (g >= 4) {
+                /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time:
+                 * m[g%4] holds words of group g-4, the others g-3, g-2, g-1. */
+                __m128i w7 = _mm_alignr_epi8(m[(g + 3) & 3], m[(g + 2) & 3], 4);
+                __m128i x = _mm_add_epi32(_mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]), w7);
+                m[g & 3] = _mm_sha256msg2_epu32(x, m[(g + 3) & 3]);
+            }
+            __m128i wk = _mm_add_epi32(m[g & 3],
+                                       _mm_loadu_si128((const __m128i *)(const void *)&K[4 * g]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, save0);
+        cdgh = _mm_add_epi32(cdgh, save1);
+    }
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)(void *)h, _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)(void *)(h + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static bool cpu_has_sha_ni(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+        return false;
+    if (__get_cpuid_max(0, NULL) < 7)
+        return false;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & bit_SHA) != 0;
+}
+#endif
+
+/* 0: not yet known, 1: portable, 2: SHA-NI. A race only repeats the CPUID. */
+static _Atomic int sha_impl;
+static _Thread_local bool sha_portable_only; /* pfi_sha256_portable */
+
+static void sha_blocks(struct sha256 *s, const uint8_t *p, size_t n)
+{
+#ifdef HAVE_SHA_NI
+    int impl = sha_impl;
+    if (!impl)
+        sha_impl = impl = cpu_has_sha_ni() ? 2 : 1;
+    if (impl == 2 && !sha_portable_only) {
+        sha_blocks_ni(s->h, p, n);
+        return;
+    }
+#endif
+    for (; n; n--, p += 64)
+        sha_block(s, p);
+}
+
 static void sha_init(struct sha256 *s)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -90,11 +174,18 @@ static void sha_update(struct sha256 *s, const void *data, size_t len)
     const uint8_t *p = data;
     s->bytes += len;
     while (len) {
+        if (s->have == 0 && len >= 64) {
+            /* Whole blocks straight from the input. */
+            size_t nb = len / 64;
+            sha_blocks(s, p, nb);
+            p += 64 * nb, len -= 64 * nb;
+            continue;
+        }
         size_t n = 64 - s->have < len ? 64 - s->have : len;
         memcpy(s->buf + s->have, p, n);
         s->have += n, p += n, len -= n;
         if (s->have == 64) {
-            sha_block(s, s->buf);
+            sha_blocks(s, s->buf, 1);
             s->have = 0;
         }
     }
@@ -122,6 +213,22 @@ void pf_sha256(const void *data, size_t len, uint8_t out[32])
     sha_init(&s);
     sha_update(&s, data, len);
     sha_final(&s, out);
+}
+
+void pfi_sha256_portable(const void *data, size_t len, uint8_t out[32])
+{
+    sha_portable_only = true;
+    pf_sha256(data, len, out);
+    sha_portable_only = false;
+}
+
+bool pfi_sha256_accelerated(void)
+{
+#ifdef HAVE_SHA_NI
+    return cpu_has_sha_ni();
+#else
+    return false;
+#endif
 }
 
 pf_status pf_sha256_file(const char *path, uint8_t out[32], pf_diag *diag)

@@ -33,7 +33,11 @@
 
 #include <unicode/uchar.h>
 
+#include "cache_int.h"
+#include "internal.h"
 #include "numfast_int.h"
+#include "preflight/journal.h"
+#include "preflight/version.h"
 #include "utf8_int.h"
 
 #define NF_MAX_CC 1000
@@ -309,15 +313,21 @@ static uint32_t length_mask(const int *lengths, int n)
     return m;
 }
 
-static bool compile_meta(nf_meta *m)
+/* Compile m's patterns, or (cached) take the codes and masks already set
+ * from the start-up cache; the other checks run either way. */
+static bool compile_meta(nf_meta *m, bool cached)
 {
     const pfi_phone_meta *r = m->raw;
 
-    if (r->leading_digits && (!(m->leading = compile(r->leading_digits, false, NULL)) ||
-                              !first_two(m->leading, m->leading2)))
+    if (r->leading_digits && !cached &&
+        (!(m->leading = compile(r->leading_digits, false, NULL)) ||
+         !first_two(m->leading, m->leading2)))
         return false;
     if (r->national_prefix_for_parsing) {
-        m->npp = compile(r->national_prefix_for_parsing, false, &m->npp_groups);
+        if (!cached)
+            m->npp = compile(r->national_prefix_for_parsing, false, &m->npp_groups);
+        else
+            pcre2_pattern_info(m->npp, PCRE2_INFO_CAPTURECOUNT, &m->npp_groups);
         if (!m->npp || m->npp_groups >= NF_OVECTOR)
             return false;
     }
@@ -331,12 +341,186 @@ static bool compile_meta(nf_meta *m)
         }
         m->desc[i].has_lengths = d->n_lengths > 0;
         m->desc[i].lenmask = length_mask(d->lengths, d->n_lengths);
-        if (d->pattern && (!(m->desc[i].full = compile(d->pattern, true, NULL)) ||
-                           !first_two(m->desc[i].full, m->desc[i].first2)))
+        if (d->pattern && !cached &&
+            (!(m->desc[i].full = compile(d->pattern, true, NULL)) ||
+             !first_two(m->desc[i].full, m->desc[i].first2)))
             return false;
     }
     /* TestNumberLength reads the general lengths' first element. */
     return r->desc[NF_GENERAL].n_lengths > 0;
+}
+
+/*
+ * A calling code's compiled patterns from the start-up cache (issue 20).
+ * Compiling them and working out each one's two-digit mask (a hundred
+ * partial matches a pattern) was the dearest step of a one-number command:
+ * code 1 has 25 regions, 300 patterns. PCRE2 serializes compiled code
+ * (pcre2_serialize_encode): the codes of a calling code, in the order
+ * code_slots lists them, and their masks are kept in one file per code
+ * ("phone-patterns-CC"), keyed by the SHA-256 of every pattern's text in
+ * that order, PCRE2's version and this library's, so another metadata
+ * release or PCRE2 is a miss. A decoded code is the compiled one byte for
+ * byte; the JIT, when in use, compiles it after decoding. The counts are
+ * checked against the metadata; anything else is a miss and the code
+ * compiles as before. ctest diff.numfast.cached runs diff_numfast against
+ * libphonenumber on codes decoded from a warm cache.
+ */
+struct code_slot {
+    pcre2_code **code;
+    uint64_t *mask; /* NULL: the national prefix pattern has none */
+    const char *pattern;
+    bool whole;
+};
+
+#define SLOTS_PER_META (2 + PFI_PHONE_DESCS)
+
+static int code_slots(nf_meta *m, struct code_slot *out)
+{
+    const pfi_phone_meta *r = m->raw;
+    int n = 0;
+    if (r->leading_digits)
+        out[n++] = (struct code_slot){&m->leading, m->leading2, r->leading_digits, false};
+    if (r->national_prefix_for_parsing)
+        out[n++] = (struct code_slot){&m->npp, NULL, r->national_prefix_for_parsing, false};
+    for (int i = 0; i < PFI_PHONE_DESCS; i++) {
+        if (r->desc[i].pattern)
+            out[n++] = (struct code_slot){&m->desc[i].full, m->desc[i].first2, r->desc[i].pattern,
+                                          true};
+    }
+    return n;
+}
+
+/* Every slot of calling code c (malloc'd into *out); -1 on memory. */
+static int cc_slots(nf_cc *c, struct code_slot **out)
+{
+    struct code_slot *s = malloc(((size_t)c->n * SLOTS_PER_META + 1) * sizeof *s);
+    int n = 0;
+    if (!s)
+        return -1;
+    for (int i = 0; i < c->n; i++)
+        n += code_slots(c->metas[i], s + n);
+    *out = s;
+    return n;
+}
+
+/* false on memory */
+static bool cc_key(int cc, const struct code_slot *s, int n, uint8_t key[32])
+{
+    char v[64] = "";
+    pcre2_config(PCRE2_CONFIG_VERSION, v);
+    size_t cap = 256;
+    for (int i = 0; i < n; i++)
+        cap += strlen(s[i].pattern) + 2;
+    char *b = malloc(cap);
+    if (!b)
+        return false;
+    size_t len = (size_t)snprintf(b, cap, "phone-patterns 1\nlibpreflight %s\npcre2 %s\ncc %d %d\n",
+                                  pf_version(), v, cc, n);
+    for (int i = 0; i < n && len < cap; i++) {
+        /* The kind (whole-string or prefix match) and the text, NUL-ended. */
+        size_t l = strlen(s[i].pattern) + 1;
+        b[len++] = s[i].whole ? 'W' : 'P';
+        memcpy(b + len, s[i].pattern, l);
+        len += l;
+    }
+    pf_sha256(b, len, key);
+    free(b);
+    return true;
+}
+
+/* Payload: u32 count, count x u64[2] masks, PCRE2's serialized codes. */
+static bool cc_from_cache(nf_cc *c, int cc)
+{
+    struct code_slot *s = NULL;
+    pcre2_code **codes = NULL;
+    char *buf = NULL, name[32];
+    size_t len = 0;
+    uint8_t key[32];
+    uint32_t count;
+    bool ok = false;
+    int n = cc_slots(c, &s), got = 0;
+
+    if (n <= 0 || !pfi_cache_enabled())
+        goto out;
+    snprintf(name, sizeof name, "phone-patterns-%d", cc);
+    if (!cc_key(cc, s, n, key) || !pfi_cache_read(name, key, &buf, &len) || len < 4)
+        goto out;
+    memcpy(&count, buf, 4);
+    /* PCRE2 trusts the codes it decodes: what stands between a bad file
+     * and them is the cache's checks (its SHA-256; the directory is the
+     * user's own, 0700), as for every cache file. Here only the counts. */
+    if (count != (uint32_t)n || (len - 4) / 16 < (size_t)n + 1 ||
+        pcre2_serialize_get_number_of_codes((const uint8_t *)buf + 4 + 16 * (size_t)n) != n ||
+        !(codes = calloc((size_t)n, sizeof *codes)))
+        goto out;
+    got = pcre2_serialize_decode(codes, n, (const uint8_t *)buf + 4 + 16 * (size_t)n, NULL);
+    if (got != n)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if (g.jit && pcre2_jit_compile(codes[i], PCRE2_JIT_COMPLETE) != 0)
+            goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        *s[i].code = codes[i];
+        if (s[i].mask)
+            memcpy(s[i].mask, buf + 4 + 16 * (size_t)i, 16);
+    }
+    ok = true;
+    for (int i = 0; i < c->n; i++)
+        ok = ok && compile_meta(c->metas[i], true);
+    if (!ok) {
+        /* Back to nothing set, for the compile that follows. */
+        for (int i = 0; i < n; i++) {
+            *s[i].code = NULL;
+            if (s[i].mask)
+                memset(s[i].mask, 0, 16);
+        }
+    }
+out:
+    if (!ok && codes) {
+        for (int i = 0; i < got && i < n; i++)
+            pcre2_code_free(codes[i]);
+    }
+    free(codes);
+    free(buf);
+    free(s);
+    return ok;
+}
+
+static void cc_to_cache(nf_cc *c, int cc)
+{
+    struct code_slot *s = NULL;
+    const pcre2_code **codes = NULL;
+    uint8_t *ser = NULL, key[32];
+    PCRE2_SIZE slen = 0;
+    char *buf = NULL, name[32];
+    int n = cc_slots(c, &s);
+
+    if (n <= 0 || !pfi_cache_enabled() || !(codes = malloc((size_t)n * sizeof *codes)))
+        goto out;
+    for (int i = 0; i < n; i++)
+        codes[i] = *s[i].code;
+    if (pcre2_serialize_encode(codes, n, &ser, &slen, NULL) != n)
+        goto out;
+    size_t len = 4 + 16 * (size_t)n + slen;
+    if (!(buf = malloc(len)))
+        goto out;
+    uint32_t count = (uint32_t)n;
+    memcpy(buf, &count, 4);
+    for (int i = 0; i < n; i++) {
+        uint64_t none[2] = {0, 0};
+        memcpy(buf + 4 + 16 * (size_t)i, s[i].mask ? s[i].mask : none, 16);
+    }
+    memcpy(buf + 4 + 16 * (size_t)n, ser, slen);
+    snprintf(name, sizeof name, "phone-patterns-%d", cc);
+    if (cc_key(cc, s, n, key))
+        (void)pfi_cache_write(name, key, buf, len);
+out:
+    if (ser)
+        pcre2_serialize_free(ser);
+    free(buf);
+    free(codes);
+    free(s);
 }
 
 static bool cc_ready(nf_cc *c)
@@ -346,10 +530,15 @@ static bool cc_ready(nf_cc *c)
         pthread_mutex_lock(&g_compile_lock);
         s = atomic_load_explicit(&c->state, memory_order_relaxed);
         if (s == 0) {
+            int cc = (int)(c - g.cc);
             s = 1;
-            for (int i = 0; i < c->n; i++) {
-                if (!compile_meta(c->metas[i]))
-                    s = -1;
+            if (!cc_from_cache(c, cc)) {
+                for (int i = 0; i < c->n; i++) {
+                    if (!compile_meta(c->metas[i], false))
+                        s = -1;
+                }
+                if (s == 1)
+                    cc_to_cache(c, cc);
             }
             atomic_store_explicit(&c->state, s, memory_order_release);
         }

@@ -37,10 +37,13 @@
  * match at all; the one-pass answer is then the true "no match". The
  * shipped packs never reach the limit on the differential test's messages.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_int.h"
 #include "internal.h"
+#include "preflight/journal.h"
 #include "rules_int.h"
 
 #ifndef PF_NO_ONEPASS
@@ -149,6 +152,7 @@ struct ac {
     uint32_t *nout;  /* ... and how many */
     uint32_t *dict;  /* per node: nearest proper suffix node with output, 0 none */
     uint32_t *codes; /* the outputs, flattened */
+    uint32_t *fail;  /* per node: its failure link (for the cache's rows, below) */
     size_t nnodes;
 };
 
@@ -211,6 +215,7 @@ static void ac_free(struct ac *a)
     free(a->nout);
     free(a->dict);
     free(a->codes);
+    free(a->fail);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -286,6 +291,8 @@ static pf_status ac_build(struct ac *a, const struct strs *s)
         }
     }
     st = PF_OK;
+    a->fail = fail;
+    fail = NULL;
 out:
     free(queue);
     free(fail);
@@ -934,12 +941,360 @@ void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, 
     *absent = op ? op->absent : set->ncodes;
 }
 
+/* ---- the automata from the start-up cache (issue 20) ----
+ *
+ * Building both automata (and reading every pattern's literals) was a
+ * sixth of a one-message command's start. They depend only on the rule
+ * set, which depends only on the packs' bytes in order, so rules.c passes
+ * the key it already computes for them and the built prefilter is kept in
+ * the cache (file "rules-onepass") as its arrays, native byte order, each
+ * automaton's transitions as the root's row and every other row's
+ * differences from its failure link's row (its trie edges). The
+ * reader checks every index against the arrays it indexes, and that no
+ * dictionary chain loops, so a file that passes the cache's checks still
+ * cannot send ac_step out of bounds or round in circles; anything odd is a
+ * miss and the prefilter is built as before. test_onepass compares a
+ * prefilter read back with a built one, array for array.
+ */
+#define OP_FILE "rules-onepass"
+
+struct op_out {
+    char *b;
+    size_t n, cap;
+    bool failed;
+};
+
+static void op_put(struct op_out *o, const void *p, size_t n)
+{
+    if (o->failed || pfi_grow((void **)&o->b, &o->cap, o->n + n, 1) != PF_OK) {
+        o->failed = true;
+        return;
+    }
+    if (n)
+        memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+static void op_put_u64(struct op_out *o, uint64_t v)
+{
+    op_put(o, &v, sizeof v);
+}
+
+static size_t ac_noutputs(const struct ac *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nnodes; i++)
+        n += a->nout[i];
+    return n;
+}
+
+/* Nodes other than the root, each after its failure link (by the length
+ * of its chain of links to the root); malloc'd, NULL on memory. */
+static uint32_t *ac_link_order(const struct ac *a)
+{
+    uint32_t *depth = calloc(a->nnodes, sizeof *depth), *order = NULL, *start = NULL;
+    size_t maxd = 0;
+    if (!depth)
+        return NULL;
+    for (size_t u = 1; u < a->nnodes; u++) {
+        /* Links only go to shallower trie nodes, so the walk ends at the root. */
+        uint32_t d = 0;
+        for (uint32_t v = (uint32_t)u; v; v = a->fail[v])
+            d++;
+        depth[u] = d;
+        maxd = d > maxd ? d : maxd;
+    }
+    order = malloc(a->nnodes * sizeof *order);
+    start = calloc(maxd + 2, sizeof *start);
+    if (order && start) {
+        for (size_t u = 1; u < a->nnodes; u++)
+            start[depth[u] + 1]++;
+        for (size_t d = 1; d <= maxd + 1; d++)
+            start[d] += start[d - 1];
+        for (size_t u = 1; u < a->nnodes; u++)
+            order[start[depth[u]]++] = (uint32_t)u;
+    } else {
+        free(order);
+        order = NULL;
+    }
+    free(start);
+    free(depth);
+    return order;
+}
+
+static void ac_put(struct op_out *o, const struct ac *a)
+{
+    size_t nc = ac_noutputs(a);
+    op_put(o, a->sym, sizeof a->sym);
+    op_put_u64(o, a->nsym);
+    op_put_u64(o, a->nnodes);
+    op_put_u64(o, nc);
+    /* Transitions: the root's row in full, then for each other node, in
+     * an order where its failure link comes first, that link and the
+     * entries where its row differs from the link's row (its trie
+     * children: a full automaton's row is its failure link's elsewhere). */
+    op_put(o, a->next, a->nsym * sizeof *a->next);
+    uint32_t *order = ac_link_order(a);
+    if (!order) {
+        o->failed = true;
+        return;
+    }
+    for (size_t i = 0; i + 1 < a->nnodes; i++) {
+        uint32_t u = order[i], f = a->fail[u];
+        const uint32_t *row = a->next + (size_t)u * a->nsym, *frow = a->next + (size_t)f * a->nsym;
+        uint32_t k = 0;
+        for (size_t c = 0; c < a->nsym; c++)
+            k += row[c] != frow[c];
+        uint32_t head[3] = {u, f, k};
+        op_put(o, head, sizeof head);
+        for (uint32_t c = 0; c < a->nsym; c++) {
+            if (row[c] != frow[c]) {
+                uint32_t pair[2] = {c, row[c]};
+                op_put(o, pair, sizeof pair);
+            }
+        }
+    }
+    free(order);
+    op_put(o, a->out, a->nnodes * sizeof *a->out);
+    op_put(o, a->nout, a->nnodes * sizeof *a->nout);
+    op_put(o, a->dict, a->nnodes * sizeof *a->dict);
+    op_put(o, a->codes, nc * sizeof *a->codes);
+}
+
+/* The prefilter's bytes (malloc'd into *buf); false on memory. */
+bool pfi_onepass_serialize(const struct pfi_onepass *op, size_t ncodes, char **buf, size_t *len)
+{
+    struct op_out o = {0};
+    op_put_u64(&o, ncodes);
+    op_put_u64(&o, op->filtered);
+    op_put_u64(&o, op->absent);
+    op_put(&o, op->need, ncodes);
+    ac_put(&o, &op->words);
+    ac_put(&o, &op->lits);
+    if (o.failed) {
+        free(o.b);
+        return false;
+    }
+    *buf = o.b;
+    *len = o.n;
+    return true;
+}
+
+struct op_in {
+    const char *p;
+    size_t left;
+    bool bad;
+};
+
+static void op_get(struct op_in *in, void *d, size_t n)
+{
+    if (in->bad || n > in->left) {
+        in->bad = true;
+        memset(d, 0, n);
+        return;
+    }
+    memcpy(d, in->p, n);
+    in->p += n;
+    in->left -= n;
+}
+
+static uint64_t op_get_u64(struct op_in *in)
+{
+    uint64_t v;
+    op_get(in, &v, sizeof v);
+    return v;
+}
+
+/* An array of n elements of size bytes, copied out; NULL when the input
+ * is short (then in->bad) or memory runs out. */
+static void *op_get_array(struct op_in *in, uint64_t n, size_t size)
+{
+    if (in->bad || n > in->left / size) {
+        in->bad = true;
+        return NULL;
+    }
+    void *a = malloc(n ? (size_t)n * size : 1);
+    if (!a) {
+        in->bad = true;
+        return NULL;
+    }
+    op_get(in, a, (size_t)n * size);
+    return a;
+}
+
+/* One automaton, checked: every transition, output range, dictionary link
+ * and output code in bounds, and no dictionary chain that loops. */
+static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
+{
+    memset(a, 0, sizeof *a);
+    op_get(in, a->sym, sizeof a->sym);
+    a->nsym = (size_t)op_get_u64(in);
+    a->nnodes = (size_t)op_get_u64(in);
+    uint64_t nc = op_get_u64(in);
+    if (in->bad || a->nsym == 0 || a->nsym > 256 || a->nnodes == 0 || a->nnodes > UINT32_MAX ||
+        a->nnodes - 1 > in->left / 12) /* a record for every node but the root */
+        return false;
+    a->next = op_get_array(in, a->nsym, sizeof *a->next);
+    if (a->next) {
+        uint32_t *grown = realloc(a->next, a->nnodes * a->nsym * sizeof *a->next);
+        if (!grown)
+            in->bad = true;
+        else
+            a->next = grown;
+    }
+    /* Each node once, after the node its row is copied from. */
+    unsigned char *done = in->bad ? NULL : calloc(a->nnodes, 1);
+    a->fail = in->bad ? NULL : calloc(a->nnodes, sizeof *a->fail);
+    if (!done || !a->fail)
+        in->bad = true;
+    else
+        done[0] = 1;
+    for (size_t i = 1; !in->bad && i < a->nnodes; i++) {
+        uint32_t head[3], pair[2];
+        op_get(in, head, sizeof head);
+        if (in->bad || head[0] >= a->nnodes || head[1] >= a->nnodes || done[head[0]] ||
+            !done[head[1]] || head[2] > a->nsym) {
+            in->bad = true;
+            break;
+        }
+        uint32_t *row = a->next + (size_t)head[0] * a->nsym;
+        memcpy(row, a->next + (size_t)head[1] * a->nsym, a->nsym * sizeof *row);
+        a->fail[head[0]] = head[1];
+        done[head[0]] = 1;
+        for (uint32_t k = 0; !in->bad && k < head[2]; k++) {
+            op_get(in, pair, sizeof pair);
+            if (pair[0] >= a->nsym)
+                in->bad = true;
+            else
+                row[pair[0]] = pair[1]; /* bounded with the rest below */
+        }
+    }
+    free(done);
+    a->out = op_get_array(in, a->nnodes, sizeof *a->out);
+    a->nout = op_get_array(in, a->nnodes, sizeof *a->nout);
+    a->dict = op_get_array(in, a->nnodes, sizeof *a->dict);
+    a->codes = op_get_array(in, nc, sizeof *a->codes);
+    if (in->bad)
+        return false;
+    for (size_t i = 0; i < 256; i++)
+        if (a->sym[i] >= a->nsym)
+            return false;
+    for (size_t i = 0; i < a->nnodes * a->nsym; i++)
+        if (a->next[i] >= a->nnodes)
+            return false;
+    uint64_t total = 0;
+    for (size_t i = 0; i < a->nnodes; i++) {
+        if (a->dict[i] >= a->nnodes || (i && a->dict[i] == i) ||
+            (a->nout[i] && (a->out[i] > nc || a->nout[i] > nc - a->out[i])))
+            return false;
+        total += a->nout[i];
+    }
+    if (total != nc || a->nout[0] || a->dict[0])
+        return false;
+    for (size_t i = 0; i < nc; i++)
+        if (a->codes[i] / CONJ_MAX >= ncodes)
+            return false;
+    /* Dictionary chains end at the root: mark each node once it is known
+     * to, walking at most nnodes steps from any node. */
+    unsigned char *ok = calloc(a->nnodes, 1);
+    if (!ok)
+        return false;
+    ok[0] = 1;
+    bool good = true;
+    for (size_t i = 1; good && i < a->nnodes; i++) {
+        size_t steps = 0;
+        uint32_t v = (uint32_t)i;
+        while (!ok[v] && steps++ <= a->nnodes)
+            v = a->dict[v];
+        good = ok[v] != 0;
+        for (v = (uint32_t)i; good && !ok[v]; v = a->dict[v])
+            ok[v] = 1;
+    }
+    free(ok);
+    return good;
+}
+
+/* A prefilter from its bytes for a set of ncodes codes; NULL when they are
+ * not one (or memory runs out). */
+struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t ncodes)
+{
+    struct op_in in = {buf, len, false};
+    struct pfi_onepass *op = calloc(1, sizeof *op);
+    if (!op || ncodes == 0)
+        goto bad;
+    if (op_get_u64(&in) != ncodes)
+        goto bad;
+    op->filtered = (size_t)op_get_u64(&in);
+    op->absent = (size_t)op_get_u64(&in);
+    if (in.bad || op->filtered > ncodes || op->absent != ncodes - op->filtered)
+        goto bad;
+    op->url = ncodes - 1;
+    if (!(op->need = op_get_array(&in, ncodes, 1)))
+        goto bad;
+    if (!ac_get(&in, &op->words, ncodes) || !ac_get(&in, &op->lits, ncodes) || in.left)
+        goto bad;
+    return op;
+bad:
+    pfi_onepass_free(op);
+    return NULL;
+}
+
+pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
+{
+    uint8_t k[32];
+    uint8_t d[32 + 64];
+    char *buf = NULL;
+    size_t len = 0;
+    if (!pfi_cache_enabled())
+        return pfi_onepass_build(set);
+    memcpy(d, key, 32);
+    memset(d + 32, 0, 64);
+    snprintf((char *)d + 32, 64, "rules-onepass 3 conj %d", CONJ_MAX);
+    pf_sha256(d, sizeof d, k);
+    if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
+        set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
+        free(buf);
+        if (set->onepass)
+            return PF_OK;
+    }
+    pf_status st = pfi_onepass_build(set);
+    if (st == PF_OK && set->onepass &&
+        pfi_onepass_serialize(set->onepass, set->ncodes, &buf, &len)) {
+        (void)pfi_cache_write(OP_FILE, k, buf, len);
+        free(buf);
+    }
+    return st;
+}
+
 #else /* PF_ONEPASS=OFF: PCRE2 runs every code, as it always did */
 
 pf_status pfi_onepass_build(pf_ruleset *set)
 {
     set->onepass = NULL;
     return PF_OK;
+}
+
+pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
+{
+    (void)key;
+    return pfi_onepass_build(set);
+}
+
+bool pfi_onepass_serialize(const struct pfi_onepass *op, size_t ncodes, char **buf, size_t *len)
+{
+    (void)op;
+    (void)ncodes;
+    *buf = NULL;
+    *len = 0;
+    return false;
+}
+
+struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t ncodes)
+{
+    (void)buf;
+    (void)len;
+    (void)ncodes;
+    return NULL;
 }
 
 void pfi_onepass_free(struct pfi_onepass *op)

@@ -980,7 +980,7 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
             set->ncodes += set->rules[i].ncodes;
         }
         set->ncodes++; /* the URL pattern */
-        st = pfi_onepass_build(set);
+        st = pfi_onepass_build_cached(set, key);
         if (st == PF_E_NOMEM)
             pfi_diag_set(diag, st, "out of memory");
     }

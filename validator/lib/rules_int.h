@@ -6,6 +6,7 @@
 #define PREFLIGHT_RULES_INT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -91,6 +92,14 @@ extern const char pfi_url_pattern[];
  */
 pf_status pfi_onepass_build(pf_ruleset *set);
 void pfi_onepass_free(struct pfi_onepass *op);
+/* The same, from the start-up cache when it has the prefilter for key (the
+ * pack set's key, rules.c), else built and written there. */
+pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32]);
+/* The prefilter's bytes, and a prefilter from them (NULL: not well formed);
+ * for the cache and the tests. */
+bool pfi_onepass_serialize(const struct pfi_onepass *op, size_t ncodes, char **buf, size_t *len);
+struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t ncodes);
+
 /* Per-scanner scratch space; *out stays NULL when the set has no prefilter. */
 pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out);
 void pfi_onepass_scratch_free(void *scratch);
