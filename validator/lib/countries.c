@@ -966,6 +966,17 @@ static const char *sr_str(struct snap_in *in)
     return in->pool + v - 1; /* the pool ends with a NUL (checked) */
 }
 
+/* A string the loader never leaves NULL (a list's items, a name, a
+ * source's address): NULL makes the snapshot bad, so no reader of the
+ * table meets a NULL there (found by fuzz_snapshot). */
+static const char *sr_str_req(struct snap_in *in)
+{
+    const char *s = sr_str(in);
+    if (!s)
+        in->bad = true;
+    return s ? s : "";
+}
+
 /* A count no larger than the words left could hold (each item at least one word). */
 static size_t sr_count(struct snap_in *in, uint32_t v)
 {
@@ -988,7 +999,7 @@ static bool sr_list(struct snap_in *in, pf_countries *t, const char *const **out
     if (!arr)
         return false;
     for (size_t i = 0; i < n; i++)
-        arr[i] = sr_str(in);
+        arr[i] = sr_str_req(in);
     *out = arr;
     *count = n;
     return true;
@@ -1003,7 +1014,7 @@ static bool sr_entry(struct snap_in *in, pf_countries *t, pf_country *c)
     if (code >> 16 || c->code[0] < 'A' || c->code[0] > 'Z' || c->code[1] < 'A' ||
         c->code[1] > 'Z')
         in->bad = true;
-    c->name = sr_str(in);
+    c->name = sr_str_req(in);
     c->calling_code = (int)sr_u32(in);
     c->sms = (pf_tri)sr_enum(in, 3);
     c->two_way = (pf_tri)sr_enum(in, 3);
@@ -1017,7 +1028,7 @@ static bool sr_entry(struct snap_in *in, pf_countries *t, pf_country *c)
     if (!reg)
         return false;
     for (size_t i = 0; i < nreg; i++) {
-        reg[i].name = sr_str(in);
+        reg[i].name = sr_str_req(in);
         reg[i].senders = sr_u32(in);
         reg[i].note = sr_str(in);
         reg[i].optional = sr_enum(in, 2) != 0;
@@ -1058,7 +1069,7 @@ static bool sr_entry(struct snap_in *in, pf_countries *t, pf_country *c)
     if (!src)
         return false;
     for (size_t i = 0; i < ns; i++) {
-        src[i].url = sr_str(in);
+        src[i].url = sr_str_req(in);
         src[i].low_confidence = sr_enum(in, 2) != 0;
         if (!sr_list(in, t, &src[i].facts, &src[i].fact_count))
             return false;
@@ -1110,6 +1121,20 @@ static pf_countries *snap_read(char *buf, size_t len)
 bad:
     pf_countries_destroy(t);
     return NULL;
+}
+
+/* The snapshot reader on a copy of payload (fuzz_snapshot). */
+struct pf_countries *pfi_countries_from_snapshot(const char *payload, size_t len)
+{
+    char *buf = malloc(len ? len : 1);
+    if (!buf)
+        return NULL;
+    if (len)
+        memcpy(buf, payload, len);
+    pf_countries *t = snap_read(buf, len);
+    if (!t)
+        free(buf);
+    return t;
 }
 
 /* The snapshot's key for these file contents; false when there is none

@@ -59,6 +59,9 @@ pf_status pfi_read_file(const char *path, size_t max_size, char **out, size_t *l
 /* Does the country table's zone data know any area of region? (countries.c) */
 struct pf_countries;
 bool pfi_countries_has_areas(const struct pf_countries *t, const char *region);
+/* A table from the start-up cache's snapshot payload (a copy is taken);
+ * NULL when it is not well formed. For fuzz_snapshot. */
+struct pf_countries *pfi_countries_from_snapshot(const char *payload, size_t len);
 
 /* SHA-256 without the SHA-NI instructions, and whether pf_sha256 uses
  * them (journal.c): for the differential test of the two. */

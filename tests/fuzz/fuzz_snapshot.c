@@ -1,0 +1,128 @@
+/*
+ * fuzz_snapshot.c — the start-up cache's binary readers (issue 20) on
+ * anything: the country table's snapshot (countries.c) and the one-pass
+ * prefilter's (onepass.c). The cache's SHA-256 checks keep a damaged file
+ * away from them, but a forged file with the right hash reaches them, so
+ * each must reject what is not well formed and hand on only structures its
+ * users can walk: every entry's strings and lists, the table's own checks,
+ * and the prefilter's automata over a few messages. The first byte picks
+ * the reader: 0 the countries reader on the rest as it stands in a cache
+ * file after the header, 1 the prefilter reader likewise, 2 (and 3) the
+ * prefilter reader on the shipped rules' own serialized prefilter with the
+ * rest applied as patches (5 bytes each: a little-endian offset, taken
+ * modulo the length, and the byte to put there; a trailing byte cuts the
+ * payload to that many 256ths), so it stays near a well-formed file
+ * whatever the rules become. The seeds are payloads of a warm cache of the
+ * shipped data and rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "internal.h"
+#include "preflight/preflight.h"
+#include "rules_int.h"
+
+static pf_ruleset *rules;
+static char *own;  /* the shipped rules' prefilter, serialized */
+static size_t own_len;
+
+static void setup(void)
+{
+    const char *dir = PF_SOURCE_DIR "/rules";
+    pf_diag d;
+    setenv("PREFLIGHT_NO_CACHE", "1", 1); /* the set as built, not read back */
+    if (pf_rules_load(&dir, 1, &rules, &d) != PF_OK)
+        abort();
+    if (rules->onepass && !pfi_onepass_serialize(rules->onepass, rules->ncodes, &own, &own_len))
+        abort();
+}
+
+static void walk_onepass(const char *p, size_t n);
+
+/* The shipped prefilter with patches applied (see the top). */
+static void walk_patched(const uint8_t *p, size_t n)
+{
+    if (!own)
+        return; /* a build without the prefilter */
+    char *buf = malloc(own_len);
+    if (!buf)
+        return;
+    memcpy(buf, own, own_len);
+    size_t len = own_len, i = 0;
+    for (; i + 5 <= n; i += 5) {
+        uint32_t off = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 |
+                       (uint32_t)p[i + 3] << 24;
+        buf[off % own_len] = (char)p[i + 4];
+    }
+    if (i < n)
+        len = own_len * p[i] / 256;
+    walk_onepass(buf, len);
+    free(buf);
+}
+
+static void walk_countries(const char *p, size_t n)
+{
+    static const char *const fields[] = {"mobile", "sender_id", "quiet_hours", "registration",
+                                         "alphanumeric", "nonsense"};
+    pf_countries *t = pfi_countries_from_snapshot(p, n);
+    if (!t)
+        return;
+    pf_country_issue issues[64];
+    pf_countries_check(t, issues, 64);
+    for (size_t i = 0; i < pf_countries_count(t); i++) {
+        const pf_country *c = pf_countries_at(t, i);
+        const char *f[64];
+        pf_country_unsourced(c, f, 64);
+        pf_country_low_confidence(c, f, 64);
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+            const pf_source *s = pf_country_source_for(c, fields[k]);
+            if (s)
+                pf_source_backs(s, fields[k]);
+            pf_country_fact_low_confidence(c, fields[k]);
+        }
+        if (pf_countries_get(t, c->code) != c)
+            abort(); /* the index disagrees with the entries */
+    }
+    pf_countries_get(t, "US");
+    pf_countries_get(t, "ZZ");
+    pf_countries_destroy(t);
+}
+
+static void walk_onepass(const char *p, size_t n)
+{
+    static const char *const msgs[] = {
+        "WIN a FREE prize!!! Claim at bit.ly/x now, txt STOP to end",
+        "Acme: your code is 123456. Reply STOP to opt out.",
+        "h\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac 5 c.a.s.i.n.o",
+        ""};
+    struct pfi_onepass *op = pfi_onepass_deserialize(p, n, rules->ncodes);
+    if (!op)
+        return;
+    struct pfi_onepass *built = rules->onepass;
+    rules->onepass = op;
+    void *scratch = NULL;
+    unsigned char *cand = malloc(rules->ncodes);
+    if (cand && pfi_onepass_scratch(rules, &scratch) == PF_OK) {
+        for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
+            pfi_onepass_candidates(rules, scratch, msgs[i], strlen(msgs[i]), cand);
+    }
+    pfi_onepass_scratch_free(scratch);
+    free(cand);
+    rules->onepass = built;
+    pfi_onepass_free(op);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!rules)
+        setup();
+    if (size == 0)
+        return 0;
+    switch (data[0] & 3) {
+    case 0: walk_countries((const char *)data + 1, size - 1); break;
+    case 1: walk_onepass((const char *)data + 1, size - 1); break;
+    default: walk_patched(data + 1, size - 1); break;
+    }
+    return 0;
+}
