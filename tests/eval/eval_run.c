@@ -19,7 +19,10 @@
  * precision/recall pairs leave spam out.
  *
  * usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] [--verbose]
- *                 [--diff-cli PREFLIGHT N] [--dump FILE] NAME=FILE...
+ *                 [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]... NAME=FILE...
+ *
+ * --disable ID leaves a rule out, as `preflight scan --disable ID` does
+ * (e.g. content.spam-likely: the rules alone, without the model).
  *
  * --dump writes one line per message (split, id, 0/1 flagged, the warn/block
  * content findings) for other tools, e.g. tools/model_experiment.py.
@@ -258,6 +261,10 @@ static char *refill(const char *text, size_t *len)
     return out;
 }
 
+#define MAX_DISABLED 16
+static const char *g_disabled[MAX_DISABLED]; /* --disable */
+static size_t g_ndisabled;
+
 /* The scan of `preflight scan`, for one row; fills in the row's results.
    all (optional) receives every finding, for the differential test. */
 static void scan_row(pf_scanner *scanner, const pf_ruleset *rules, const pf_countries *table,
@@ -270,6 +277,8 @@ static void scan_row(pf_scanner *scanner, const pf_ruleset *rules, const pf_coun
 
     pf_finding_list_init(&f);
     so.first_message = r->first;
+    so.disabled = g_disabled;
+    so.disabled_count = g_ndisabled;
     if (r->country[0]) {
         so.country = r->country;
         so.country_entry = pf_countries_get(table, r->country);
@@ -729,12 +738,16 @@ static int diff_cli(const char *preflight, const struct split *s, size_t want, p
             fprintf(stderr, "eval_run: cannot write %s\n", tmpl);
             exit(2);
         }
-        char cmd[1024];
-        snprintf(cmd, sizeof cmd, "'%s' scan --format json --message-file '%s' %s%s %s", preflight,
-                 tmpl, r->country[0] ? "--country " : "", r->country,
-                 r->first == PF_FIRST_YES  ? "--first-message"
-                 : r->first == PF_FIRST_NO ? "--not-first"
-                                           : "");
+        char cmd[2048];
+        int used_cmd = snprintf(
+            cmd, sizeof cmd, "'%s' scan --format json --message-file '%s' %s%s %s", preflight, tmpl,
+            r->country[0] ? "--country " : "", r->country,
+            r->first == PF_FIRST_YES  ? "--first-message"
+            : r->first == PF_FIRST_NO ? "--not-first"
+                                      : "");
+        for (size_t k = 0; k < g_ndisabled && used_cmd > 0 && (size_t)used_cmd < sizeof cmd; k++)
+            used_cmd += snprintf(cmd + used_cmd, sizeof cmd - (size_t)used_cmd, " --disable '%s'",
+                                 g_disabled[k]);
         FILE *p = popen(cmd, "r");
         char *out = NULL;
         size_t cap = 0, used = 0;
@@ -804,6 +817,8 @@ int main(int argc, char **argv)
             thresholds = argv[++i];
         } else if (!strcmp(a, "--dump") && i + 1 < argc) {
             dump_file = argv[++i];
+        } else if (!strcmp(a, "--disable") && i + 1 < argc && g_ndisabled < MAX_DISABLED) {
+            g_disabled[g_ndisabled++] = argv[++i];
         } else if (!strcmp(a, "--verbose")) {
             verbose = true;
         } else if (!strcmp(a, "--diff-cli") && i + 2 < argc) {
@@ -817,7 +832,8 @@ int main(int argc, char **argv)
             s->file = strchr(a, '=') + 1;
         } else {
             fprintf(stderr, "usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] "
-                            "[--verbose] [--diff-cli PREFLIGHT N] [--dump FILE] NAME=FILE...\n");
+                            "[--verbose] [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]... "
+                            "NAME=FILE...\n");
             return 2;
         }
     }

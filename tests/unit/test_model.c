@@ -93,7 +93,7 @@ static void test_malformed(void **state)
         {"weight not a number",
          PACK("warn", "", MODEL("0", "1", "\"1.5 w:win\",\n\"x1 w:prize\""
                                           "\n")),
-         7, "rules[0].model.features[1]", "'x1 w:prize' is not \"<weight> <feature>\""},
+         7, "rules[0].model.features[1]", "'x1 w:prize', is not \"<weight> <feature>\""},
         {"four decimals", PACK("warn", "", MODEL("0", "1", "\"1.2345 w:win\"\n")), 6,
          "rules[0].model.features[0]", "three decimals"},
         {"no kind", PACK("warn", "", MODEL("0", "1", "\"1 win\"\n")), 6,
@@ -101,9 +101,11 @@ static void test_malformed(void **state)
         {"empty feature", PACK("warn", "", MODEL("0", "1", "\"1 w:\"\n")), 6,
          "rules[0].model.features[0]", "is not"},
         {"feature not a string", PACK("warn", "", MODEL("0", "1", "\"1 w:a\", 2\n")), 6,
-         "rules[0].model.features[1]", "a feature is a string"},
+         "rules[0].model.features[1]", "a features line is a string"},
+        {"second of a line", PACK("warn", "", MODEL("0", "1", "\"1 w:a | 2 b:a b | x c:abc\"\n")),
+         6, "rules[0].model.features[0]", "feature 3 of the line, 'x c:abc', is not"},
         {"duplicate feature", PACK("warn", "", MODEL("0", "1", "\"1 w:a\",\n\"2 w:a\"\n")), 7,
-         "rules[0].model.features[1]", "duplicate feature 'w:a'"},
+         "rules[0].model.features[1]", "feature 1 of the line, 'w:a', is a duplicate"},
         {"bias missing",
          PACK("warn", "", "{\"format\": \"preflight-lr-1\", \"threshold\": 1, \"features\": []}"),
          4, "rules[0].model", "missing key 'bias'"},
@@ -156,8 +158,8 @@ static void test_scan(void **state)
     (void)state;
     static const char pack[] =
         PACK("warn", "", MODEL("-1.000", "2.000",
-                               "\"1.500 w:prize\",\n\"0.750 b:claim your\",\n\"0.500 w:<url>\","
-                               "\n\"-3.000 w:dentist\",\n\"0.250 c:<pr\",\n\"0.100 w:00000\"\n"));
+                               "\"1.500 w:prize | 0.750 b:claim your\",\n\"0.500 w:<url>\","
+                               "\n\"-3.000 w:dentist | 0.250 c:<pr | 0.100 w:00000\"\n"));
     const char *text = pack, *names[] = {"t.json"};
     size_t len = strlen(pack);
     pf_ruleset *set = NULL;

@@ -120,46 +120,76 @@ static pf_status milli_number(struct pfi_json *j, const cJSON *model, const char
     return PF_OK;
 }
 
+/* One "<weight> <feature>" of s[0..n); false when malformed. */
+static bool parse_feature(const char *s, size_t n, long *w, const char **feat, size_t *flen)
+{
+    const char *sp = memchr(s, ' ', n);
+    if (!sp || !parse_milli(s, (size_t)(sp - s), w))
+        return false;
+    *feat = sp + 1;
+    *flen = n - (size_t)(sp + 1 - s);
+    return *flen > 2 && (sp[1] == 'w' || sp[1] == 'b' || sp[1] == 'c') && sp[2] == ':';
+}
+
+#define SEP " | "
+
+/* Each string of "features" holds features separated by " | " (none
+ * holds a '|'), so that the file has few JSON values to parse. */
 static pf_status load_features(struct pfi_json *j, const cJSON *arr, struct pfi_model *m)
 {
-    size_t n = (size_t)cJSON_GetArraySize(arr), cap = 16, i = 0;
+    size_t n = 0, cap = 16, i = 0;
     pf_status st = PF_OK;
-    if (n > MAX_FEATURES)
-        return pfi_json_error(j, "features", PF_E_TOO_LARGE, "more than %d features",
-                              MAX_FEATURES);
-    while (cap < 2 * n)
-        cap *= 2;
-    m->e = calloc(n ? n : 1, sizeof *m->e);
-    m->table = calloc(cap, sizeof *m->table);
-    m->mask = cap - 1;
-    if (!m->e || !m->table)
-        return PF_E_NOMEM;
     pfi_json_push_key(j, "features");
     for (const cJSON *f = arr->child; f && st == PF_OK; f = f->next, i++) {
+        if (!cJSON_IsString(f)) {
+            pfi_json_push_index(j, i);
+            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "a features line is a string");
+            pfi_json_pop(j);
+            break;
+        }
+        n++;
+        for (const char *p = f->valuestring; (p = strstr(p, SEP)) != NULL; p += 3)
+            n++;
+    }
+    if (st == PF_OK && n > MAX_FEATURES)
+        st = pfi_json_error(j, NULL, PF_E_TOO_LARGE, "more than %d features", MAX_FEATURES);
+    while (cap < 2 * n)
+        cap *= 2;
+    if (st == PF_OK) {
+        m->e = calloc(n ? n : 1, sizeof *m->e);
+        m->table = calloc(cap, sizeof *m->table);
+        m->mask = cap - 1;
+        if (!m->e || !m->table)
+            st = PF_E_NOMEM;
+    }
+    i = 0;
+    for (const cJSON *f = arr->child; f && st == PF_OK; f = f->next, i++) {
         pfi_json_push_index(j, i);
-        const char *s = cJSON_IsString(f) ? f->valuestring : NULL;
-        const char *sp = s ? strchr(s, ' ') : NULL;
-        long w = 0;
-        if (!s)
-            st = pfi_json_error(j, NULL, PF_E_SCHEMA, "a feature is a string");
-        else if (!sp || !parse_milli(s, (size_t)(sp - s), &w) ||
-                 !((sp[1] == 'w' || sp[1] == 'b' || sp[1] == 'c') && sp[2] == ':' && sp[3]))
-            st = pfi_json_error(j, NULL, PF_E_SCHEMA,
-                                "'%.60s' is not \"<weight> <feature>\": a weight with at most "
-                                "three decimals, one space, then w:, b: or c: and the text",
-                                s);
-        if (st == PF_OK) {
-            const char *feat = sp + 1;
-            size_t len = strlen(feat);
-            if (lookup(m, feat, len) >= 0) {
-                st = pfi_json_error(j, NULL, PF_E_SCHEMA, "duplicate feature '%.60s'", feat);
+        const char *s = f->valuestring;
+        for (size_t k = 1; st == PF_OK; k++) {
+            const char *end = strstr(s, SEP), *feat;
+            size_t n1 = end ? (size_t)(end - s) : strlen(s), flen;
+            long w;
+            if (!parse_feature(s, n1, &w, &feat, &flen)) {
+                st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                                    "feature %zu of the line, '%.*s', is not \"<weight> "
+                                    "<feature>\": a weight with at most three decimals, one "
+                                    "space, then w:, b: or c: and the text",
+                                    k, (int)(n1 < 60 ? n1 : 60), s);
+            } else if (lookup(m, feat, flen) >= 0) {
+                st = pfi_json_error(j, NULL, PF_E_SCHEMA,
+                                    "feature %zu of the line, '%.*s', is a duplicate", k,
+                                    (int)(flen < 60 ? flen : 60), feat);
             } else {
-                m->e[m->n] = (struct entry){feat, len, w};
-                size_t h = fnv(feat, len) & m->mask;
+                m->e[m->n] = (struct entry){feat, flen, w};
+                size_t h = fnv(feat, flen) & m->mask;
                 while (m->table[h])
                     h = (h + 1) & m->mask;
                 m->table[h] = (uint32_t)++m->n;
             }
+            if (!end)
+                break;
+            s = end + 3;
         }
         pfi_json_pop(j);
     }
