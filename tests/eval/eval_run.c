@@ -19,10 +19,13 @@
  * precision/recall pairs leave spam out.
  *
  * usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] [--verbose]
- *                 [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]... NAME=FILE...
+ *                 [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]...
+ *                 [--add-rules DIR]... NAME=FILE...
  *
- * --disable ID leaves a rule out, as `preflight scan --disable ID` does
- * (e.g. content.spam-likely: the rules alone, without the model).
+ * --disable ID leaves a rule out, as `preflight scan --disable ID` does.
+ * --add-rules DIR loads the packs of DIR after those of --rules, as
+ * `preflight scan --rules DIR` does (e.g. rules/optional: the statistical
+ * model, off by default).
  *
  * --dump writes one line per message (split, id, 0/1 flagged, the warn/block
  * content findings) for other tools, e.g. tools/model_experiment.py.
@@ -262,8 +265,11 @@ static char *refill(const char *text, size_t *len)
 }
 
 #define MAX_DISABLED 16
+#define PF_ARRAY_N(a) (sizeof(a) / sizeof((a)[0]))
 static const char *g_disabled[MAX_DISABLED]; /* --disable */
 static size_t g_ndisabled;
+static const char *g_rule_dirs[1 + MAX_DISABLED]; /* --rules, then each --add-rules */
+static size_t g_nrule_dirs = 1;
 
 /* The scan of `preflight scan`, for one row; fills in the row's results.
    all (optional) receives every finding, for the differential test. */
@@ -748,6 +754,9 @@ static int diff_cli(const char *preflight, const struct split *s, size_t want, p
         for (size_t k = 0; k < g_ndisabled && used_cmd > 0 && (size_t)used_cmd < sizeof cmd; k++)
             used_cmd += snprintf(cmd + used_cmd, sizeof cmd - (size_t)used_cmd, " --disable '%s'",
                                  g_disabled[k]);
+        for (size_t k = 1; k < g_nrule_dirs && used_cmd > 0 && (size_t)used_cmd < sizeof cmd; k++)
+            used_cmd += snprintf(cmd + used_cmd, sizeof cmd - (size_t)used_cmd, " --rules '%s'",
+                                 g_rule_dirs[k]);
         FILE *p = popen(cmd, "r");
         char *out = NULL;
         size_t cap = 0, used = 0;
@@ -819,6 +828,9 @@ int main(int argc, char **argv)
             dump_file = argv[++i];
         } else if (!strcmp(a, "--disable") && i + 1 < argc && g_ndisabled < MAX_DISABLED) {
             g_disabled[g_ndisabled++] = argv[++i];
+        } else if (!strcmp(a, "--add-rules") && i + 1 < argc &&
+                   g_nrule_dirs < PF_ARRAY_N(g_rule_dirs)) {
+            g_rule_dirs[g_nrule_dirs++] = argv[++i];
         } else if (!strcmp(a, "--verbose")) {
             verbose = true;
         } else if (!strcmp(a, "--diff-cli") && i + 2 < argc) {
@@ -833,7 +845,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] "
                             "[--verbose] [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]... "
-                            "NAME=FILE...\n");
+                            "[--add-rules DIR]... NAME=FILE...\n");
             return 2;
         }
     }
@@ -850,7 +862,8 @@ int main(int argc, char **argv)
     snprintf(countries, sizeof countries, "%s/countries.json", data_dir);
     snprintf(zones, sizeof zones, "%s/timezones.json", data_dir);
     const char *files[1] = {countries};
-    if (pf_rules_load(&rules_dir, 1, &rules, &d) != PF_OK ||
+    g_rule_dirs[0] = rules_dir;
+    if (pf_rules_load(g_rule_dirs, g_nrule_dirs, &rules, &d) != PF_OK ||
         pf_countries_load(files, 1, &table, &d) != PF_OK ||
         (access(zones, R_OK) == 0 && pf_countries_load_zones(table, zones, &d) != PF_OK) ||
         pf_scanner_create(rules, &scanner) != PF_OK) {

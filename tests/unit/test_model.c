@@ -1,14 +1,17 @@
 /*
  * test_model.c — the "model" matcher (validator/lib/model.c):
  *
- * - the shipped rules/spam-model.json scores every text of the fixture the
+ * - the model pack rules/optional/spam-model.json scores every text of the fixture the
  *   trainer wrote (tests/unit/data/model_fixture.tsv, by
  *   tests/eval/tools/train_model.py's own scorer) to exactly the same
  *   integer score and the same strongest terms: C and Python agree on the
  *   features bit for bit;
  * - malformed models are errors naming the pack, line and key path;
  * - in a scan: a finding at warn with its terms, never a block, silent
- *   when disabled by id or below the threshold.
+ *   when disabled by id or below the threshold;
+ * - differential: the shipped packs plus the model give the same findings
+ *   with and without the one-pass prefilter and the scan memo, on every
+ *   message of tests/eval/dev.jsonl.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +19,10 @@
 #include "../test_util.h"
 #include "model_int.h"
 #include "preflight/scan.h"
+#include "preflight/util.h"
 #include "rules_int.h"
+
+#include <cjson/cJSON.h>
 
 static const struct pfi_rule *model_rule(const pf_ruleset *set)
 {
@@ -29,7 +35,7 @@ static const struct pfi_rule *model_rule(const pf_ruleset *set)
 static void test_fixture(void **state)
 {
     (void)state;
-    const char *dir = PF_SOURCE_DIR "/rules";
+    const char *dir = PF_SOURCE_DIR "/rules/optional";
     pf_ruleset *set = NULL;
     pf_diag d;
     assert_int_equal(pf_rules_load(&dir, 1, &set, &d), PF_OK);
@@ -203,12 +209,91 @@ static void test_scan(void **state)
     pf_rules_destroy(set);
 }
 
+static void findings_text(const pf_finding_list *l, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < l->count && used < cap; i++) {
+        const pf_finding *f = &l->items[i];
+        int n = snprintf(out + used, cap - used, "%s/%d/%s/%d:%zu-%zu;", f->id, (int)f->severity,
+                         f->message ? f->message : "", f->has_span, f->span_start, f->span_end);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static void test_differential(void **state)
+{
+    (void)state;
+    const char *dirs[] = {PF_SOURCE_DIR "/rules", PF_SOURCE_DIR "/rules/optional"};
+    pf_ruleset *set = NULL;
+    pf_scanner *fast = NULL, *slow = NULL;
+    pf_diag d;
+    char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(pf_rules_load(dirs, 2, &set, &d), PF_OK);
+    assert_non_null(model_rule(set));
+    assert_int_equal(pf_scanner_create(set, &fast), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &slow), PF_OK);
+    pfi_scanner_set_onepass(slow, false);
+    pfi_scanner_set_memo(slow, false);
+    assert_int_equal(pf_read_file(PF_SOURCE_DIR "/tests/eval/dev.jsonl", 1 << 24, &buf, &len, &d),
+                     PF_OK);
+    static char a[1 << 16], b[1 << 16], c[1 << 16];
+    int rows = 0, flagged = 0, differ = 0;
+    pf_scan_options o = pf_scan_options_default();
+    o.country = "US";
+    /* Every row twice through the fast scanner (the second from its memo). */
+    {
+        for (char *line = buf, *next; line && *line; line = next) {
+            next = strchr(line, '\n');
+            if (next)
+                *next++ = '\0';
+            cJSON *row = cJSON_Parse(line);
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(row, "text");
+            assert_true(cJSON_IsString(t));
+            pf_finding_list x, y, z;
+            pf_finding_list_init(&x);
+            pf_finding_list_init(&y);
+            pf_finding_list_init(&z);
+            size_t n = strlen(t->valuestring);
+            assert_int_equal(pf_scanner_scan(fast, t->valuestring, n, &o, &x, &d), PF_OK);
+            assert_int_equal(pf_scanner_scan(fast, t->valuestring, n, &o, &z, &d), PF_OK);
+            assert_int_equal(pf_scanner_scan(slow, t->valuestring, n, &o, &y, &d), PF_OK);
+            findings_text(&x, a, sizeof a);
+            findings_text(&y, b, sizeof b);
+            findings_text(&z, c, sizeof c);
+            if ((strcmp(a, b) != 0 || strcmp(c, b) != 0) && differ++ < 5)
+                print_error("differs on %.80s:\n  fast %s\n  memo %s\n  slow %s\n",
+                            t->valuestring, a, c, b);
+            rows++;
+            flagged += strstr(a, "content.spam-likely") != NULL;
+            pf_finding_list_clear(&x);
+            pf_finding_list_clear(&y);
+            pf_finding_list_clear(&z);
+            cJSON_Delete(row);
+            if (next)
+                next[-1] = '\n';
+        }
+    }
+    assert_int_equal(differ, 0);
+    /* The model must have fired, or this compares nothing of it. */
+    assert_true(rows > 1000 && flagged > 50);
+    assert_true(pfi_scanner_memo_hits(fast) > 0);
+    free(buf);
+    pf_scanner_destroy(fast);
+    pf_scanner_destroy(slow);
+    pf_rules_destroy(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
