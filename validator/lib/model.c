@@ -30,10 +30,15 @@ struct entry {
     long weight; /* thousandths */
 };
 
+/* A table slot: the feature's hash (compared before the text) and its entry + 1 (0: empty). */
+struct slot {
+    uint32_t hash, entry;
+};
+
 struct pfi_model {
     struct entry *e;
     size_t n;
-    uint32_t *table; /* open addressing: entry index + 1, 0 empty */
+    struct slot *table; /* open addressing, at most a quarter full */
     size_t mask;
     long bias, threshold;
 };
@@ -52,15 +57,20 @@ static uint32_t fnv(const char *s, size_t n)
     return h;
 }
 
+/* Most features of a message are not in the model: a miss usually ends
+ * at an empty slot or on a hash that differs, without touching the entries. */
 static long lookup(const struct pfi_model *m, const char *f, size_t n)
 {
-    for (size_t i = fnv(f, n) & m->mask;; i = (i + 1) & m->mask) {
-        uint32_t k = m->table[i];
-        if (!k)
+    uint32_t h = fnv(f, n);
+    for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        const struct slot *s = &m->table[i];
+        if (!s->entry)
             return -1;
-        const struct entry *e = &m->e[k - 1];
+        if (s->hash != h)
+            continue;
+        const struct entry *e = &m->e[s->entry - 1];
         if (e->len == n && memcmp(e->feat, f, n) == 0)
-            return (long)(k - 1);
+            return (long)(s->entry - 1);
     }
 }
 
@@ -153,7 +163,7 @@ static pf_status load_features(struct pfi_json *j, const cJSON *arr, struct pfi_
     }
     if (st == PF_OK && n > MAX_FEATURES)
         st = pfi_json_error(j, NULL, PF_E_TOO_LARGE, "more than %d features", MAX_FEATURES);
-    while (cap < 2 * n)
+    while (cap < 4 * n)
         cap *= 2;
     if (st == PF_OK) {
         m->e = calloc(n ? n : 1, sizeof *m->e);
@@ -182,10 +192,11 @@ static pf_status load_features(struct pfi_json *j, const cJSON *arr, struct pfi_
                                     (int)(flen < 60 ? flen : 60), feat);
             } else {
                 m->e[m->n] = (struct entry){feat, flen, w};
-                size_t h = fnv(feat, flen) & m->mask;
-                while (m->table[h])
-                    h = (h + 1) & m->mask;
-                m->table[h] = (uint32_t)++m->n;
+                uint32_t h = fnv(feat, flen);
+                size_t slot = h & m->mask;
+                while (m->table[slot].entry)
+                    slot = (slot + 1) & m->mask;
+                m->table[slot] = (struct slot){h, (uint32_t)++m->n};
             }
             if (!end)
                 break;
