@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "model_int.h"
 
 #define MODEL_FORMAT "preflight-lr-1"
@@ -290,7 +291,8 @@ struct work {
     char *tb;      /* normalised tokens, back to back */
     size_t *off;   /* token i is tb[off[i] .. off[i] + tl[i]) */
     size_t *tl;
-    size_t ntok;
+    size_t ntok, capoff, captl;
+    bool failed; /* out of memory while tokenising */
     size_t *canon;    /* first token with the same text */
     long *tsum;       /* contribution per token term (by canonical index) */
     size_t *tseq;     /* order of its first hit (0: none yet) */
@@ -301,6 +303,20 @@ struct work {
     size_t seq;
     long score;
 };
+
+/* Token i at tb[off..off+n): false when out of memory. Per-token arrays
+ * grow with the tokens, not with the message's bytes. */
+static bool push_token(struct work *w, size_t off, size_t n)
+{
+    if (pfi_grow((void **)&w->off, &w->capoff, w->ntok + 1, sizeof *w->off) != PF_OK ||
+        pfi_grow((void **)&w->tl, &w->captl, w->ntok + 1, sizeof *w->tl) != PF_OK) {
+        w->failed = true;
+        return false;
+    }
+    w->off[w->ntok] = off;
+    w->tl[w->ntok++] = n;
+    return true;
+}
 
 static void tokenise(struct work *w, const char *msg, size_t len)
 {
@@ -328,8 +344,8 @@ static void tokenise(struct work *w, const char *msg, size_t len)
             e--;
         if (s < e && is_url(raw + s, e - s)) {
             memcpy(raw, "<url>", 5);
-            w->off[w->ntok] = used;
-            w->tl[w->ntok++] = 5;
+            if (!push_token(w, used, 5))
+                return;
             used += 5;
             continue;
         }
@@ -351,8 +367,8 @@ static void tokenise(struct work *w, const char *msg, size_t len)
                     raw[o++] = raw[k];
                 }
             }
-            w->off[w->ntok] = used + start;
-            w->tl[w->ntok++] = o - start;
+            if (!push_token(w, used + start, o - start))
+                return;
         }
         used += o;
     }
@@ -492,22 +508,21 @@ pf_status pfi_model_score(const struct pfi_model *m, const char *msg, size_t len
                           char *why, size_t whysize)
 {
     struct work w = {0};
-    size_t maxtok = len + 1;
     pf_status st = PF_E_NOMEM;
     /* Tokens never outgrow 2 * len + 16 bytes ("://" becomes "<url>"). */
     w.tb = malloc(2 * len + 16);
-    w.off = malloc(maxtok * sizeof *w.off);
-    w.tl = malloc(maxtok * sizeof *w.tl);
-    w.canon = malloc(maxtok * sizeof *w.canon);
-    w.tsum = calloc(maxtok, sizeof *w.tsum);
-    w.tseq = calloc(maxtok, sizeof *w.tseq);
-    w.bsum = calloc(maxtok, sizeof *w.bsum);
-    w.bseq = calloc(maxtok, sizeof *w.bseq);
-    w.seen = calloc(m->n ? m->n : 1, 1);
-    if (!w.tb || !w.off || !w.tl || !w.canon || !w.tsum || !w.tseq || !w.bsum || !w.bseq ||
-        !w.seen)
+    if (!w.tb)
         goto out;
     tokenise(&w, msg, len);
+    size_t n1 = w.ntok + 1;
+    w.canon = malloc(n1 * sizeof *w.canon);
+    w.tsum = calloc(n1, sizeof *w.tsum);
+    w.tseq = calloc(n1, sizeof *w.tseq);
+    w.bsum = calloc(n1, sizeof *w.bsum);
+    w.bseq = calloc(n1, sizeof *w.bseq);
+    w.seen = calloc(m->n ? m->n : 1, 1);
+    if (w.failed || !w.canon || !w.tsum || !w.tseq || !w.bsum || !w.bseq || !w.seen)
+        goto out;
     size_t longest = 0;
     for (size_t i = 0; i < w.ntok; i++)
         longest = w.tl[i] > longest ? w.tl[i] : longest;

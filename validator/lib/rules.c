@@ -1063,6 +1063,7 @@ pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out,
             paths[n] = malloc(plen);
             if (!paths[n]) {
                 st = PF_E_NOMEM;
+                pfi_diag_set(diag, st, "out of memory");
                 break;
             }
             snprintf(paths[n], plen, "%s/%s", dirs[d], e->d_name);
