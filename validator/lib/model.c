@@ -511,7 +511,10 @@ pf_status pfi_model_score(const struct pfi_model *m, const char *msg, size_t len
     pf_status st = PF_E_NOMEM;
     /* Tokens never outgrow 2 * len + 16 bytes ("://" becomes "<url>"). */
     w.tb = malloc(2 * len + 16);
-    if (!w.tb)
+    /* Room for an SMS's tokens at once; longer texts grow the arrays. */
+    size_t guess = len / 2 + 1 < 256 ? len / 2 + 1 : 256;
+    if (!w.tb || pfi_grow((void **)&w.off, &w.capoff, guess, sizeof *w.off) != PF_OK ||
+        pfi_grow((void **)&w.tl, &w.captl, guess, sizeof *w.tl) != PF_OK)
         goto out;
     tokenise(&w, msg, len);
     size_t n1 = w.ntok + 1;
