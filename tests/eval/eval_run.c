@@ -19,7 +19,13 @@
  * precision/recall pairs leave spam out.
  *
  * usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] [--verbose]
- *                 [--diff-cli PREFLIGHT N] [--dump FILE] NAME=FILE...
+ *                 [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]...
+ *                 [--add-rules DIR]... NAME=FILE...
+ *
+ * --disable ID leaves a rule out, as `preflight scan --disable ID` does.
+ * --add-rules DIR loads the packs of DIR after those of --rules, as
+ * `preflight scan --rules DIR` does (e.g. rules/optional: the statistical
+ * model, off by default).
  *
  * --dump writes one line per message (split, id, 0/1 flagged, the warn/block
  * content findings) for other tools, e.g. tools/model_experiment.py.
@@ -258,6 +264,13 @@ static char *refill(const char *text, size_t *len)
     return out;
 }
 
+#define MAX_DISABLED 16
+#define PF_ARRAY_N(a) (sizeof(a) / sizeof((a)[0]))
+static const char *g_disabled[MAX_DISABLED]; /* --disable */
+static size_t g_ndisabled;
+static const char *g_rule_dirs[1 + MAX_DISABLED]; /* --rules, then each --add-rules */
+static size_t g_nrule_dirs = 1;
+
 /* The scan of `preflight scan`, for one row; fills in the row's results.
    all (optional) receives every finding, for the differential test. */
 static void scan_row(pf_scanner *scanner, const pf_ruleset *rules, const pf_countries *table,
@@ -270,6 +283,8 @@ static void scan_row(pf_scanner *scanner, const pf_ruleset *rules, const pf_coun
 
     pf_finding_list_init(&f);
     so.first_message = r->first;
+    so.disabled = g_disabled;
+    so.disabled_count = g_ndisabled;
     if (r->country[0]) {
         so.country = r->country;
         so.country_entry = pf_countries_get(table, r->country);
@@ -729,12 +744,19 @@ static int diff_cli(const char *preflight, const struct split *s, size_t want, p
             fprintf(stderr, "eval_run: cannot write %s\n", tmpl);
             exit(2);
         }
-        char cmd[1024];
-        snprintf(cmd, sizeof cmd, "'%s' scan --format json --message-file '%s' %s%s %s", preflight,
-                 tmpl, r->country[0] ? "--country " : "", r->country,
-                 r->first == PF_FIRST_YES  ? "--first-message"
-                 : r->first == PF_FIRST_NO ? "--not-first"
-                                           : "");
+        char cmd[2048];
+        int used_cmd = snprintf(
+            cmd, sizeof cmd, "'%s' scan --format json --message-file '%s' %s%s %s", preflight, tmpl,
+            r->country[0] ? "--country " : "", r->country,
+            r->first == PF_FIRST_YES  ? "--first-message"
+            : r->first == PF_FIRST_NO ? "--not-first"
+                                      : "");
+        for (size_t k = 0; k < g_ndisabled && used_cmd > 0 && (size_t)used_cmd < sizeof cmd; k++)
+            used_cmd += snprintf(cmd + used_cmd, sizeof cmd - (size_t)used_cmd, " --disable '%s'",
+                                 g_disabled[k]);
+        for (size_t k = 1; k < g_nrule_dirs && used_cmd > 0 && (size_t)used_cmd < sizeof cmd; k++)
+            used_cmd += snprintf(cmd + used_cmd, sizeof cmd - (size_t)used_cmd, " --rules '%s'",
+                                 g_rule_dirs[k]);
         FILE *p = popen(cmd, "r");
         char *out = NULL;
         size_t cap = 0, used = 0;
@@ -804,6 +826,11 @@ int main(int argc, char **argv)
             thresholds = argv[++i];
         } else if (!strcmp(a, "--dump") && i + 1 < argc) {
             dump_file = argv[++i];
+        } else if (!strcmp(a, "--disable") && i + 1 < argc && g_ndisabled < MAX_DISABLED) {
+            g_disabled[g_ndisabled++] = argv[++i];
+        } else if (!strcmp(a, "--add-rules") && i + 1 < argc &&
+                   g_nrule_dirs < PF_ARRAY_N(g_rule_dirs)) {
+            g_rule_dirs[g_nrule_dirs++] = argv[++i];
         } else if (!strcmp(a, "--verbose")) {
             verbose = true;
         } else if (!strcmp(a, "--diff-cli") && i + 2 < argc) {
@@ -817,7 +844,8 @@ int main(int argc, char **argv)
             s->file = strchr(a, '=') + 1;
         } else {
             fprintf(stderr, "usage: eval_run [--rules DIR] [--data DIR] [--thresholds FILE] "
-                            "[--verbose] [--diff-cli PREFLIGHT N] [--dump FILE] NAME=FILE...\n");
+                            "[--verbose] [--diff-cli PREFLIGHT N] [--dump FILE] [--disable ID]... "
+                            "[--add-rules DIR]... NAME=FILE...\n");
             return 2;
         }
     }
@@ -834,7 +862,8 @@ int main(int argc, char **argv)
     snprintf(countries, sizeof countries, "%s/countries.json", data_dir);
     snprintf(zones, sizeof zones, "%s/timezones.json", data_dir);
     const char *files[1] = {countries};
-    if (pf_rules_load(&rules_dir, 1, &rules, &d) != PF_OK ||
+    g_rule_dirs[0] = rules_dir;
+    if (pf_rules_load(g_rule_dirs, g_nrule_dirs, &rules, &d) != PF_OK ||
         pf_countries_load(files, 1, &table, &d) != PF_OK ||
         (access(zones, R_OK) == 0 && pf_countries_load_zones(table, zones, &d) != PF_OK) ||
         pf_scanner_create(rules, &scanner) != PF_OK) {

@@ -129,6 +129,31 @@ static pf_status op_check(pf_diag *d)
     return st;
 }
 
+/* The optional statistical model (rules/optional): its load and a scan it reports on. */
+static pf_status op_model(pf_diag *d)
+{
+    const char *dir = PF_SOURCE_DIR "/rules/optional";
+    const char *msg = "Dear customer, your account will be blocked today. Please update your "
+                      "PAN card details here";
+    pf_ruleset *set = NULL;
+    pf_scanner *sc = NULL;
+    pf_finding_list f;
+    pf_finding_list_init(&f);
+    pf_status st = pf_rules_load(&dir, 1, &set, d);
+    if (st == PF_OK && (st = pf_scanner_create(set, &sc)) != PF_OK)
+        pf_diag_clear(d), d->status = st; /* no diag: the status is it */
+    if (st == PF_OK)
+        st = pf_scanner_scan(sc, msg, strlen(msg), NULL, &f, d);
+    if (st == PF_OK && (f.count != 1 || strcmp(f.items[0].id, "content.spam-likely") != 0)) {
+        pf_diag_clear(d);
+        st = d->status = PF_E_INTERNAL; /* the model must have reported */
+    }
+    pf_finding_list_clear(&f);
+    pf_scanner_destroy(sc);
+    pf_rules_destroy(set);
+    return st;
+}
+
 static pf_status op_config(pf_diag *d)
 {
     pf_config *c = NULL;
@@ -228,6 +253,7 @@ static void test_every_allocation(void **state)
     bad += torture("config", op_config);
     bad += torture("templates", op_templates);
     bad += torture("session", op_session);
+    bad += torture("model", op_model);
     assert_int_equal(open_session(&shared, &d), PF_OK);
     bad += torture("check", op_check);
     bad += torture("dry-run send", op_dry_run_send);

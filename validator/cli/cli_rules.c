@@ -13,8 +13,8 @@ static const struct cli_opt opts[] = {
 
 static const char usage[] = "usage: preflight rules [--rules DIR]... [--format text|json]";
 
-static const char *const matcher_names[] = {"pattern", "words",   "domains",
-                                            "require", "builtin", "signals"};
+static const char *const matcher_names[] = {"pattern", "words",   "domains", "require",
+                                            "builtin", "signals", "model"};
 
 int cli_rules(int argc, char **argv)
 {

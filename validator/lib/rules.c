@@ -15,6 +15,7 @@
 #include "cache_int.h"
 #include "internal.h"
 #include "json_int.h"
+#include "model_int.h"
 #include "preflight/journal.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
@@ -34,10 +35,11 @@ static const char *const rule_keys[] = {"id",           "category",
                                         "senders",      "first_message",
                                         "escalate",     "escalate_with_url",
                                         "number_types", "signals",
-                                        "except",       NULL};
+                                        "except",       "model",
+                                        NULL};
 static const char *const pack_keys[] = {"$schema", "pack", "description", "rules", NULL};
 static const char *const matcher_keys[] = {"pattern", "words",   "domains", "require",
-                                           "builtin", "signals", NULL};
+                                           "builtin", "signals", "model",   NULL};
 static const char *const signals_keys[] = {"threshold", "weights", "when_unflagged", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
 static const char *const escalate_names[] = {"",
@@ -335,6 +337,7 @@ static void rule_free(struct pfi_rule *r)
     free((void *)r->countries);
     free((void *)r->excluded);
     free(r->signals);
+    pfi_model_free(r->model);
     memset(r, 0, sizeof *r);
 }
 
@@ -650,6 +653,23 @@ static pf_status load_patterns(struct pfi_json *j, const cJSON *rule, const char
     return st;
 }
 
+/* "model": a statistical score (model.c). Warn at most, and never raised:
+ * a model may never be the only reason for a block. */
+static pf_status load_model(struct pfi_json *j, const cJSON *rule, struct pfi_rule *r)
+{
+    r->info.matcher = PF_MATCH_MODEL;
+    if (r->info.severity == PF_SEV_BLOCK)
+        return pfi_json_error(j, "severity", PF_E_SCHEMA,
+                              "a model rule is at most \"warn\": it may never be the only "
+                              "reason for a block");
+    if (r->escalate || r->escalate_with_url)
+        return pfi_json_error_key(j, r->escalate ? "escalate" : "escalate_with_url", 0,
+                                  PF_E_SCHEMA,
+                                  "a model rule cannot be escalated: it may never be the only "
+                                  "reason for a block");
+    return pfi_model_load(j, cJSON_GetObjectItemCaseSensitive(rule, "model"), &r->model);
+}
+
 static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *file,
                            struct pfi_rule *r)
 {
@@ -672,7 +692,7 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
     if (st == PF_OK && !kind)
         st = pfi_json_error(j, NULL, PF_E_SCHEMA,
                             "missing matcher: one of pattern, words, domains, require, builtin, "
-                            "signals");
+                            "signals, model");
     if (st == PF_OK && cJSON_GetObjectItemCaseSensitive(rule, "number_types")) {
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(rule, "builtin");
         if (!cJSON_IsString(b) || strcmp(b->valuestring, "phone_number") != 0)
@@ -694,6 +714,8 @@ static pf_status load_rule(struct pfi_json *j, const cJSON *rule, const char *fi
         r->info.matcher = PF_MATCH_SIGNALS;
         return load_signals(j, rule, r);
     }
+    if (strcmp(kind, "model") == 0)
+        return load_model(j, rule, r);
     if (strcmp(kind, "builtin") == 0) {
         int builtin = 0;
         r->info.matcher = PF_MATCH_BUILTIN;
@@ -833,6 +855,9 @@ static pf_status resolve_signals(pf_ruleset *set, const char *const *texts, cons
                 why = "names no loaded rule";
             else if (set->rules[sg->rule].info.matcher == PF_MATCH_SIGNALS)
                 why = "is itself a signals rule; signals count only other matchers";
+            else if (set->rules[sg->rule].info.matcher == PF_MATCH_MODEL)
+                why = "is a model rule; a model may never be the reason for a block, so "
+                      "signals do not count it";
             if (!why)
                 continue;
             struct pfi_json j = {
@@ -1038,6 +1063,7 @@ pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out,
             paths[n] = malloc(plen);
             if (!paths[n]) {
                 st = PF_E_NOMEM;
+                pfi_diag_set(diag, st, "out of memory");
                 break;
             }
             snprintf(paths[n], plen, "%s/%s", dirs[d], e->d_name);

@@ -27,6 +27,8 @@ enum pfi_escalate {
 };
 
 /* One weighted signal of a signals rule: another rule of the set. */
+struct pfi_model;
+
 struct pfi_signal {
     const char *id; /* points into the pack's cJSON tree */
     size_t rule;    /* index into pf_ruleset.rules, resolved after loading */
@@ -65,6 +67,7 @@ struct pfi_rule {
     size_t nsignals;
     int threshold;
     bool when_unflagged; /* signals: only when no other rule reported at warn or block */
+    struct pfi_model *model; /* model matcher (model.c) */
     size_t pack, index;  /* where the rule is: pack number and index in its rules array */
 };
 

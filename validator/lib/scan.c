@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "model_int.h"
 #include "preflight/number.h"
 #include "preflight/segments.h"
 #include "rules_int.h"
@@ -478,6 +479,27 @@ static pf_status run_signals(struct scan *sc, const struct pfi_rule *r, pf_sever
                                 r->threshold);
 }
 
+/* A model rule (model.c): one finding, its score and strongest terms in the message. */
+static pf_status run_model(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
+{
+    char why[320];
+    long score = 0, thr = pfi_model_threshold(r->model);
+    pf_status st = pfi_model_score(r->model, sc->msg, sc->len, &score, why, sizeof why);
+    if (st != PF_OK || score < thr)
+        return st;
+    sc->s->fired[r - sc->s->set->rules] = 1;
+    if (sev > PF_SEV_WARN) /* never the only reason for a block (the loader refuses it too) */
+        sev = PF_SEV_WARN;
+    if ((int)sev > sc->max_sev)
+        sc->max_sev = (int)sev;
+    return pf_finding_list_addf(sc->out, r->info.id, sev, r->info.fix, r->info.source,
+                                "%s Model: score %s%ld.%03ld, threshold %s%ld.%03ld; strongest "
+                                "terms: %s.",
+                                r->info.message, score < 0 ? "-" : "", labs(score) / 1000,
+                                labs(score) % 1000, thr < 0 ? "-" : "", labs(thr) / 1000,
+                                labs(thr) % 1000, why[0] ? why : "none");
+}
+
 static bool category_banned(const pf_country *c, const char *category)
 {
     for (size_t i = 0; c->banned_categories_known && i < c->banned_category_count; i++) {
@@ -657,6 +679,7 @@ static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_
             break;
         case PF_MATCH_BUILTIN: st = run_builtin(sc, r, (pf_severity)sev); break;
         case PF_MATCH_SIGNALS: st = run_signals(sc, r, (pf_severity)sev); break;
+        case PF_MATCH_MODEL: st = run_model(sc, r, (pf_severity)sev); break;
         }
     }
     if (st == PF_E_NOMEM)

@@ -33,7 +33,8 @@ typedef enum pf_matcher_kind {
     PF_MATCH_DOMAINS,
     PF_MATCH_REQUIRE,
     PF_MATCH_BUILTIN,
-    PF_MATCH_SIGNALS /* weighted combination of other rules' findings */
+    PF_MATCH_SIGNALS, /* weighted combination of other rules' findings */
+    PF_MATCH_MODEL    /* a statistical score (rules/README.md, "model"); warn at most */
 } pf_matcher_kind;
 
 /* What `preflight rules` shows of a loaded rule. */
