@@ -90,6 +90,7 @@ static struct {
     int cc_added[NF_MAX_CC]; /* most digits a national prefix transform of a code's entries adds */
     int intl_min;            /* fewest digits of calling code + national number, less cc_added */
     int region_added[26 * 26]; /* digits the region's own national prefix transform adds */
+    int region_idd[26 * 26];   /* fewest digits the region's international (IDD) prefix has */
     bool ok;
     bool jit;
     pthread_key_t md_key;
@@ -127,6 +128,28 @@ static nf_meta *find_meta(const char *id, int cc)
             return &g.metas[i];
     }
     return NULL;
+}
+
+/*
+ * The fewest characters any match of an IDD pattern has (PCRE2's minimum
+ * length, a lower bound): libphonenumber strips the prefix from the
+ * number's normalised digits, so a number written after it has at least
+ * that many digits more. 0 when there is none or it does not compile.
+ */
+static int idd_digits(const char *pattern)
+{
+    int err;
+    PCRE2_SIZE off;
+    uint32_t min = 0;
+    if (!pattern)
+        return 0;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    if (!re)
+        return 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &min) != 0)
+        min = 0;
+    pcre2_code_free(re);
+    return min > 16 ? 16 : (int)min;
 }
 
 static void load(void)
@@ -174,6 +197,7 @@ static void load(void)
         if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0) {
             g.region_cc[ri] = g.raw[i].calling_code;
             g.region_added[ri] = added;
+            g.region_idd[ri] = idd_digits(g.raw[i].international_prefix);
         }
     }
     g.intl_min = 99;
@@ -739,8 +763,11 @@ static bool has_plus(const char *text, size_t len)
  * sharing the code, less the digits the region's own transform adds), or
  * a number after an international (IDD) prefix: the prefix's digits, a
  * calling code and a national number (transformed by one of the code's
- * regions: less the most any of them adds), at least intl_min. Any plus sign anywhere: the
- * region-free bound. diff_text compares the matcher with and without this under ten regions.
+ * regions: less the most any of them adds), at least intl_min, plus the
+ * fewest digits of the default region's own IDD prefix (libphonenumber
+ * strips only that one: "011" in the US, "00" in most of the world). Any
+ * plus sign anywhere: the region-free bound. diff_text compares the
+ * matcher with and without this under twelve regions.
  */
 static bool may_have_number(const char *text, size_t len, int need);
 
@@ -751,7 +778,8 @@ bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const cha
         return true;
     if (has_plus(text, len))
         return may_have_number(text, len, g.min_valid_digits);
-    int need = g.intl_min, ri = region ? region_index(region) : -1;
+    int ri = region ? region_index(region) : -1;
+    int need = g.intl_min + (ri >= 0 ? g.region_idd[ri] : 0);
     if (ri >= 0 && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
         g.cc_min[cc] && g.cc_min[cc] - g.region_added[ri] < need)
         need = g.cc_min[cc] - g.region_added[ri];
