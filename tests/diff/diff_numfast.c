@@ -238,7 +238,8 @@ static int metadata_round_trip(void)
                     a[i].main_country_for_code == b[i].main_country_for_code &&
                     same_str(a[i].leading_digits, b[i].leading_digits) &&
                     same_str(a[i].national_prefix_for_parsing, b[i].national_prefix_for_parsing) &&
-                    same_str(a[i].transform_rule, b[i].transform_rule);
+                    same_str(a[i].transform_rule, b[i].transform_rule) &&
+                    same_str(a[i].international_prefix, b[i].international_prefix);
         for (int d = 0; same && d < PFI_PHONE_DESCS; d++) {
             const pfi_phone_desc *x = &a[i].desc[d], *y = &b[i].desc[d];
             same = same_str(x->pattern, y->pattern) && x->n_lengths == y->n_lengths &&

@@ -103,11 +103,20 @@ static void walk_onepass(const char *p, size_t n)
     rules->onepass = op;
     void *scratch = NULL;
     unsigned char *cand = malloc(rules->ncodes);
-    if (cand && pfi_onepass_scratch(rules, &scratch) == PF_OK) {
-        for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
-            pfi_onepass_candidates(rules, scratch, msgs[i], strlen(msgs[i]), cand);
+    size_t *limit = malloc(rules->ncodes * sizeof *limit);
+    if (cand && limit && pfi_onepass_scratch(rules, &scratch) == PF_OK) {
+        for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+            size_t len = strlen(msgs[i]);
+            for (size_t k = 0; k < rules->ncodes; k++)
+                limit[k] = PF_NO_LIMIT;
+            pfi_onepass_candidates(rules, scratch, msgs[i], len, cand, limit);
+            for (size_t k = 0; k < rules->ncodes; k++)
+                if (limit[k] != PF_NO_LIMIT && limit[k] > len)
+                    abort(); /* a search bound past the message's end */
+        }
     }
     pfi_onepass_scratch_free(scratch);
+    free(limit);
     free(cand);
     rules->onepass = built;
     pfi_onepass_free(op);

@@ -461,6 +461,72 @@ static void cached_prefilter(void **state)
     free(a);
 }
 
+/*
+ * Where a search may stop (issue 15): the prefilter bounds each match's
+ * start by the last place a string of a required set ends (PCRE2's offset
+ * limit). Longer random messages over a few characters, the Kelvin sign
+ * and long s, so strings are found early, late and both; a look-behind's
+ * strings (which lie before the match) must not bound it.
+ */
+static const char bounds_pack[] =
+    "{\"pack\": \"bounds\", \"description\": \"d\", \"rules\": ["
+    "{\"id\": \"content.x.bounds\", \"category\": \"x\", \"severity\": \"warn\", \"message\": "
+    "\"m\","
+    " \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": ["
+    "\"(?<=k.)z\", \"(?<=ab)[^ ]{0,3}q\", \"\\\\w{0,2}qz\", \"(?=.{0,2}ab)[a-z]\", \"x(?=.?q)\","
+    " \"(?:ab|a.b){1,2}q\", \"q[a-c]*z\", \"\\\\Gx?a\", \"k+q\", \"a.{3}b\", \"\\\\bzq\\\\b\","
+    " \"ks\", \"(?:s|x)(?:k|z){2}\", \"[xz]{2}\", \"(?=[^ ]*ka)b\", \"a.{6}(?=q)\"]}]}";
+
+static void search_bounds(void **state)
+{
+    const char *text = bounds_pack;
+    size_t len = sizeof bounds_pack - 1;
+    const char *name = "bounds.json";
+    pf_ruleset *set;
+    pf_scanner *f, *sl;
+    pf_diag d;
+    (void)state;
+    assert_int_equal(pf_rules_load_buffers(&text, &len, &name, 1, &set, &d), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &f), PF_OK);
+    assert_int_equal(pf_scanner_create(set, &sl), PF_OK);
+    pfi_scanner_set_onepass(sl, false);
+    pfi_scanner_set_memo(f, false);
+    pfi_scanner_set_memo(sl, false);
+    static const char *const tok[] = {
+        "a",        "b",        "k",  "q", "z", "x", "s", ".", " ", "ab", "\xe2\x84\xaa",
+        "\xc5\xbf", "\xc3\xa9", "qz", "ka"};
+    const size_t ntok = sizeof tok / sizeof *tok;
+    unsigned long long seed = 15;
+    size_t hits = 0, n = generated < 10000 ? 20000 : 200000;
+    char msg[256];
+    for (size_t i = 0; i < n; i++) {
+        size_t l = 0, k;
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        k = 1 + (size_t)(seed >> 33) % 48;
+        while (k--) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            const char *t = tok[(seed >> 33) % ntok];
+            memcpy(msg + l, t, strlen(t));
+            l += strlen(t);
+        }
+        pf_finding_list a, b;
+        pf_finding_list_init(&a);
+        pf_finding_list_init(&b);
+        assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
+        assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
+        if (!same_findings(&a, &b))
+            fail_msg("engines differ on the bounds pack for '%.*s'", (int)l, msg);
+        hits += b.count;
+        checked++;
+        pf_finding_list_clear(&a);
+        pf_finding_list_clear(&b);
+    }
+    assert_true(hits > n); /* the patterns do match, several times a message */
+    pf_scanner_destroy(f);
+    pf_scanner_destroy(sl);
+    pf_rules_destroy(set);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -470,6 +536,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(generated_messages),
         cmocka_unit_test(crafted_patterns),
         cmocka_unit_test(cached_prefilter),
+        cmocka_unit_test(search_bounds),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "test_onepass: %zu scans compared\n", checked);

@@ -77,6 +77,7 @@ bool pfi_phone_meta_serialize(const pfi_phone_meta *m, size_t n, char **buf, siz
         put_str(&o, m[i].leading_digits);
         put_str(&o, m[i].national_prefix_for_parsing);
         put_str(&o, m[i].transform_rule);
+        put_str(&o, m[i].international_prefix);
         for (int d = 0; d < PFI_PHONE_DESCS; d++) {
             const pfi_phone_desc *x = &m[i].desc[d];
             put_str(&o, x->pattern);
@@ -167,6 +168,7 @@ bool pfi_phone_meta_deserialize(const char *buf, size_t len, pfi_phone_meta **ou
         m[i].leading_digits = get_str(&in);
         m[i].national_prefix_for_parsing = get_str(&in);
         m[i].transform_rule = get_str(&in);
+        m[i].international_prefix = get_str(&in);
         for (int d = 0; d < PFI_PHONE_DESCS && !in.bad; d++) {
             pfi_phone_desc *x = &m[i].desc[d];
             x->pattern = get_str(&in);
@@ -194,7 +196,7 @@ bool pfi_phone_metadata_cached(pfi_phone_meta **out, size_t *count)
 
     if (!pfi_phone_library_identity(id, sizeof id))
         return pfi_phone_metadata(out, count);
-    snprintf(k, sizeof k, "phone-metadata 1\nlibpreflight %s\nsizeof %zu\n%s", pf_version(),
+    snprintf(k, sizeof k, "phone-metadata 2\nlibpreflight %s\nsizeof %zu\n%s", pf_version(),
              sizeof(pfi_phone_meta), id);
     pf_sha256(k, strlen(k), key);
     if (pfi_cache_read(FILE_NAME, key, &buf, &len)) {

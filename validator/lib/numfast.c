@@ -89,11 +89,12 @@ static struct {
     nf_meta **lists;
     nf_cc cc[NF_MAX_CC];
     int region_cc[26 * 26];
-    int min_valid_digits; /* fewest national digits any valid number has */
-    int cc_min[NF_MAX_CC]; /* fewest national digits of a code's entries; 0: no entry */
+    int min_valid_digits;    /* fewest national digits any valid number has */
+    int cc_min[NF_MAX_CC];   /* fewest national digits of a code's entries; 0: no entry */
     int cc_added[NF_MAX_CC]; /* most digits a national prefix transform of a code's entries adds */
     int intl_min;            /* fewest digits of calling code + national number, less cc_added */
     int region_added[26 * 26]; /* digits the region's own national prefix transform adds */
+    int region_idd[26 * 26];   /* fewest digits the region's international (IDD) prefix has */
     bool ok;
     bool jit;
     pthread_key_t md_key;
@@ -131,6 +132,28 @@ static nf_meta *find_meta(const char *id, int cc)
             return &g.metas[i];
     }
     return NULL;
+}
+
+/*
+ * The fewest characters any match of an IDD pattern has (PCRE2's minimum
+ * length, a lower bound): libphonenumber strips the prefix from the
+ * number's normalised digits, so a number written after it has at least
+ * that many digits more. 0 when there is none or it does not compile.
+ */
+static int idd_digits(const char *pattern)
+{
+    int err;
+    PCRE2_SIZE off;
+    uint32_t min = 0;
+    if (!pattern)
+        return 0;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    if (!re)
+        return 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &min) != 0)
+        min = 0;
+    pcre2_code_free(re);
+    return min > 16 ? 16 : (int)min;
 }
 
 static void load(void)
@@ -178,6 +201,7 @@ static void load(void)
         if (ri >= 0 && strcmp(g.raw[i].id, "ZZ") != 0 && g.region_cc[ri] == 0) {
             g.region_cc[ri] = g.raw[i].calling_code;
             g.region_added[ri] = added;
+            g.region_idd[ri] = idd_digits(g.raw[i].international_prefix);
         }
     }
     g.intl_min = 99;
@@ -928,8 +952,11 @@ static bool has_plus(const char *text, size_t len)
  * sharing the code, less the digits the region's own transform adds), or
  * a number after an international (IDD) prefix: the prefix's digits, a
  * calling code and a national number (transformed by one of the code's
- * regions: less the most any of them adds), at least intl_min. Any plus sign anywhere: the region-free bound. diff_text
- * compares the matcher with and without this under ten regions.
+ * regions: less the most any of them adds), at least intl_min, plus the
+ * fewest digits of the default region's own IDD prefix (libphonenumber
+ * strips only that one: "011" in the US, "00" in most of the world). Any
+ * plus sign anywhere: the region-free bound. diff_text compares the
+ * matcher with and without this under twelve regions.
  */
 static bool may_have_number(const char *text, size_t len, int need);
 
@@ -940,7 +967,8 @@ bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const cha
         return true;
     if (has_plus(text, len))
         return may_have_number(text, len, g.min_valid_digits);
-    int need = g.intl_min, ri = region ? region_index(region) : -1;
+    int ri = region ? region_index(region) : -1;
+    int need = g.intl_min + (ri >= 0 ? g.region_idd[ri] : 0);
     if (ri >= 0 && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
         g.cc_min[cc] && g.cc_min[cc] - g.region_added[ri] < need)
         need = g.cc_min[cc] - g.region_added[ri];
@@ -956,6 +984,32 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len)
     return may_have_number(text, len, g.min_valid_digits);
 }
 
+/*
+ * Is the ASCII letter word s[0..n) one libphonenumber's matcher can take
+ * as an extension label (its "e?xt(?:ensi(?:o\u0301?|\u00F3))?n?",
+ * "anexo" and "int"; "n" is the end of "extensió n" after the accented
+ * letter)? Such a label ends a candidate, and when the matcher then tries
+ * the part of a candidate before a split (libphonenumber's inner matches:
+ * "338 ext. 010" yields "338 ext"), Parse reads its letters as keypad
+ * digits: they count. diff_text has such texts.
+ */
+static bool ext_label(const unsigned char *s, size_t n)
+{
+    static const char *const labels[] = {"xt",      "ext",     "xtn",      "extn",     "xtensi",
+                                         "extensi", "xtensio", "extensio", "xtension", "extension",
+                                         "n",       "anexo",   "int"};
+    for (size_t k = 0; k < sizeof labels / sizeof labels[0]; k++) {
+        if (strlen(labels[k]) != n)
+            continue;
+        size_t m = 0;
+        while (m < n && (s[m] | 0x20) == (unsigned char)labels[k][m])
+            m++;
+        if (m == n)
+            return true;
+    }
+    return false;
+}
+
 static bool may_have_number(const char *text, size_t len, int need)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -963,12 +1017,31 @@ static bool may_have_number(const char *text, size_t len, int need)
     for (size_t i = 0; i < len;) {
         unsigned char b = s[i];
         if (b < 0x80) {
-            i++;
             if ((b >= '0' && b <= '9') || (b | 0x20) == 'x') {
+                i++;
                 if (++run >= need)
                     return true;
             } else if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
-                run = 0;
+                /* A word of letters: an extension label counts, any other
+                 * breaks the stretch. */
+                size_t w = i;
+                while (w < len && (s[w] | 0x20) >= 'a' && (s[w] | 0x20) <= 'z')
+                    w++;
+                if (ext_label(s + i, w - i)) {
+                    run += (int)(w - i);
+                    if (run >= need)
+                        return true;
+                } else {
+                    /* As before, letter by letter: an 'x' counts, any
+                     * other letter breaks the stretch. */
+                    for (size_t k = i; k < w; k++)
+                        run = (s[k] | 0x20) == 'x' ? run + 1 : 0;
+                    if (run >= need)
+                        return true;
+                }
+                i = w;
+            } else {
+                i++;
             }
             continue;
         }

@@ -301,15 +301,22 @@ out:
     return st;
 }
 
-/* One step on byte f; marks the (code, set) of every string that ends here. */
+/*
+ * One step on byte f; marks the (code, set) of every string that ends here
+ * and, when last is given, records pos (the byte offset just past the
+ * string's last character) as where a string of that set last ended.
+ */
 static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char f,
-                               unsigned char *hits)
+                               unsigned char *hits, size_t *last, size_t pos)
 {
     state = a->next[(size_t)state * a->nsym + a->sym[f]];
     for (uint32_t v = a->nout[state] ? state : a->dict[state]; v; v = a->dict[v]) {
-        for (uint32_t o = 0; o < a->nout[v]; o++)
-            hits[a->codes[a->out[v] + o] / CONJ_MAX] |=
-                (unsigned char)(1u << (a->codes[a->out[v] + o] % CONJ_MAX));
+        for (uint32_t o = 0; o < a->nout[v]; o++) {
+            uint32_t cs = a->codes[a->out[v] + o];
+            hits[cs / CONJ_MAX] |= (unsigned char)(1u << (cs % CONJ_MAX));
+            if (last)
+                last[cs] = pos;
+        }
     }
     return state;
 }
@@ -328,7 +335,8 @@ static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char
 #define LIT_MAX 48
 
 struct req {
-    bool none; /* no requirement known */
+    bool none;   /* no requirement known */
+    bool behind; /* some of its strings come from a look-behind (may lie before the match) */
     size_t n;
     unsigned char len[RQ_MAX];
     char s[RQ_MAX][LIT_MAX];
@@ -482,6 +490,7 @@ static bool small_class(const char *p, struct req *out)
     bool seen[128] = {false};
     size_t n = 0;
     out->none = false;
+    out->behind = false;
     out->n = 0;
     p++; /* '[' */
     if (*p == '^')
@@ -531,6 +540,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
     char run[LIT_MAX];
     size_t rl = 0;
     best->none = true;
+    best->behind = false;
     best->n = 0;
     while (*rx->p && *rx->p != '|' && *rx->p != ')' && !rx->bail) {
         const char *p = rx->p;
@@ -538,7 +548,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
         bool zero = false;
         if (*p == '(') {
             p++;
-            bool look = false, neg = false;
+            bool look = false, neg = false, behind = false;
             if (*p == '*') {
                 rx->bail = true; /* (*VERB) and (*UTF) options */
                 return;
@@ -554,6 +564,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
                     neg = p[2] == '!';
                     p += 3;
                     look = true;
+                    behind = true;
                 } else if (p[1] == '<' || (p[1] == 'P' && p[2] == '<') || p[1] == '\'') {
                     char close = p[1] == '\'' ? '\'' : '>';
                     const char *e = strchr(p + 2, close);
@@ -600,8 +611,10 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
             if (look) {
                 /* An assertion consumes nothing: the run goes on. What a
                  * positive one requires is in the message all the same. */
-                if (!neg && !inner->none)
+                if (!neg && !inner->none) {
+                    inner->behind |= behind;
                     offer(best, cj, inner);
+                }
                 free(inner);
                 continue;
             }
@@ -702,6 +715,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
 static void alternation(struct rx *rx, struct req *out, struct conj *cj)
 {
     out->none = false;
+    out->behind = false;
     out->n = 0;
     struct req *b = malloc(sizeof *b);
     if (!b) {
@@ -715,6 +729,7 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
         if (b->none || out->none || out->n + b->n > RQ_MAX) {
             out->none = true;
         } else {
+            out->behind |= b->behind;
             for (size_t i = 0; i < b->n; i++) {
                 out->len[out->n] = b->len[i];
                 memcpy(out->s[out->n++], b->s[i], b->len[i]);
@@ -778,7 +793,10 @@ struct pfi_onepass {
     struct ac words; /* word skeletons of the words rules */
     struct ac lits;  /* required literals of pattern and require codes */
     unsigned char
-        *need;  /* per code: a bit per required set; 0 when the prefilter cannot judge it */
+        *need; /* per code: a bit per required set; 0 when the prefilter cannot judge it */
+    unsigned char *ahead; /* per code: the sets of need whose strings never lie before a match */
+    uint32_t *bounded;    /* the codes with a set in ahead, nbounded of them */
+    size_t nbounded;
     size_t url; /* the URL pattern's code index */
     size_t filtered, absent;
 };
@@ -803,7 +821,7 @@ pf_status pfi_onepass_build(pf_ruleset *set)
     struct conj *rq = malloc(sizeof *rq);
     size_t longest = 1;
     struct pfi_onepass *op = calloc(1, sizeof *op);
-    if (!op || !rq || !(op->need = calloc(n, 1)))
+    if (!op || !rq || !(op->need = calloc(n, 1)) || !(op->ahead = calloc(n, 1)))
         goto out;
     op->url = n - 1;
     for (size_t i = 0; i < set->count; i++) {
@@ -844,10 +862,18 @@ pf_status pfi_onepass_build(pf_ruleset *set)
                             goto out;
                     }
                     op->need[r->code_base + c] |= (unsigned char)(1u << j);
+                    if (!rq->r[j].behind)
+                        op->ahead[r->code_base + c] |= (unsigned char)(1u << j);
                 }
                 op->filtered++;
             }
         }
+    }
+    if (!(op->bounded = malloc(n * sizeof *op->bounded)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (op->ahead[i])
+            op->bounded[op->nbounded++] = (uint32_t)i;
     }
     /* The URL pattern: both of its forms need a '.' (rules.c). */
     op->filtered++;
@@ -873,33 +899,63 @@ void pfi_onepass_free(struct pfi_onepass *op)
     ac_free(&op->words);
     ac_free(&op->lits);
     free(op->need);
+    free(op->ahead);
+    free(op->bounded);
     free(op);
 }
 
-/* The scratch: a byte per code, the required sets seen in this message. */
+/*
+ * The scratch: a byte per code, the required sets seen in this message,
+ * then per (code, set) where a string of the set last ended. An entry of
+ * last is read only when its set's bit is set in this message, so it
+ * needs no clearing.
+ */
+struct scratch {
+    unsigned char *hits;
+    size_t *last;
+};
+
 pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out)
 {
     *out = NULL;
     if (!set->onepass)
         return PF_OK;
-    *out = malloc(set->ncodes);
-    return *out ? PF_OK : PF_E_NOMEM;
+    struct scratch *sc = malloc(sizeof *sc);
+    if (!sc)
+        return PF_E_NOMEM;
+    sc->hits = malloc(set->ncodes);
+    sc->last = malloc(set->ncodes * CONJ_MAX * sizeof *sc->last);
+    if (!sc->hits || !sc->last) {
+        pfi_onepass_scratch_free(sc);
+        return PF_E_NOMEM;
+    }
+    *out = sc;
+    return PF_OK;
 }
 
 void pfi_onepass_scratch_free(void *scratch)
 {
-    free(scratch);
+    struct scratch *sc = scratch;
+    if (!sc)
+        return;
+    free(sc->hits);
+    free(sc->last);
+    free(sc);
 }
 
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
-                            unsigned char *cand)
+                            unsigned char *cand, size_t *limit)
 {
     const struct pfi_onepass *op = set->onepass;
-    unsigned char *hits = scratch;
-    if (!op || !hits) {
+    struct scratch *sc = scratch;
+    if (!op || !sc) {
         memset(cand, 1, set->ncodes);
+        for (size_t i = 0; i < set->ncodes; i++)
+            limit[i] = PF_NO_LIMIT;
         return;
     }
+    unsigned char *hits = sc->hits;
+    size_t *last = sc->last;
     memset(hits, 0, set->ncodes);
     /* Both automata in one loop over the message. */
     const unsigned char *s = (const unsigned char *)msg;
@@ -921,15 +977,34 @@ void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *ms
             l = lower_cp(cp);
             i += k;
         }
-        ls = ac_step(&op->lits, ls, l, hits);
+        ls = ac_step(&op->lits, ls, l, hits, last, i);
         if (f == DROP || f == prev)
             continue;
         prev = f;
-        ws = ac_step(&op->words, ws, f, hits);
+        ws = ac_step(&op->words, ws, f, hits, NULL, 0);
     }
-    /* A judged code is a candidate when every one of its required sets was seen. */
+    /*
+     * A judged code is a candidate when every one of its required sets was
+     * seen. And every match of it contains a string of each set: one of a
+     * set in op->ahead at or after the match's start, so no match starts
+     * past where the last such string ended (PCRE2's offset limit: the
+     * matches that remain are the same, found the same way). The words
+     * automaton runs on the collapsed skeleton, whose positions promise no
+     * such thing; it records none.
+     */
     for (size_t i = 0; i < set->ncodes; i++)
         cand[i] = !op->need[i] || hits[i] == op->need[i];
+    for (size_t b = 0; b < op->nbounded; b++) {
+        size_t i = op->bounded[b];
+        limit[i] = PF_NO_LIMIT;
+        if (!cand[i])
+            continue;
+        for (unsigned j = 0; j < CONJ_MAX; j++) {
+            size_t cs = i * CONJ_MAX + j;
+            if ((op->ahead[i] >> j & 1u) && last[cs] < limit[i])
+                limit[i] = last[cs];
+        }
+    }
     cand[op->url] = memchr(msg, '.', len) != NULL;
 }
 
@@ -953,7 +1028,8 @@ void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, 
  * reader checks every index against the arrays it indexes, and that no
  * dictionary chain loops, so a file that passes the cache's checks still
  * cannot send ac_step out of bounds or round in circles; anything odd is a
- * miss and the prefilter is built as before. test_onepass compares a
+ * miss and the prefilter is built as before (with the search bounds of
+ * issue 15: which required sets lie at or after a match). test_onepass compares a
  * prefilter read back with a built one, array for array.
  */
 #define OP_FILE "rules-onepass"
@@ -1069,6 +1145,7 @@ bool pfi_onepass_serialize(const struct pfi_onepass *op, size_t ncodes, char **b
     op_put_u64(&o, op->filtered);
     op_put_u64(&o, op->absent);
     op_put(&o, op->need, ncodes);
+    op_put(&o, op->ahead, ncodes);
     ac_put(&o, &op->words);
     ac_put(&o, &op->lits);
     if (o.failed) {
@@ -1229,8 +1306,17 @@ struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t 
     if (in.bad || op->filtered > ncodes || op->absent != ncodes - op->filtered)
         goto bad;
     op->url = ncodes - 1;
-    if (!(op->need = op_get_array(&in, ncodes, 1)))
+    if (!(op->need = op_get_array(&in, ncodes, 1)) || !(op->ahead = op_get_array(&in, ncodes, 1)) ||
+        !(op->bounded = malloc(ncodes * sizeof *op->bounded)))
         goto bad;
+    /* The search bounds (issue 15): sets of need only, and the list of the
+     * codes that have one, rebuilt as pfi_onepass_build makes it. */
+    for (size_t i = 0; i < ncodes; i++) {
+        if (op->ahead[i] & ~op->need[i])
+            goto bad;
+        if (op->ahead[i])
+            op->bounded[op->nbounded++] = (uint32_t)i;
+    }
     if (!ac_get(&in, &op->words, ncodes) || !ac_get(&in, &op->lits, ncodes) || in.left)
         goto bad;
     return op;
@@ -1249,7 +1335,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 3 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 4 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
@@ -1315,12 +1401,14 @@ void pfi_onepass_scratch_free(void *scratch)
 }
 
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
-                            unsigned char *cand)
+                            unsigned char *cand, size_t *limit)
 {
     (void)scratch;
     (void)msg;
     (void)len;
     memset(cand, 1, set->ncodes);
+    for (size_t i = 0; i < set->ncodes; i++)
+        limit[i] = PF_NO_LIMIT;
 }
 
 void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent)

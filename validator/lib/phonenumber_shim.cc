@@ -144,6 +144,7 @@ void copy_meta(const PhoneMetadata &m, pfi_phone_meta *out)
     }
     out->national_prefix_for_parsing = dup_or_null(m.national_prefix_for_parsing());
     out->transform_rule = dup_or_null(m.national_prefix_transform_rule());
+    out->international_prefix = dup_or_null(m.international_prefix());
     const PhoneNumberDesc *descs[PFI_PHONE_DESCS] = {
         &m.general_desc(),    &m.fixed_line(),   &m.mobile(),      nullptr,
         &m.toll_free(),       &m.premium_rate(), &m.shared_cost(), &m.voip(),
@@ -165,6 +166,7 @@ extern "C" void pfi_phone_metadata_free(pfi_phone_meta *metas, size_t count)
         free(metas[i].leading_digits);
         free(metas[i].national_prefix_for_parsing);
         free(metas[i].transform_rule);
+        free(metas[i].international_prefix);
         for (int d = 0; d < PFI_PHONE_DESCS; d++)
             free(metas[i].desc[d].pattern);
     }

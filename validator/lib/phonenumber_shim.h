@@ -82,6 +82,7 @@ typedef struct pfi_phone_meta {
     char *leading_digits;              /* NULL when the region has none */
     char *national_prefix_for_parsing; /* NULL when empty */
     char *transform_rule;              /* national_prefix_transform_rule; NULL when empty */
+    char *international_prefix;        /* the IDD pattern; NULL when empty */
     pfi_phone_desc desc[PFI_PHONE_DESCS];
 } pfi_phone_meta;
 

@@ -190,12 +190,17 @@ static void jit(pcre2_code *code)
 #endif
 }
 
+/* Every rule pattern: UTF, Unicode properties, and the offset limit the
+ * one-pass prefilter sets per message (onepass.c; without a limit set it
+ * changes nothing). */
+#define PF_RULE_FLAGS (PCRE2_UTF | PCRE2_UCP | PCRE2_USE_OFFSET_LIMIT)
+
 static pf_status compile(struct pfi_json *j, const char *key, size_t idx, const char *re,
                          bool caseless, pfi_code_slot *out)
 {
     int err;
     PCRE2_SIZE off;
-    uint32_t flags = PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0);
+    uint32_t flags = PF_RULE_FLAGS | (caseless ? PCRE2_CASELESS : 0);
     if (tl_lazy) {
         atomic_init(out, NULL); /* compiled by pfi_rule_code on first use */
         return PF_OK;
@@ -231,7 +236,7 @@ static const pcre2_code *on_demand(pfi_code_slot *slot, const char *re, bool cas
         return code;
     int err;
     PCRE2_SIZE off;
-    uint32_t flags = PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0);
+    uint32_t flags = PF_RULE_FLAGS | (caseless ? PCRE2_CASELESS : 0);
     pcre2_code *mine = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
     if (!mine)
         return NULL;

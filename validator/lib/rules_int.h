@@ -106,13 +106,20 @@ struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t 
 /* Per-scanner scratch space; *out stays NULL when the set has no prefilter. */
 pf_status pfi_onepass_scratch(const pf_ruleset *set, void **out);
 void pfi_onepass_scratch_free(void *scratch);
+/* No offset limit: PCRE2's PCRE2_UNSET. */
+#define PF_NO_LIMIT (~(size_t)0)
 /*
  * cand[i] = 1 for each code i (of set->ncodes) that may match msg, 0 for
  * each that cannot. The message is valid UTF-8. Without a prefilter, or on
  * any engine error, every code is a candidate (the PCRE2-only answer).
+ * No match of code i starts after limit[i] (PCRE2's offset limit;
+ * PF_NO_LIMIT when nothing is known). Only the entries of codes it can
+ * bound are written: the others must hold PF_NO_LIMIT already (the
+ * scanner sets them once). Codes are compiled with PCRE2_USE_OFFSET_LIMIT
+ * for it (rules.c).
  */
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
-                            unsigned char *cand);
+                            unsigned char *cand, size_t *limit);
 /* How many codes the prefilter can rule out (filtered) and cannot (absent); prefilter is 0. */
 void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent);
 /* Tests and benchmarks: turn the prefilter off (PCRE2 only) or on for one scanner. */

@@ -59,6 +59,7 @@ struct pf_scanner {
     const pf_ruleset *set;
     void *scratch;       /* the one-pass prefilter's (onepass.c), NULL without one */
     unsigned char *cand; /* per code of the set: may it match this message? */
+    size_t *limit;       /* per code: no match starts after this offset (PF_NO_LIMIT: unknown) */
     bool onepass;        /* ask the one-pass engine (off: PCRE2 runs every code) */
     struct scan *sc;     /* one message's working state, reused */
     bool memo_on;        /* remember whole scans (off: benchmarks of the scan itself) */
@@ -109,14 +110,17 @@ pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     s->fired = calloc(set->count ? set->count : 1, 1);
     s->cand = calloc(set->ncodes ? set->ncodes : 1, 1);
+    s->limit = calloc(set->ncodes ? set->ncodes : 1, sizeof *s->limit);
     s->sc = malloc(sizeof *s->sc);
     s->onepass = true;
     s->memo_on = true;
-    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->sc ||
+    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->limit || !s->sc ||
         pfi_onepass_scratch(set, &s->scratch) != PF_OK) {
         pf_scanner_destroy(s);
         return PF_E_NOMEM;
     }
+    for (size_t i = 0; i < set->ncodes; i++)
+        s->limit[i] = PF_NO_LIMIT;
     pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
     pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
     if (s->jit)
@@ -141,6 +145,7 @@ void pf_scanner_destroy(pf_scanner *s)
     free(s->key);
     free(s->fired);
     free(s->cand);
+    free(s->limit);
     free(s->sc);
     pfi_onepass_scratch_free(s->scratch);
     free(s);
@@ -185,15 +190,17 @@ bool pfi_rule_applies(const struct pfi_rule *r, const pf_scan_options *o)
 }
 
 /*
- * Next match of code at or after *from. Returns 1 and the span, 0 when
- * there is none, or a negative PCRE2 error (match or depth limit).
+ * Next match of code at or after *from and starting at or before limit
+ * (PF_NO_LIMIT: anywhere). Returns 1 and the span, 0 when there is none,
+ * or a negative PCRE2 error (match or depth limit).
  */
-static int next_match(struct scan *sc, const pcre2_code *code, size_t *from, size_t *start,
-                      size_t *end)
+static int next_match(struct scan *sc, const pcre2_code *code, size_t limit, size_t *from,
+                      size_t *start, size_t *end)
 {
     if (!code) /* a pattern compiled on first use could not be (memory) */
         return PCRE2_ERROR_NOMEMORY;
-    while (*from <= sc->len) {
+    pcre2_set_offset_limit(sc->s->mctx, limit);
+    while (*from <= sc->len && *from <= limit) {
         /* The message was validated once in pf_scanner_scan and *from is
          * always at a character boundary, so PCRE2 need not check the
          * whole subject again on every call (one call per rule and match). */
@@ -257,7 +264,8 @@ static int excepted(struct scan *sc, const struct pfi_rule *r, size_t start, siz
     for (size_t e = 0; e < r->nexcept; e++) {
         size_t from = 0, s, t;
         int rc;
-        while ((rc = next_match(sc, pfi_rule_except(r, e), &from, &s, &t)) == 1 && s <= start) {
+        while ((rc = next_match(sc, pfi_rule_except(r, e), PF_NO_LIMIT, &from, &s, &t)) == 1 &&
+               s <= start) {
             if (t >= end)
                 return 1;
         }
@@ -275,7 +283,8 @@ static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_seve
         int rc;
         if (!sc->s->cand[r->code_base + c])
             continue; /* the one-pass engine proved it cannot match */
-        while ((rc = next_match(sc, pfi_rule_code(r, c), &from, &start, &end)) == 1) {
+        while ((rc = next_match(sc, pfi_rule_code(r, c), sc->s->limit[r->code_base + c], &from,
+                                &start, &end)) == 1) {
             bool overlaps = false;
             for (size_t i = 0; i < sc->out->count; i++) {
                 const pf_finding *f = &sc->out->items[i];
@@ -306,7 +315,8 @@ static pf_status run_require(struct scan *sc, const struct pfi_rule *r, pf_sever
         size_t from = 0, start, end;
         if (!sc->s->cand[r->code_base + c])
             continue;
-        int rc = next_match(sc, pfi_rule_code(r, c), &from, &start, &end);
+        int rc = next_match(sc, pfi_rule_code(r, c), sc->s->limit[r->code_base + c], &from, &start,
+                            &end);
         if (rc == 1)
             return PF_OK;
         if (rc < 0)
@@ -340,7 +350,8 @@ static void find_urls(struct scan *sc)
     sc->nurls = 0;
     if (!sc->s->cand[sc->s->set->ncodes - 1])
         return;
-    while (sc->nurls < MAX_URLS && next_match(sc, sc->s->set->url, &from, &start, &end) == 1) {
+    while (sc->nurls < MAX_URLS &&
+           next_match(sc, sc->s->set->url, PF_NO_LIMIT, &from, &start, &end) == 1) {
         /* Sentence punctuation after a link is not part of it. */
         while (end > start && strchr(".,;:!?)]}'\"", sc->msg[end - 1]))
             end--;
@@ -651,10 +662,13 @@ static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_
     sc->out = out;
     sc->max_sev = -1;
     sc->nurls = 0;
-    if (s->onepass)
-        pfi_onepass_candidates(s->set, s->scratch, msg, len, s->cand);
-    else
+    if (s->onepass) {
+        pfi_onepass_candidates(s->set, s->scratch, msg, len, s->cand, s->limit);
+    } else {
         memset(s->cand, 1, s->set->ncodes);
+        for (size_t i = 0; i < s->set->ncodes; i++)
+            s->limit[i] = PF_NO_LIMIT;
+    }
     find_urls(sc);
     memset(s->fired, 0, s->set->count);
     /* Two passes: signals rules count what the other rules reported. */
