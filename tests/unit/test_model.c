@@ -185,6 +185,15 @@ static void test_scan(void **state)
     assert_int_equal(pfi_model_score(r->model, m2, strlen(m2), &score, why, sizeof why), PF_OK);
     assert_int_equal(score, -1000 - 3000 + 1750);
     assert_string_equal(why, "\"prize\" (+1.750)");
+    /* A term that does not fit is left out whole, never cut inside a
+     * UTF-8 character: "prize" and 200 Cyrillic letters is one token
+     * (its c:<pr counts, 0.250) of 405 bytes. */
+    char m3[512] = "Claim your prize";
+    for (int i = 0; i < 200; i++)
+        strcat(m3, "\xd0\xb6");
+    assert_int_equal(pfi_model_score(r->model, m3, strlen(m3), &score, why, sizeof why), PF_OK);
+    assert_int_equal(score, -1000 + 750 + 250);
+    assert_string_equal(why, "\"claim your\" (+0.750)");
 
     pf_scan_options o = pf_scan_options_default();
     pf_finding_list out;

@@ -498,8 +498,12 @@ static void explain(const struct work *w, char *why, size_t whysize)
         else
             r = snprintf(why + used, whysize - used, "%s\"%.*s\" (+%ld.%03ld)", np ? ", " : "",
                          (int)w->tl[bi], w->tb + w->off[bi], best / 1000, best % 1000);
-        if (r < 0 || (size_t)r >= whysize - used)
+        if (r < 0 || (size_t)r >= whysize - used) {
+            /* The term did not fit: drop what snprintf wrote of it, which
+             * may end inside a UTF-8 character (found in review). */
+            why[used] = '\0';
             break;
+        }
         used += (size_t)r;
     }
 }
