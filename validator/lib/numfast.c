@@ -1017,7 +1017,9 @@ static bool may_have_number(const char *text, size_t len, int need)
     for (size_t i = 0; i < len;) {
         unsigned char b = s[i];
         if (b < 0x80) {
-            if ((b >= '0' && b <= '9') || (b | 0x20) == 'x') {
+            /* An 'x' is read with its word below, so a label that starts
+             * with one ("xtension") is seen whole. */
+            if (b >= '0' && b <= '9') {
                 i++;
                 if (++run >= need)
                     return true;
