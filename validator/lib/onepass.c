@@ -1319,6 +1319,15 @@ struct pfi_onepass *pfi_onepass_deserialize(const char *buf, size_t len, size_t 
     }
     if (!ac_get(&in, &op->words, ncodes) || !ac_get(&in, &op->lits, ncodes) || in.left)
         goto bad;
+    /* Only the literal automaton records where a set last ended, so a
+     * bounded set must never come from the words automaton (a forged file
+     * could otherwise bound a search by a stale position; found in review). */
+    for (size_t v = 0; v < op->words.nnodes; v++)
+        for (uint32_t o = 0; o < op->words.nout[v]; o++) {
+            uint32_t cs = op->words.codes[op->words.out[v] + o];
+            if (op->ahead[cs / CONJ_MAX] >> (cs % CONJ_MAX) & 1u)
+                goto bad;
+        }
     return op;
 bad:
     pfi_onepass_free(op);

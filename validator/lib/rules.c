@@ -924,18 +924,22 @@ static void cache_file_key(uint8_t key[32])
     pf_sha256(k, strlen(k), key);
 }
 
-static void lazy_key(const char *const *texts, const size_t *lens, size_t n, uint8_t key[32])
+/* False when memory ran out: then there is no key, and the load uses no
+ * cache file that a key would name (an all-zero key would be shared by
+ * every such load; found in review). */
+static bool lazy_key(const char *const *texts, const size_t *lens, size_t n, uint8_t key[32])
 {
     uint8_t *d = malloc((n + 1) * 32);
     if (!d) {
         memset(key, 0, 32);
-        return;
+        return false;
     }
     cache_file_key(d); /* the versions, then each pack's bytes */
     for (size_t i = 0; i < n; i++)
         pf_sha256(texts[i], lens[i], d + 32 * (i + 1));
     pf_sha256(d, (n + 1) * 32, key);
     free(d);
+    return true;
 }
 
 /* Was a load with this key compiled in full before? *keys gets the file's
@@ -983,8 +987,8 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
 
     *out = NULL;
     pf_diag_clear(diag);
-    lazy_key(texts, lens, n, key);
-    tl_lazy = validated_before(key, &keys, &nkeys);
+    bool keyed = lazy_key(texts, lens, n, key);
+    tl_lazy = keyed && validated_before(key, &keys, &nkeys);
     st = new_set(n, &set);
     if (set)
         set->lazy = tl_lazy;
@@ -1010,11 +1014,11 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
             set->ncodes += set->rules[i].ncodes;
         }
         set->ncodes++; /* the URL pattern */
-        st = pfi_onepass_build_cached(set, key);
+        st = keyed ? pfi_onepass_build_cached(set, key) : pfi_onepass_build(set);
         if (st == PF_E_NOMEM)
             pfi_diag_set(diag, st, "out of memory");
     }
-    if (st == PF_OK && !tl_lazy)
+    if (st == PF_OK && keyed && !tl_lazy)
         remember_valid(key, keys, nkeys);
     tl_lazy = false;
     free(keys);
