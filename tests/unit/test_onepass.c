@@ -361,21 +361,27 @@ static const char crafted_pack[] =
     "|(?:g1|g2|g3|g4|g5|g6|g7|g8|g9|h1|h2|h3|h4|h5|h6|h7|h8|h9|i1|i2|i3|i4|i5|i6|i7|i8|i9"
     "|j1|j2|j3|j4|j5|j6|j7|j8|j9|k1|k2|k3|k4|k5|k6|k7|k8|k9|l1|l2|l3|l4|l5|l6)z\"]}]}";
 
+/* A crafted pack and two scanners over it: f with the prefilter, sl with
+ * PCRE2 alone, neither remembering scans. */
+static void load_pair(const char *pack, size_t len, const char *name, pf_ruleset **set,
+                      pf_scanner **f, pf_scanner **sl)
+{
+    pf_diag d;
+    assert_int_equal(pf_rules_load_buffers(&pack, &len, &name, 1, set, &d), PF_OK);
+    assert_int_equal(pf_scanner_create(*set, f), PF_OK);
+    assert_int_equal(pf_scanner_create(*set, sl), PF_OK);
+    pfi_scanner_set_onepass(*sl, false);
+    pfi_scanner_set_memo(*f, false);
+    pfi_scanner_set_memo(*sl, false);
+}
+
 static void crafted_patterns(void **state)
 {
-    const char *text = crafted_pack;
-    size_t len = sizeof crafted_pack - 1;
-    const char *name = "crafted.json";
     pf_ruleset *set;
     pf_scanner *f, *sl;
     pf_diag d;
     (void)state;
-    assert_int_equal(pf_rules_load_buffers(&text, &len, &name, 1, &set, &d), PF_OK);
-    assert_int_equal(pf_scanner_create(set, &f), PF_OK);
-    assert_int_equal(pf_scanner_create(set, &sl), PF_OK);
-    pfi_scanner_set_onepass(sl, false);
-    pfi_scanner_set_memo(f, false);
-    pfi_scanner_set_memo(sl, false);
+    load_pair(crafted_pack, sizeof crafted_pack - 1, "crafted.json", &set, &f, &sl);
     size_t exact, pre, absent;
     pfi_onepass_stats(set, &exact, &pre, &absent);
     assert_true(exact >= 10); /* every crafted pattern is judged */
@@ -479,19 +485,11 @@ static const char bounds_pack[] =
 
 static void search_bounds(void **state)
 {
-    const char *text = bounds_pack;
-    size_t len = sizeof bounds_pack - 1;
-    const char *name = "bounds.json";
     pf_ruleset *set;
     pf_scanner *f, *sl;
     pf_diag d;
     (void)state;
-    assert_int_equal(pf_rules_load_buffers(&text, &len, &name, 1, &set, &d), PF_OK);
-    assert_int_equal(pf_scanner_create(set, &f), PF_OK);
-    assert_int_equal(pf_scanner_create(set, &sl), PF_OK);
-    pfi_scanner_set_onepass(sl, false);
-    pfi_scanner_set_memo(f, false);
-    pfi_scanner_set_memo(sl, false);
+    load_pair(bounds_pack, sizeof bounds_pack - 1, "bounds.json", &set, &f, &sl);
     static const char *const tok[] = {
         "a",        "b",        "k",  "q", "z", "x", "s", ".", " ", "ab", "\xe2\x84\xaa",
         "\xc5\xbf", "\xc3\xa9", "qz", "ka"};

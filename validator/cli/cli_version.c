@@ -12,10 +12,7 @@
  * the country table. The library works them out (pf_dir_facts_get, from
  * the start-up cache when it can).
  */
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
