@@ -7,6 +7,7 @@ cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
 descriptions, libphonenumber's metadata, the rule packs known to compile,
 the snapshot of the country table, the rules' one-pass prefilter, the
+snapshot of the loaded rule set, the
 counts --version prints, the compiled patterns of calling codes 1 and 61)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
@@ -15,7 +16,8 @@ $XDG_CACHE_HOME, the off switch. Control cases prove the files are really
 read: a forged file whose key and hash are right but whose payload is
 false is believed (a zone left out makes the table fail to load; another
 area changes the quiet-hours note; a misspelt name in the table's
-snapshot is printed), so the checks are what keeps bad
+snapshot is printed; a rule message changed in the rule set's snapshot
+is printed), so the checks are what keeps bad
 files out.
 """
 import hashlib
@@ -39,6 +41,11 @@ COMMANDS = [
     ["countries", "US"],
     # The rule and country counts come from the cache (version-facts).
     ["--version"],
+    # Content findings and the rule list come from the rule set (or its
+    # snapshot in the cache).
+    ["scan", "--country", "GB", "--format", "json", "--message",
+     "WIN a FREE prize! Claim now at bit.ly/abc"],
+    ["rules"],
 ]
 HEADER = 8 + 32 + 8 + 32
 failures = 0
@@ -105,7 +112,7 @@ try:
     files = {name: os.path.join(cdir, name)
              for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
                           "countries", "rules-onepass", "version-facts",
-                          "phone-patterns-1", "phone-patterns-61")}
+                          "phone-patterns-1", "phone-patterns-61", "rules-snapshot")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
@@ -128,6 +135,8 @@ try:
             return payload[:1] + struct.pack("<Q", 7) + payload[9:]
         if name == "countries":  # the snapshot of the table: a name misspelt
             return payload.replace(b"United States\0", b"Untied States\0", 1)
+        if name == "rules-snapshot":  # a rule's message, same length
+            return payload.replace(b"announces a prize", b"announces a PRIZE", 1)
         return payload[::-1]  # no control case: any other bytes
 
     for name, f in files.items():
@@ -149,7 +158,8 @@ try:
         same(f"{name}: stale cache (other key)", run_all(env), reference)
         expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
         # Control: the poisoned payload under the right key is used.
-        if name not in ("icu-zones", "geo-descriptions", "countries", "version-facts"):
+        if name not in ("icu-zones", "geo-descriptions", "countries", "version-facts",
+                        "rules-snapshot"):
             continue
         forge(f, key, poisoned)
         got = run_all(env)
@@ -157,12 +167,23 @@ try:
             used = got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr
         elif name == "countries":
             used = b"Untied States" in got[2].stdout
+        elif name == "rules-snapshot":
+            used = b"announces a PRIZE" in got[4].stdout
         elif name == "version-facts":
             used = b", 7 rules (" in got[3].stdout
         else:
             used = b"Boston" in got[0].stdout + got[1].stdout
         expect(f"{name}: control: a forged file that passes every check is used", used)
         open(f, "wb").write(g)
+        if name == "rules-snapshot":
+            # Right key and hash, but not a snapshot: the reader's own
+            # checks refuse it and the packs' JSON is loaded.
+            for label, bad in (("reversed", payload[::-1]), ("cut", payload[:len(payload) // 3]),
+                               ("a count changed", payload[:12] + b"\xff" + payload[13:])):
+                forge(f, key, bad)
+                same(f"{name}: a forged payload ({label}) is refused", run_all(env), reference)
+                expect(f"{name}: a forged payload ({label}) is rebuilt",
+                       open(f, "rb").read() == g)
 
     # A pack edited after the cache knew the packs as compiling: its bad
     # pattern is reported at load exactly as without a cache (the edit
