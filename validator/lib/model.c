@@ -26,7 +26,7 @@
 #define LIMIT_THOUSANDTHS 1000000000L /* |bias|, |threshold| and |weight| below 10^6 */
 
 struct entry {
-    const char *feat; /* into the cJSON tree */
+    const char *feat; /* into the cJSON tree, or the rule-set snapshot's pool */
     size_t len;
     long weight; /* thousandths */
 };

@@ -39,6 +39,12 @@ struct pfi_signal {
  * lazily (see pfi_rule_code); published with a compare-and-swap. */
 typedef pcre2_code *_Atomic pfi_code_slot;
 
+/*
+ * Strings and lists "into the cJSON tree" are, in a set read from the
+ * rule-set snapshot (rules_snap.c), in its block (pf_ruleset.snap) instead.
+ * A field added here must be written and read back there, and compared by
+ * tests/unit/test_rules_snap.c.
+ */
 struct pfi_rule {
     pf_rule_info info;     /* strings point into the pack's cJSON tree */
     pfi_code_slot *codes;  /* pattern, words (one code) or require */
@@ -72,7 +78,7 @@ struct pfi_rule {
 };
 
 struct pf_ruleset {
-    cJSON **docs; /* one per pack, kept for the strings */
+    cJSON **docs; /* one per pack, kept for the strings (none from a snapshot) */
     size_t ndocs;
     char **files; /* pack names, one per pack */
     size_t nfiles;
