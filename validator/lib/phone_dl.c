@@ -4,7 +4,8 @@
  *
  * Where the module is: the dynamic loader's search for PFI_PHONE_MODULE_FILE
  * (the program's or libpreflight.so's RUNPATH: the build tree's module
- * directory, or $ORIGIN-relative to the installed one), then beside the
+ * directory, or $ORIGIN-relative to the installed one), the same search
+ * path walked by hand (under a sanitizer), then beside the
  * object this code is linked into (<its dir>/sms-preflight/, the
  * shared library's install layout, and <its dir>/PF_MODULE_REL/, the
  * program's).
@@ -85,10 +86,48 @@ static void *try_open(const char *path)
     return h;
 }
 
+/* The loader's search done by hand: a sanitizer runtime intercepts dlopen,
+ * so the dynamic loader sees *it* as the caller and searches its RUNPATH,
+ * not ours. dlinfo lists the search path of our own object (its RUNPATH
+ * among them); each directory is tried with a full path. */
+static void *open_on_own_search_path(void)
+{
+    Dl_info info;
+    struct link_map *lm = NULL;
+    if (!dladdr1((void *)&open_on_own_search_path, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
+        return NULL;
+    void *self = lm->l_name && lm->l_name[0] ? dlopen(lm->l_name, RTLD_LAZY | RTLD_NOLOAD)
+                                             : dlopen(NULL, RTLD_LAZY);
+    if (!self)
+        return NULL;
+    void *h = NULL;
+    Dl_serinfo size;
+    Dl_serinfo *si = NULL;
+    if (dlinfo(self, RTLD_DI_SERINFOSIZE, &size) == 0 && (si = malloc(size.dls_size)) != NULL) {
+        si->dls_size = size.dls_size;
+        si->dls_cnt = size.dls_cnt;
+        if (dlinfo(self, RTLD_DI_SERINFO, si) == 0) {
+            for (unsigned i = 0; i < si->dls_cnt && !h; i++) {
+                char path[PATH_MAX + 64];
+                struct stat st;
+                snprintf(path, sizeof path, "%s/%s", si->dls_serpath[i].dls_name,
+                         PFI_PHONE_MODULE_FILE);
+                if (stat(path, &st) == 0)
+                    h = try_open(path);
+            }
+        }
+    }
+    free(si);
+    dlclose(self);
+    return h;
+}
+
 static void load_module(void)
 {
     void *h = try_open(PFI_PHONE_MODULE_FILE);
     char self[PATH_MAX], path[PATH_MAX + 64];
+    if (!h)
+        h = open_on_own_search_path();
     if (!h && self_path(self, sizeof self)) {
         char *slash = strrchr(self, '/');
         if (slash) {
