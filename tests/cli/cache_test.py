@@ -7,7 +7,8 @@ cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
 descriptions, libphonenumber's metadata, the rule packs known to compile,
 the snapshot of the country table, the rules' one-pass prefilter, the
-counts --version prints, the compiled patterns of calling codes 1 and 61)
+counts --version prints, the compiled patterns of calling codes 1 and 61,
+the number module's identity)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
@@ -105,7 +106,7 @@ try:
     files = {name: os.path.join(cdir, name)
              for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
                           "countries", "rules-onepass", "version-facts",
-                          "phone-patterns-1", "phone-patterns-61")}
+                          "phone-patterns-1", "phone-patterns-61", "module-identity")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
