@@ -10,7 +10,8 @@
  * size, modification and change times to the nanosecond — and the hash.
  * A file whose signature is unchanged is taken to hold the same bytes
  * (what git's index and ccache's inode cache assume): stat instead of a
- * read. The change time cannot be set by a program, so a rewrite that
+ * read. The path's directory is resolved with realpath, so the spellings
+ * of one file share its entry. The change time cannot be set by a program, so a rewrite that
  * keeps the size and puts the old modification time back still changes
  * the signature; a file replaced by rename has another inode.
  *
@@ -45,6 +46,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -79,6 +81,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *ents; /* sorted by path; under lock */
 static size_t nents, capents;
 static bool loaded, dirty;
+static char dir_in[PATH_MAX], dir_out[PATH_MAX]; /* the last directory resolved */
 static _Thread_local bool was_memo;
 
 bool pfi_file_sha256_was_memo(void)
@@ -372,7 +375,53 @@ void pfi_file_sha256_forget(void)
     ents = NULL;
     nents = capents = 0;
     loaded = dirty = false;
+    dir_out[0] = '\0';
     pthread_mutex_unlock(&lock);
+}
+
+/* path made absolute with its directory resolved by realpath (once for
+ * the files of one absolute directory: realpath reads every component's
+ * link); the last component stays as named. It only names the entry: the
+ * signature is what decides. false when it cannot be resolved. */
+static bool resolve(const char *path, char real[PATH_MAX])
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char din[PATH_MAX], dout[PATH_MAX];
+    size_t dl = slash ? (size_t)(slash - path) : 0;
+    bool known = false;
+
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || dl >= sizeof din)
+        return false;
+    if (!slash)
+        strcpy(din, ".");
+    else if (dl == 0)
+        strcpy(din, "/");
+    else {
+        memcpy(din, path, dl);
+        din[dl] = '\0';
+    }
+    /* A relative directory is resolved every time: the working directory
+     * may have changed. */
+    if (din[0] == '/') {
+        pthread_mutex_lock(&lock);
+        known = dir_out[0] && strcmp(din, dir_in) == 0;
+        if (known)
+            memcpy(dout, dir_out, sizeof dout);
+        pthread_mutex_unlock(&lock);
+    }
+    if (!known) {
+        if (!realpath(din, dout))
+            return false;
+        if (din[0] == '/') {
+            pthread_mutex_lock(&lock);
+            memcpy(dir_in, din, sizeof dir_in);
+            memcpy(dir_out, dout, sizeof dir_out);
+            pthread_mutex_unlock(&lock);
+        }
+    }
+    int n = snprintf(real, PATH_MAX, "%s%s%s", dout, strcmp(dout, "/") == 0 ? "" : "/", base);
+    return n > 0 && n < PATH_MAX;
 }
 
 pf_status pfi_file_sha256(const char *path, uint8_t out[32], pf_diag *diag)
@@ -385,7 +434,7 @@ pf_status pfi_file_sha256(const char *path, uint8_t out[32], pf_diag *diag)
     /* Anything but a regular file that stat and realpath can name is
      * hashed as pf_sha256_file does it, with its errors. */
     if (!path || !pfi_cache_enabled() || clock_gettime(CLOCK_REALTIME, &now) != 0 ||
-        stat(path, &before) != 0 || !S_ISREG(before.st_mode) || !realpath(path, real) ||
+        stat(path, &before) != 0 || !S_ISREG(before.st_mode) || !resolve(path, real) ||
         strlen(real) > PATH_LIMIT || real[0] != '/' || real[1] == '\0')
         return pf_sha256_file(path, out, diag);
     struct entry sig = sig_of(&before);
