@@ -343,18 +343,32 @@ static void test_bad_payloads_refused(void **state)
 
     /* One defect each (most in the second entry: the first, forged one
      * must not be believed either — the payload is refused as a whole). */
-    enum { TRUNC, TRAIL, COUNT_MORE, COUNT_LESS, REL, NUL, ORDER, DUP, NS, HNS, SIZE, PLEN0,
-           PLEN_BIG, TIME_HUGE };
+    enum {
+        TRUNC,
+        TRAIL,
+        COUNT_MORE,
+        COUNT_LESS,
+        REL,
+        NUL,
+        ORDER,
+        DUP,
+        NS,
+        HNS,
+        SIZE,
+        PLEN0,
+        PLEN_BIG,
+        TIME_HUGE
+    };
     static const struct {
         int what;
         const char *name;
-    } rows[] = {{TRUNC, "truncated by a byte"},     {TRAIL, "a byte after the last entry"},
-                {COUNT_MORE, "count too large"},    {COUNT_LESS, "count too small"},
-                {REL, "a relative path"},           {NUL, "a NUL in a path"},
-                {ORDER, "paths out of order"},      {DUP, "a path twice"},
-                {NS, "nanoseconds past a second"},  {HNS, "hashed-at nanoseconds too"},
-                {SIZE, "a negative size"},          {PLEN0, "an empty path"},
-                {PLEN_BIG, "a path past the end"},  {TIME_HUGE, "a time out of range"}};
+    } rows[] = {{TRUNC, "truncated by a byte"},    {TRAIL, "a byte after the last entry"},
+                {COUNT_MORE, "count too large"},   {COUNT_LESS, "count too small"},
+                {REL, "a relative path"},          {NUL, "a NUL in a path"},
+                {ORDER, "paths out of order"},     {DUP, "a path twice"},
+                {NS, "nanoseconds past a second"}, {HNS, "hashed-at nanoseconds too"},
+                {SIZE, "a negative size"},         {PLEN0, "an empty path"},
+                {PLEN_BIG, "a path past the end"}, {TIME_HUGE, "a time out of range"}};
     for (size_t i = 0; i < PF_ARRAY_LEN(rows); i++) {
         struct fake e[2] = {good, second};
         char rel[4200];
@@ -424,8 +438,8 @@ static void test_off_switch(void **state)
     pf_check("off: not from the memo", !memo);
     pfi_file_sha256_flush();
     assert_int_equal(stat(cache, &after), 0);
-    pf_check("off: the memo file untouched", before.st_ino == after.st_ino &&
-                                                 before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+    pf_check("off: the memo file untouched",
+             before.st_ino == after.st_ino && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
     unsetenv("PREFLIGHT_NO_CACHE");
 }
 

@@ -116,9 +116,8 @@ static struct entry sig_of(const struct stat *sb)
 
 static bool same_sig(const struct entry *a, const struct entry *b)
 {
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.s == b->mtime.s && a->mtime.ns == b->mtime.ns && a->ctime.s == b->ctime.s &&
-           a->ctime.ns == b->ctime.ns;
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime.s == b->mtime.s &&
+           a->mtime.ns == b->mtime.ns && a->ctime.s == b->ctime.s && a->ctime.ns == b->ctime.ns;
 }
 
 static void free_entries(struct entry *e, size_t n)
@@ -185,8 +184,8 @@ static bool parse(const char *p, size_t len, struct entry **out, size_t *n_out)
         take(&in, &plen, 4);
         take(&in, x->sha, 32);
         if (in.bad || plen < 2 || plen > PATH_LIMIT || plen > in.left || in.p[0] != '/' ||
-            memchr(in.p, '\0', plen) || x->size < 0 || !stamp_ok(x->mtime) ||
-            !stamp_ok(x->ctime) || !stamp_ok(x->hashed))
+            memchr(in.p, '\0', plen) || x->size < 0 || !stamp_ok(x->mtime) || !stamp_ok(x->ctime) ||
+            !stamp_ok(x->hashed))
             goto bad;
         if (!(x->path = malloc(plen + 1)))
             goto bad;
