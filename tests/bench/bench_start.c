@@ -14,7 +14,10 @@
  *
  * The start-up cache (validator/lib/cache_int.h) is whatever the user's
  * is; set PREFLIGHT_NO_CACHE=1 to measure without it, or PREFLIGHT_CACHE_DIR
- * for a private one. The warm-up round fills it.
+ * for a private one. The warm-up round fills it. With a BASELINE each
+ * program gets its own cache (new/ and base/ under a fresh directory):
+ * each cache file holds one entry, and builds keyed differently would
+ * otherwise rebuild each other's at every run.
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <fcntl.h>
@@ -67,7 +70,8 @@ static double now(void)
 }
 
 /* One run with stdout and stderr on /dev/null; the exit status, or -1. */
-static int run(const char *const *argv, double *secs, double *cpu, long *rss_kb)
+static int run(const char *const *argv, const char *cache_dir, double *secs, double *cpu,
+               long *rss_kb)
 {
     double t0 = now();
     pid_t pid = fork();
@@ -79,6 +83,8 @@ static int run(const char *const *argv, double *secs, double *cpu, long *rss_kb)
             dup2(fd, 1);
             dup2(fd, 2);
         }
+        if (cache_dir)
+            setenv("PREFLIGHT_CACHE_DIR", cache_dir, 1);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -129,12 +135,26 @@ int main(int argc, char **argv)
     for (int b = 0; b < nbin; b++)
         for (size_t c = 1; c < NCMDS; c++)
             cmds[b][c].argv[0] = argv[b ? 3 : 1];
+    char tmpl[] = "/tmp/bench_start.XXXXXX", dirs[2][64];
+    const char *cache[2] = {NULL, NULL};
+    const char *off = getenv("PREFLIGHT_NO_CACHE");
+    if (nbin == 2 && !(off && *off && strcmp(off, "0") != 0)) {
+        if (!mkdtemp(tmpl)) {
+            perror("bench_start: mkdtemp");
+            return 1;
+        }
+        snprintf(dirs[0], sizeof dirs[0], "%s/new", tmpl);
+        snprintf(dirs[1], sizeof dirs[1], "%s/base", tmpl);
+        cache[0] = dirs[0];
+        cache[1] = dirs[1];
+        printf("start-up caches: %s/{new,base}\n", tmpl);
+    }
     /* One warm-up round: page cache (and start-up cache), not the figures. */
     for (int b = 0; b < nbin; b++)
         for (size_t c = 0; c < NCMDS; c++) {
             double s, u;
             long r;
-            int e = run(cmds[b][c].argv, &s, &u, &r);
+            int e = run(cmds[b][c].argv, cache[b], &s, &u, &r);
             if (e < 0 || e > 1) {
                 fprintf(stderr, "bench_start: `%s %s` failed (exit %d)\n", argv[b ? 3 : 1],
                         cmds[b][c].name, e);
@@ -144,7 +164,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < runs; i++)
         for (size_t c = 0; c < NCMDS; c++)
             for (int b = 0; b < nbin; b++)
-                if (run(cmds[b][c].argv, &cmds[b][c].secs[i], &cmds[b][c].cpu[i],
+                if (run(cmds[b][c].argv, cache[b], &cmds[b][c].secs[i], &cmds[b][c].cpu[i],
                         &cmds[b][c].rss_kb[i]) < 0) {
                     fprintf(stderr, "bench_start: `%s` could not run\n", cmds[b][c].name);
                     return 1;

@@ -7,8 +7,9 @@ cache may make a start faster, never change an answer. Cases: a cold
 cache, a warm one; for each file (ICU's zones, the geocoder's
 descriptions, libphonenumber's metadata, the rule packs known to compile,
 the snapshot of the country table, the rules' one-pass prefilter, the
-snapshot of the loaded rule set, the
-counts --version prints, the compiled patterns of calling codes 1 and 61)
+counts --version prints, the compiled patterns of calling codes 1 and 61,
+the number module's identity, the memo of file hashes, the snapshot of
+the loaded rule set)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
@@ -16,9 +17,11 @@ $XDG_CACHE_HOME, the off switch. Control cases prove the files are really
 read: a forged file whose key and hash are right but whose payload is
 false is believed (a zone left out makes the table fail to load; another
 area changes the quiet-hours note; a misspelt name in the table's
-snapshot is printed; a rule message changed in the rule set's snapshot
-is printed), so the checks are what keeps bad
-files out.
+snapshot is printed; a file's hash in the memo is the one --version
+prints; a rule message changed in the rule set's snapshot is printed),
+so the checks are what keeps bad files out. A copy of data/
+whose table is edited after a warm run (same size, modification time put
+back) is seen as edited.
 """
 import hashlib
 import os
@@ -28,6 +31,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.path.abspath(sys.argv[1])
 MSG = "Acme Dental: your cleaning is tomorrow at 10:30. Reply C to confirm."
@@ -93,6 +97,50 @@ def valid(path):
     return len(b) == HEADER + n and hashlib.sha256(b[HEADER:]).digest() == b[48:80]
 
 
+MEMO_FIXED = 96  # an entry of the memo of file hashes before its path (hashmemo.c)
+
+
+def memo_entries(payload):
+    """The memo's entries as (path, signature and hash), hashed-at times left
+    out (a rebuilt memo records new ones); None when it does not parse."""
+    try:
+        (n,) = struct.unpack_from("<I", payload, 0)
+        at, out = 4, []
+        for _ in range(n):
+            dev, ino, size, ms, cs, _hs, mns, cns, _hns, plen = struct.unpack_from(
+                "<QQqqqqIIII", payload, at)
+            sha = payload[at + 64:at + 96]
+            path = payload[at + MEMO_FIXED:at + MEMO_FIXED + plen]
+            out.append((path, dev, ino, size, ms, mns, cs, cns, sha))
+            at += MEMO_FIXED + plen
+        return out if at == len(payload) else None
+    except struct.error:
+        return None
+
+
+def same_file(name, got, want):
+    """A rebuilt cache file is the one a cold run wrote (for the memo of file
+    hashes: the same entries)."""
+    if name != "file-hashes":
+        return got == want
+    return (len(got) >= HEADER and got[:40] == want[:40] and
+            memo_entries(got[HEADER:]) is not None and
+            memo_entries(got[HEADER:]) == memo_entries(want[HEADER:]))
+
+
+def memo_poison(payload):
+    """Another hash for data/countries.json in the memo."""
+    (n,) = struct.unpack_from("<I", payload, 0)
+    at = 4
+    for _ in range(n):
+        (plen,) = struct.unpack_from("<I", payload, at + 60)
+        path = payload[at + MEMO_FIXED:at + MEMO_FIXED + plen]
+        if path.endswith(b"/data/countries.json"):
+            return payload[:at + 64] + bytes(32) + payload[at + 96:]
+        at += MEMO_FIXED + plen
+    return payload[::-1]
+
+
 def forge(path, key, payload):
     with open(path, "wb") as f:
         f.write(b"PFCACHE1" + key + struct.pack("<Q", len(payload)) +
@@ -112,7 +160,8 @@ try:
     files = {name: os.path.join(cdir, name)
              for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
                           "countries", "rules-onepass", "version-facts",
-                          "phone-patterns-1", "phone-patterns-61", "rules-snapshot")}
+                          "phone-patterns-1", "phone-patterns-61", "module-identity",
+                          "file-hashes", "rules-snapshot")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
@@ -135,6 +184,8 @@ try:
             return payload[:1] + struct.pack("<Q", 7) + payload[9:]
         if name == "countries":  # the snapshot of the table: a name misspelt
             return payload.replace(b"United States\0", b"Untied States\0", 1)
+        if name == "file-hashes":  # another hash for the table
+            return memo_poison(payload)
         if name == "rules-snapshot":  # a rule's message, same length
             return payload.replace(b"announces a prize", b"announces a PRIZE", 1)
         return payload[::-1]  # no control case: any other bytes
@@ -151,15 +202,15 @@ try:
         for label, content in cases:
             open(f, "wb").write(content)
             same(f"{name}: {label}", run_all(env), reference)
-            expect(f"{name}: {label}: rebuilt", open(f, "rb").read() == g)
+            expect(f"{name}: {label}: rebuilt", same_file(name, open(f, "rb").read(), g))
         # Stale: well formed, for other inputs (another ICU, tzdata or
         # libphonenumber gives another key).
         forge(f, hashlib.sha256(b"other versions").digest(), poisoned)
         same(f"{name}: stale cache (other key)", run_all(env), reference)
-        expect(f"{name}: a stale file is rebuilt", open(f, "rb").read() == g)
+        expect(f"{name}: a stale file is rebuilt", same_file(name, open(f, "rb").read(), g))
         # Control: the poisoned payload under the right key is used.
         if name not in ("icu-zones", "geo-descriptions", "countries", "version-facts",
-                        "rules-snapshot"):
+                        "file-hashes", "rules-snapshot"):
             continue
         forge(f, key, poisoned)
         got = run_all(env)
@@ -171,6 +222,9 @@ try:
             used = b"announces a PRIZE" in got[4].stdout
         elif name == "version-facts":
             used = b", 7 rules (" in got[3].stdout
+        elif name == "file-hashes":  # the data directory's hash is printed
+            used = (got[3].stdout.split(b"\ndata: ")[1][:72] !=
+                    reference[3].stdout.split(b"\ndata: ")[1][:72])
         else:
             used = b"Boston" in got[0].stdout + got[1].stdout
         expect(f"{name}: control: a forged file that passes every check is used", used)
@@ -201,6 +255,33 @@ try:
            bad_ref[0].returncode not in (0, 1) and b"does not compile" in bad_ref[0].stderr)
     same("edited pack after a warm cache",
          run_all(env_for(PREFLIGHT_CACHE_DIR=cdir, PREFLIGHT_RULES_DIR=edited)), bad_ref)
+
+    # A copy of data/ whose table is edited after a warm run, in place,
+    # same size, modification time put back (only the change time tells):
+    # the edit is reported, not the old snapshot. The copy is left alone
+    # for the racy window first, so the warm run records its hashes.
+    data_src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data")
+    data = os.path.join(root, "data")
+    shutil.copytree(data_src, data)
+    table = os.path.join(data, "countries.json")
+    time.sleep(2.2)
+    denv = env_for(PREFLIGHT_CACHE_DIR=cdir, PREFLIGHT_DATA_DIR=data)
+    before = run_all(denv)
+    same("data copy: warm run", run_all(denv), before)
+    entries = memo_entries(open(files["file-hashes"], "rb").read()[HEADER:]) or []
+    expect("data copy: its table's hash is in the memo",
+           any(e[0] == os.path.realpath(table).encode() for e in entries))
+    st = os.stat(table)
+    text = open(table, "rb").read()
+    edited = text.replace(b'"United States"', b'"United Statez"', 1)
+    expect("data copy: edited, same size", edited != text and len(edited) == len(text))
+    open(table, "r+b").write(edited)
+    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns))
+    expect("data copy: same size and modification time after the edit",
+           (os.stat(table).st_size, os.stat(table).st_mtime_ns) == (st.st_size, st.st_mtime_ns))
+    edited_ref = run_all(env_for(PREFLIGHT_NO_CACHE="1", HOME=root, PREFLIGHT_DATA_DIR=data))
+    expect("data copy: the reference run shows the edit", b"United Statez" in edited_ref[2].stdout)
+    same("data copy: edited table after a warm cache", run_all(denv), edited_ref)
 
     # A directory nobody can write: a path below a regular file (fails even
     # for root), and a read-only directory (fails for other users).

@@ -1,29 +1,31 @@
 /*
  * fuzz_snapshot.c — the start-up cache's binary readers (issue 20) on
  * anything: the country table's snapshot (countries.c), the one-pass
- * prefilter's (onepass.c) and the loaded rule set's (rules_snap.c). The cache's SHA-256 checks keep a damaged file
- * away from them, but a forged file with the right hash reaches them, so
- * each must reject what is not well formed and hand on only structures its
- * users can walk: every entry's strings and lists, the table's own checks,
- * and the prefilter's automata over a few messages. The first byte picks
- * the reader (its low three bits): 0 the countries reader on the rest as
- * it stands in a cache file after the header, 1 the prefilter reader
- * likewise, 2 (and 3) the prefilter reader on the shipped rules' own
- * serialized prefilter with the rest applied as patches (5 bytes each: a
- * little-endian offset, taken modulo the length, and the byte to put
- * there; a trailing byte cuts the payload to that many 256ths), so it
- * stays near a well-formed file whatever the rules become; 4 (and 5) the
- * rule-set reader on the rest, for the shipped packs' names; 6 (and 7) the
- * rule-set reader on the snapshot of the shipped packs plus rules/optional
- * (its model rule) patched the same way. A set the reader takes is walked
- * as its users walk it: every rule's info, a lookup by id, the prefilter
- * built over it, and scans of a few messages (patterns compiled on first
- * use from the sources read, the model scoring). The seeds are payloads
- * of a warm cache of the shipped data and rules.
+ * prefilter's (onepass.c), the memo of file hashes (hashmemo.c) and the
+ * loaded rule set's (rules_snap.c). The cache's SHA-256 checks keep a
+ * damaged file away from them, but a forged file with the right hash
+ * reaches them, so each must reject what is not well formed and hand on
+ * only structures its users can walk: every entry's strings and lists, the
+ * table's own checks, the prefilter's automata over a few messages, and a
+ * rule set's every rule info, a lookup by id, the prefilter built over it
+ * and scans of a few messages (patterns compiled on first use from the
+ * sources read, the model scoring). The first byte's low four bits pick
+ * the reader: 0 the countries reader on the rest as it stands in a cache
+ * file after the header, 1 the prefilter reader likewise, 4 the memo
+ * reader likewise, 8 the rule-set reader likewise (for the shipped packs'
+ * names), 9 the rule-set reader on the snapshot of the shipped packs plus
+ * rules/optional (its model rule) with the rest applied as patches, every
+ * other value the prefilter reader on the shipped rules' own serialized
+ * prefilter patched so (5 bytes each: a little-endian offset, taken modulo
+ * the length, and the byte to put there; a trailing byte cuts the payload
+ * to that many 256ths), so they stay near a well-formed file whatever the
+ * rules become. The seeds are payloads of a warm cache of the shipped data
+ * and rules.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_int.h"
 #include "fuzz.h"
 #include "internal.h"
 #include "preflight/preflight.h"
@@ -152,6 +154,15 @@ static void walk_countries(const char *p, size_t n)
     pf_countries_destroy(t);
 }
 
+/* The memo's reader: a payload accepted or refused as a whole, within
+ * the bound, every entry taking its fixed 96 bytes and a path. */
+static void walk_memo(const char *p, size_t n)
+{
+    long k = pfi_file_sha256_parse(p, n);
+    if (k < -1 || k > 256 || (k >= 0 && (size_t)k * 98 + 4 > n))
+        abort();
+}
+
 static void walk_onepass(const char *p, size_t n)
 {
     static const char *const msgs[] = {
@@ -191,14 +202,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size == 0)
         return 0;
-    switch (data[0] & 7) {
+    switch (data[0] & 15) {
     case 0: walk_countries((const char *)data + 1, size - 1); break;
     case 1: walk_onepass((const char *)data + 1, size - 1); break;
-    case 2:
-    case 3: walk_patched(data + 1, size - 1); break;
-    case 4:
-    case 5: walk_rules((const char *)data + 1, size - 1, rules); break;
-    default: walk_rules_patched(data + 1, size - 1); break;
+    case 4: walk_memo((const char *)data + 1, size - 1); break;
+    case 8: walk_rules((const char *)data + 1, size - 1, rules); break;
+    case 9: walk_rules_patched(data + 1, size - 1); break;
+    default: walk_patched(data + 1, size - 1); break;
     }
     return 0;
 }

@@ -114,6 +114,9 @@ void cli_error(const char *command, const char *fmt, ...)
 
 /* Print a diag as "file:line:col: path: message" to stderr. */
 void cli_error_diag(const char *command, const pf_diag *diag);
+/* Whether --region's code is one libphonenumber knows; else says why (an
+ * unknown code, or a number module that cannot be loaded). */
+bool cli_region_ok(const char *command, const char *region);
 
 /* Open --output (or stdout). Returns NULL after reporting an error. */
 FILE *cli_open_output(const struct cli_common *c);

@@ -241,10 +241,8 @@ static int load_all(struct batch *b)
     } else {
         b->base.send_time = (int64_t)time(NULL);
     }
-    if (b->base.region && !pf_region_is_supported(b->base.region)) {
-        cli_error("batch", "--region: unknown region code '%s'", b->base.region);
+    if (b->base.region && !cli_region_ok("batch", b->base.region))
         return CLI_EXIT_USAGE;
-    }
     if (!cli_open_session(&b->c, &b->session))
         return CLI_EXIT_USAGE;
     if (b->template_file && !cli_batch_template("batch", b->template_file, b->bo))

@@ -490,10 +490,8 @@ static int setup(struct bulk *b)
     } else {
         b->base.send_time = (int64_t)time(NULL);
     }
-    if (b->base.region && !pf_region_is_supported(b->base.region)) {
-        cli_error("send", "--region: unknown region code '%s'", b->base.region);
+    if (b->base.region && !cli_region_ok("send", b->base.region))
         return CLI_EXIT_USAGE;
-    }
     if (pf_send_options_create(&b->so) != PF_OK) {
         cli_error("send", "out of memory");
         return CLI_EXIT_USAGE;

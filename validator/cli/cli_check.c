@@ -60,10 +60,8 @@ int cli_check_setup(struct cli_check *k)
     } else {
         k->in.send_time = (int64_t)time(NULL);
     }
-    if (k->in.region && !pf_region_is_supported(k->in.region)) {
-        cli_error(k->c.command, "--region: unknown region code '%s'", k->in.region);
+    if (k->in.region && !cli_region_ok(k->c.command, k->in.region))
         return CLI_EXIT_USAGE;
-    }
     if (!cli_open_session(&k->c, &k->session))
         return CLI_EXIT_USAGE;
     k->in.to = k->to;

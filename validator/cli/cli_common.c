@@ -26,6 +26,20 @@ void cli_error(const char *command, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+bool cli_region_ok(const char *command, const char *region)
+{
+    pf_diag d;
+    pf_status st = pf_region_check(region, &d);
+    if (st == PF_E_INVALID)
+        cli_error(command,
+                  "--region: unknown region code '%s' (use ISO 3166-1 alpha-2, upper case, "
+                  "e.g. US)",
+                  region);
+    else if (st != PF_OK)
+        cli_error(command, "--region: %s", d.message);
+    return st == PF_OK;
+}
+
 void cli_error_diag(const char *command, const pf_diag *d)
 {
     fprintf(stderr, "preflight %s: ", command);
@@ -38,6 +52,11 @@ void cli_error_diag(const char *command, const pf_diag *d)
     if (d->path[0])
         fprintf(stderr, "%s: ", d->path);
     fprintf(stderr, "%s\n", d->message[0] ? d->message : pf_strerror(d->status));
+    /* A region or number the library could not judge because libphonenumber
+     * could not be loaded reads as an unknown one: say why. */
+    const char *engine = pf_number_engine_error();
+    if (*engine)
+        fprintf(stderr, "preflight %s: (cannot load the number module: %s)\n", command, engine);
 }
 
 void cli_parser_init(struct cli_parser *p, const char *command, int argc, char **argv,

@@ -182,13 +182,8 @@ int cli_number(int argc, char **argv)
         cli_error("number", "no numbers given\n%s", usage);
         goto out;
     }
-    if (r.region && !pf_region_is_supported(r.region)) {
-        cli_error("number",
-                  "--region: unknown region code '%s' (use ISO 3166-1 alpha-2, "
-                  "upper case, e.g. US)",
-                  r.region);
+    if (r.region && !cli_region_ok("number", r.region))
         goto out;
-    }
     /* Opened before anything is written, so a file that cannot be read
      * leaves no partial output behind. */
     if (input && !(in = strcmp(input, "-") == 0 ? stdin : fopen(input, "rb"))) {

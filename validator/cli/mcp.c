@@ -402,8 +402,9 @@ static bool check_input(struct mcp_server *s, const cJSON *args, pf_check_input 
     } else {
         in->send_time = (int64_t)time(NULL);
     }
-    if (in->region && !pf_region_is_supported(in->region))
-        return !tool_error(call, "region: unknown region code '%s'", in->region);
+    pf_diag rd;
+    if (in->region && pf_region_check(in->region, &rd) != PF_OK)
+        return !tool_error(call, "region: %s", rd.message);
     if (!disabled_arg(s, args, false, dis, &ndis, call))
         return false;
     in->disabled = *dis;
@@ -575,8 +576,9 @@ static bool run_number(struct mcp_server *s, const cJSON *args, struct call *cal
     (void)s;
     const char *region = str_arg(args, "region");
     size_t valid = 0, total = 0;
-    if (region && !pf_region_is_supported(region))
-        return tool_error(call, "region: unknown region code '%s'", region);
+    pf_diag rd;
+    if (region && pf_region_check(region, &rd) != PF_OK)
+        return tool_error(call, "region: %s", rd.message);
     cJSON *list = cJSON_CreateArray();
     call->structured = cJSON_CreateObject();
     if (!list || !call->structured || !cJSON_AddItemToObject(call->structured, "numbers", list)) {

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "preflight/status.h"
+
 enum pfi_cache_event {
     PFI_CACHE_OFF = 0,   /* disabled, or no directory to use */
     PFI_CACHE_HIT,       /* read and every check passed */
@@ -51,5 +53,29 @@ bool pfi_cache_write(const char *name, const uint8_t key[32], const void *data, 
 
 /* Tests: what the last read or write in this thread did. */
 enum pfi_cache_event pfi_cache_last(void);
+
+/*
+ * The memo of file content hashes (hashmemo.c, file "file-hashes"): the
+ * SHA-256 of a file's bytes, as pf_sha256_file gives it, answered from the
+ * memo when the file's stat signature (device, inode, size, modification
+ * and change times) is the one recorded with the hash, and the entry was
+ * recorded at least two seconds after both times; otherwise the file is
+ * read and hashed, and the entry recorded. Without a cache it is
+ * pf_sha256_file. Errors (and their diag) are pf_sha256_file's.
+ */
+pf_status pfi_file_sha256(const char *path, uint8_t out[32], pf_diag *diag);
+
+/* Write the entries recorded since the last call (one cache write; none
+ * when nothing is new). Callers call it when done with a set of files. */
+void pfi_file_sha256_flush(void);
+
+/* Tests: whether this thread's last pfi_file_sha256 was answered from the
+ * memo; and forget the memo read in this process (as a new process would). */
+bool pfi_file_sha256_was_memo(void);
+void pfi_file_sha256_forget(void);
+
+/* The memo reader on a payload (fuzz_snapshot): the number of entries it
+ * accepts, or -1 when it refuses the payload. */
+long pfi_file_sha256_parse(const char *payload, size_t len);
 
 #endif

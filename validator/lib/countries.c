@@ -803,7 +803,9 @@ out:
  * (validation asks it which regions and calling codes exist) and every
  * file's bytes in order, so a changed file, overlay, order or library is
  * a miss and validates in full (errors are reported as before; only a
- * table that loaded is ever written). The reader checks every count,
+ * table that loaded is ever written). The files' hashes come from the
+ * memo of file hashes (hashmemo.c) when their stat signatures are
+ * unchanged, so a hit reads the snapshot and not the table. The reader checks every count,
  * string offset and enum value against the payload, so even a file that
  * passes the cache's checks cannot make it read out of bounds: anything
  * odd is a miss. test_countries compares every field of every entry of a
@@ -1137,9 +1139,9 @@ struct pf_countries *pfi_countries_from_snapshot(const char *payload, size_t len
     return t;
 }
 
-/* The snapshot's key for these file contents; false when there is none
- * (libphonenumber's identity unknown). */
-static bool snap_key(char *const *texts, const size_t *lens, size_t n, uint8_t key[32])
+/* The snapshot's key for files whose contents have these SHA-256s; false
+ * when there is none (libphonenumber's identity unknown). */
+static bool snap_key(const uint8_t *shas, size_t n, uint8_t key[32])
 {
     char id[2048], k[2300];
     if (!pfi_phone_library_identity(id, sizeof id))
@@ -1152,31 +1154,43 @@ static bool snap_key(char *const *texts, const size_t *lens, size_t n, uint8_t k
     if (!d)
         return false;
     pf_sha256(k, (size_t)kl, d);
-    for (size_t i = 0; i < n; i++)
-        pf_sha256(texts[i], lens[i], d + 32 * (i + 1));
+    memcpy(d + 32, shas, n * 32);
     pf_sha256(d, (n + 1) * 32, key);
     free(d);
     return true;
+}
+
+/* The key from the files' hashes, taken from the memo of file hashes
+ * (hashmemo.c) when a file is unchanged since it was hashed: a warm start
+ * does not read the table. false: no key (a file that cannot be hashed,
+ * or standard input, is left to the slow path and its errors). */
+static bool snap_key_files(const char *const *files, size_t n, uint8_t *shas, uint8_t key[32])
+{
+    pf_diag d;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = strcmp(files[i], "-") != 0 && pfi_file_sha256(files[i], shas + 32 * i, &d) == PF_OK;
+    pfi_file_sha256_flush();
+    return ok && snap_key(shas, n, key);
 }
 
 pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countries **out,
                             pf_diag *diag)
 {
     pf_status st = PF_OK;
-    char **texts = calloc(nfiles ? nfiles : 1, sizeof *texts);
-    size_t *lens = calloc(nfiles ? nfiles : 1, sizeof *lens);
+    size_t nn = nfiles ? nfiles : 1;
+    char **texts = calloc(nn, sizeof *texts);
+    size_t *lens = calloc(nn, sizeof *lens);
+    uint8_t *shas = malloc(nn * 32), key[32];
+    char *snap = NULL;
+    size_t snap_len = 0;
 
     *out = NULL;
-    if (!texts || !lens) {
+    if (!texts || !lens || !shas) {
         st = PF_E_NOMEM;
         goto out;
     }
-    for (size_t i = 0; i < nfiles && st == PF_OK; i++)
-        st = pf_read_file(files[i], COUNTRIES_FILE_MAX, &texts[i], &lens[i], diag);
-    uint8_t key[32];
-    bool keyed = st == PF_OK && nfiles && pfi_cache_enabled() && snap_key(texts, lens, nfiles, key);
-    char *snap = NULL;
-    size_t snap_len = 0;
+    bool keyed = nfiles && pfi_cache_enabled() && snap_key_files(files, nfiles, shas, key);
     if (keyed && pfi_cache_read(SNAP_FILE, key, &snap, &snap_len)) {
         if ((*out = snap_read(snap, snap_len)) != NULL) {
             pf_diag_clear(diag);
@@ -1185,17 +1199,26 @@ pf_status pf_countries_load(const char *const *files, size_t nfiles, pf_countrie
         free(snap);
         snap = NULL;
     }
+    for (size_t i = 0; i < nfiles && st == PF_OK; i++)
+        st = pf_read_file(files[i], COUNTRIES_FILE_MAX, &texts[i], &lens[i], diag);
     if (st == PF_OK)
         st = pf_countries_load_buffers((const char *const *)texts, lens, files, nfiles, out, diag);
-    if (st == PF_OK && keyed && snap_write(*out, &snap, &snap_len)) {
-        (void)pfi_cache_write(SNAP_FILE, key, snap, snap_len);
-        free(snap);
+    /* The snapshot goes under the key of the bytes just loaded: a file
+     * that changed after it was hashed above gets its own key. */
+    if (st == PF_OK && keyed) {
+        for (size_t i = 0; i < nfiles; i++)
+            pf_sha256(texts[i], lens[i], shas + 32 * i);
+        if (snap_key(shas, nfiles, key) && snap_write(*out, &snap, &snap_len)) {
+            (void)pfi_cache_write(SNAP_FILE, key, snap, snap_len);
+            free(snap);
+        }
     }
 out:
     for (size_t i = 0; texts && i < nfiles; i++)
         free(texts[i]);
     free(texts);
     free(lens);
+    free(shas);
     return st;
 }
 

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "numfast_int.h"
+#include "phone_module.h"
 #include "phonenumber_shim.h"
 #include "preflight/number.h"
 #include "preflight/segments.h"
@@ -80,9 +81,10 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
     memset(out, 0, sizeof *out);
     if (!input)
         return PF_E_INVALID;
-    if (default_region && *default_region && !pf_region_is_supported(default_region)) {
-        pfi_diag_set(diag, PF_E_INVALID, "unknown region code '%.8s'", default_region);
-        return PF_E_INVALID;
+    if (default_region && *default_region) {
+        pf_status st = pf_region_check(default_region, diag);
+        if (st != PF_OK)
+            return st;
     }
 
     out->truncated = len >= sizeof out->input;
@@ -123,6 +125,11 @@ pf_status pf_number_parse(const char *input, size_t len, const char *default_reg
     buf[len] = '\0';
 
     pfi_phone_error e = pfi_phone_parse(buf, len, default_region, &info);
+    if (e == PFI_PHONE_EXCEPTION && *pfi_phone_module_error()) {
+        pfi_diag_set(diag, PF_E_INTERNAL, "cannot load the number module: %s",
+                     pfi_phone_module_error());
+        return PF_E_INTERNAL;
+    }
     if (e == PFI_PHONE_EXCEPTION) {
         pfi_diag_set(diag, PF_E_INTERNAL, "%s", phone_error_text(e));
         return PF_E_INTERNAL;
@@ -152,6 +159,25 @@ bool pf_region_is_supported(const char *code)
     if (pfi_numfast_region_calling_code(code, &cc))
         return cc != 0;
     return pfi_phone_region_supported(code);
+}
+
+const char *pf_number_engine_error(void)
+{
+    return pfi_phone_module_error();
+}
+
+pf_status pf_region_check(const char *code, pf_diag *diag)
+{
+    pf_diag_clear(diag);
+    if (pf_region_is_supported(code))
+        return PF_OK;
+    if (!pfi_phone_module_get()) {
+        pfi_diag_set(diag, PF_E_INTERNAL, "cannot load the number module: %s",
+                     pfi_phone_module_error());
+        return PF_E_INTERNAL;
+    }
+    pfi_diag_set(diag, PF_E_INVALID, "unknown region code '%.8s'", code ? code : "");
+    return PF_E_INVALID;
 }
 
 int pf_region_calling_code(const char *code)

@@ -8,6 +8,8 @@
  * undefined behaviour.
  */
 #include "phonenumber_shim.h"
+#include "phone_module.h"
+#include "preflight/version.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -158,7 +160,7 @@ void copy_meta(const PhoneMetadata &m, pfi_phone_meta *out)
 
 } // namespace
 
-extern "C" void pfi_phone_metadata_free(pfi_phone_meta *metas, size_t count)
+static void metadata_free(pfi_phone_meta *metas, size_t count)
 {
     if (!metas)
         return;
@@ -197,7 +199,7 @@ extern "C" bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count)
         *count = n;
         return true;
     } catch (...) {
-        pfi_phone_metadata_free(metas, n);
+        metadata_free(metas, n);
         return false;
     }
 }
@@ -383,11 +385,13 @@ const geocoder *load_geocoder()
 
 } // namespace
 
-extern "C" bool pfi_phone_library_identity(char *buf, size_t cap)
+/* The geocoder's file: beside libphonenumber.so, where the loader will find
+ * libgeocoding.so.8 (a cache of its answers is keyed by it, phone_dl.c). */
+static bool extra_files(char *buf, size_t cap)
 {
     Dl_info info;
     char lib[PATH_MAX], geo[PATH_MAX + 32];
-    struct stat a, b;
+    struct stat st;
     /* A function libphonenumber.so defines (not a PLT stub of ours). */
     if (!dladdr(reinterpret_cast<void *>(&i18n::phonenumbers::metadata_get), &info) ||
         !info.dli_fname || !realpath(info.dli_fname, lib))
@@ -396,23 +400,9 @@ extern "C" bool pfi_phone_library_identity(char *buf, size_t cap)
     if (!slash)
         return false;
     std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - lib), lib);
-    if (stat(geo, &b) != 0) {
-        /* Linked statically (PF_STATIC_DEPS): lib is the program itself;
-         * the geocoder is where the system's shared libraries are (libc's
-         * directory). */
-        char libc[PATH_MAX];
-        if (!dladdr(reinterpret_cast<void *>(&std::free), &info) || !info.dli_fname ||
-            !realpath(info.dli_fname, libc) || !(slash = std::strrchr(libc, '/')))
-            return false;
-        std::snprintf(geo, sizeof geo, "%.*s/libgeocoding.so.8", (int)(slash - libc), libc);
-    }
-    if (stat(lib, &a) != 0 || stat(geo, &b) != 0)
+    if (stat(geo, &st) != 0)
         return false;
-    int n = std::snprintf(buf, cap, "%s %lld %lld.%09ld %llu\n%s %lld %lld.%09ld %llu\n", lib,
-                          (long long)a.st_size, (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec,
-                          (unsigned long long)a.st_ino, geo, (long long)b.st_size,
-                          (long long)b.st_mtim.tv_sec, b.st_mtim.tv_nsec,
-                          (unsigned long long)b.st_ino);
+    int n = std::snprintf(buf, cap, "%s\n", geo);
     return n > 0 && (size_t)n < cap;
 }
 
@@ -457,4 +447,27 @@ extern "C" long pfi_phone_find(const char *text, size_t len, const char *region,
     } catch (...) {
         return -1;
     }
+}
+
+/* The module's one exported symbol (phone_module.h). */
+extern "C" __attribute__((visibility("default"))) const struct pfi_phone_module *
+pfi_phone_module_v1(void)
+{
+    static const struct pfi_phone_module table = {
+        PFI_PHONE_MODULE_ABI,
+        sizeof(struct pfi_phone_module),
+        PF_VERSION_STRING,
+        pfi_phone_parse,
+        pfi_phone_region_supported,
+        pfi_phone_region_calling_code,
+        pfi_phone_regions,
+        pfi_phone_example,
+        pfi_phone_describe,
+        pfi_phone_find,
+        pfi_phone_metadata,
+        pfi_phone_calling_codes,
+        pfi_phone_calling_code_regions,
+        extra_files,
+    };
+    return &table;
 }

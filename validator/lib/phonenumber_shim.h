@@ -2,9 +2,11 @@
  * phonenumber_shim.h — the plain C face of libphonenumber.
  *
  * phonenumber_shim.cc is the only file that includes libphonenumber's C++
- * headers. Every function here catches all exceptions at the boundary and
- * reports failure through its return value; none allocates memory the
- * caller must free.
+ * headers; it is built into the number module (phone_module.h), and the
+ * library's functions of these names (phone_dl.c) call into it, failing
+ * as below when the module cannot be loaded. Every function here catches
+ * all exceptions at the boundary and reports failure through its return
+ * value; none allocates memory the caller must free.
  */
 #ifndef PREFLIGHT_PHONENUMBER_SHIM_H
 #define PREFLIGHT_PHONENUMBER_SHIM_H
@@ -86,10 +88,10 @@ typedef struct pfi_phone_meta {
     pfi_phone_desc desc[PFI_PHONE_DESCS];
 } pfi_phone_meta;
 
-/* Where libphonenumber.so (the program itself when linked statically) and
- * the libgeocoding.so.8 beside it (else beside libc) are, with
- * each file's size, modification time and inode (what a cache of the
- * geocoder's answers is keyed by); false when either cannot be found. */
+/* What libphonenumber's (and ICU's) answers come from, as text to key
+ * start-up cache files by: the number module and the libraries it maps,
+ * the geocoder, the loader's cache and environment (phone_dl.c; known
+ * without loading the module once remembered); false when unknown. */
 bool pfi_phone_library_identity(char *buf, size_t cap);
 
 /* Every metadata entry; false on failure (nothing to free then). */

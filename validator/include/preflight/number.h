@@ -76,6 +76,23 @@ PF_EXTERN bool pf_number_is_strict_e164(const char *input, size_t len);
 PF_EXTERN bool pf_region_is_supported(const char *code);
 
 /*
+ * The same with the reason when not: PF_E_INVALID "unknown region code
+ * 'XX'", or PF_E_INTERNAL when libphonenumber cannot be asked at all (the
+ * number module it is loaded from is missing or from another build; the
+ * message names what the dynamic loader said).
+ */
+PF_EXTERN pf_status pf_region_check(const char *code, pf_diag *diag);
+
+/*
+ * Why libphonenumber could not be asked, when this process tried and
+ * failed to load the number module ("" otherwise: not needed yet, or
+ * loaded). Answers from the start-up cache need no module, so a region or
+ * number judged unknown for want of it is reported as unknown; a client
+ * can print this beside such an error.
+ */
+PF_EXTERN const char *pf_number_engine_error(void);
+
+/*
  * Copy every supported region code (sorted, NUL-terminated, 3 bytes each)
  * into regions[0..cap). *count receives the total; PF_E_TOO_LARGE when cap
  * is smaller than the total.

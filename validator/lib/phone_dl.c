@@ -1,0 +1,422 @@
+/*
+ * phone_dl.c — the number module (phone_module.h) loaded on first use, and
+ * its identity known without loading it.
+ *
+ * Where the module is: the dynamic loader's search for PFI_PHONE_MODULE_FILE
+ * (the program's or libpreflight.so's RUNPATH: the build tree's module
+ * directory, or $ORIGIN-relative to the installed one), the same search
+ * path walked by hand (under a sanitizer), then beside the
+ * object this code is linked into (<its dir>/sms-preflight/, the
+ * shared library's install layout, and <its dir>/PF_MODULE_REL/, the
+ * program's).
+ *
+ * The identity. Start-up cache files whose contents come from libphonenumber
+ * or ICU (the number engine's metadata, the country snapshot, the
+ * geocoder's answers, the zones) are keyed by what would answer: the module
+ * file and every shared object the dynamic loader maps with it, the
+ * geocoder it opens itself, /etc/ld.so.cache and the environment variables
+ * that steer the loader and ICU — each file as its path, device, inode,
+ * size, modification and change times. Working that out means loading the
+ * module, the very cost a warm start avoids; so the text is remembered in
+ * the start-up cache ("module-identity", keyed by this library's version
+ * and the object it is linked into) and believed only when every line of it
+ * is still true: each file stat()s to the same figures, each variable has
+ * the same value. A module, library or tzdata upgrade, a rebuilt module, a
+ * new LD_LIBRARY_PATH all change a line, and the module is loaded to work
+ * the identity out again.
+ */
+#define _GNU_SOURCE /* dladdr1, dlinfo */
+#include "phone_module.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache_int.h"
+#include "preflight/journal.h" /* pf_sha256 */
+#include "preflight/version.h"
+
+#ifndef PF_MODULE_REL
+#define PF_MODULE_REL "../lib/sms-preflight"
+#endif
+
+static pthread_once_t module_once = PTHREAD_ONCE_INIT;
+static const struct pfi_phone_module *module;
+static void *module_handle;
+static char module_err[512];
+
+/* The file of the object this code is linked into (the program or
+ * libpreflight.so), into buf; false when unknown. */
+static bool self_path(char *buf, size_t cap)
+{
+    Dl_info info;
+    struct link_map *lm = NULL;
+    if (!dladdr1((void *)&self_path, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
+        return false;
+    if (lm->l_name && lm->l_name[0]) {
+        char real[PATH_MAX];
+        if (!realpath(lm->l_name, real) || strlen(real) >= cap)
+            return false;
+        strcpy(buf, real);
+        return true;
+    }
+    /* The main program: its map has no name. */
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0 || (size_t)n >= cap - 1)
+        return false;
+    buf[n] = '\0';
+    return true;
+}
+
+static void *try_open(const char *path)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        size_t used = strlen(module_err);
+        snprintf(module_err + used, sizeof module_err - used, "%s%s", used ? "; " : "",
+                 e ? e : path);
+    }
+    return h;
+}
+
+/* The loader's search done by hand: a sanitizer runtime intercepts dlopen,
+ * so the dynamic loader sees *it* as the caller and searches its RUNPATH,
+ * not ours. dlinfo lists the search path of our own object (its RUNPATH
+ * among them); each directory is tried with a full path. */
+static void *open_on_own_search_path(void)
+{
+    Dl_info info;
+    struct link_map *lm = NULL;
+    if (!dladdr1((void *)&open_on_own_search_path, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
+        return NULL;
+    void *self = lm->l_name && lm->l_name[0] ? dlopen(lm->l_name, RTLD_LAZY | RTLD_NOLOAD)
+                                             : dlopen(NULL, RTLD_LAZY);
+    if (!self)
+        return NULL;
+    void *h = NULL;
+    Dl_serinfo size;
+    Dl_serinfo *si = NULL;
+    if (dlinfo(self, RTLD_DI_SERINFOSIZE, &size) == 0 && (si = malloc(size.dls_size)) != NULL) {
+        si->dls_size = size.dls_size;
+        si->dls_cnt = size.dls_cnt;
+        if (dlinfo(self, RTLD_DI_SERINFO, si) == 0) {
+            for (unsigned i = 0; i < si->dls_cnt && !h; i++) {
+                char path[PATH_MAX + 64];
+                struct stat st;
+                snprintf(path, sizeof path, "%s/%s", si->dls_serpath[i].dls_name,
+                         PFI_PHONE_MODULE_FILE);
+                if (stat(path, &st) == 0)
+                    h = try_open(path);
+            }
+        }
+    }
+    free(si);
+    dlclose(self);
+    return h;
+}
+
+static void load_module(void)
+{
+    void *h = try_open(PFI_PHONE_MODULE_FILE);
+    char self[PATH_MAX], path[PATH_MAX + 64];
+    if (!h)
+        h = open_on_own_search_path();
+    if (!h && self_path(self, sizeof self)) {
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, sizeof path, "%s/sms-preflight/%s", self, PFI_PHONE_MODULE_FILE);
+            h = try_open(path);
+            if (!h) {
+                snprintf(path, sizeof path, "%s/%s/%s", self, PF_MODULE_REL, PFI_PHONE_MODULE_FILE);
+                h = try_open(path);
+            }
+        }
+    }
+    if (!h)
+        return;
+    pfi_phone_module_fn get;
+    void *sym = dlsym(h, PFI_PHONE_MODULE_SYMBOL);
+    memcpy(&get, &sym, sizeof get);
+    const struct pfi_phone_module *m = sym ? get() : NULL;
+    if (!m || m->abi != PFI_PHONE_MODULE_ABI || m->size != sizeof *m || !m->version ||
+        strcmp(m->version, PF_VERSION_STRING) != 0) {
+        snprintf(module_err, sizeof module_err,
+                 "%s is not the module of libpreflight %s (another build's?)",
+                 PFI_PHONE_MODULE_FILE, PF_VERSION_STRING);
+        dlclose(h);
+        return;
+    }
+    module_err[0] = '\0';
+    module_handle = h;
+    module = m;
+}
+
+const struct pfi_phone_module *pfi_phone_module_get(void)
+{
+    pthread_once(&module_once, load_module);
+    return module;
+}
+
+const char *pfi_phone_module_error(void)
+{
+    return module ? "" : module_err;
+}
+
+bool pfi_phone_module_loaded(void)
+{
+    return module != NULL;
+}
+
+/* ---- the identity ---- */
+
+/* One file's line: "F dev ino size mtime ctime path\n"; "" when the file
+ * cannot be stat'ed (a name that is no file, like the vDSO's). */
+static int file_line(const char *path, char *buf, size_t cap)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (cap)
+            buf[0] = '\0';
+        return 0;
+    }
+    return snprintf(buf, cap, "F %llu %llu %lld %lld.%09ld %lld.%09ld %s\n",
+                    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                    (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec, path);
+}
+
+static const char *const env_names[] = {"LD_LIBRARY_PATH", "LD_PRELOAD", "ICU_DATA",
+                                        "ICU_TIMEZONE_FILES_DIR", NULL};
+
+static int env_line(const char *name, char *buf, size_t cap)
+{
+    const char *v = getenv(name);
+    return snprintf(buf, cap, "E %s%s%s\n", name, v ? "=" : "", v ? v : "");
+}
+
+struct text {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+
+static void add_line(struct text *t, int (*line)(const char *, char *, size_t), const char *arg)
+{
+    if (t->failed)
+        return;
+    int n = line(arg, NULL, 0);
+    if (n < 0) {
+        t->failed = true;
+        return;
+    }
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = (t->len + (size_t)n + 1) * 2;
+        char *s = realloc(t->s, cap);
+        if (!s) {
+            t->failed = true;
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+    t->len += (size_t)line(arg, t->s + t->len, t->cap - t->len);
+}
+
+/* The identity of the loaded module: the lines of the self object, the
+ * module and everything mapped after it, its extra files, the loader's
+ * cache and the environment. */
+static char *identity_of_loaded(const char *self)
+{
+    struct text t = {0};
+    struct link_map *lm = NULL;
+    char extra[4 * PATH_MAX];
+    add_line(&t, file_line, self);
+    if (dlinfo(module_handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm)
+        t.failed = true;
+    for (; lm && !t.failed; lm = lm->l_next) {
+        char real[PATH_MAX];
+        if (lm->l_name && lm->l_name[0] && realpath(lm->l_name, real))
+            add_line(&t, file_line, real);
+    }
+    if (!module->extra_files(extra, sizeof extra))
+        t.failed = true;
+    for (char *p = extra, *nl; !t.failed && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        *nl = '\0';
+        add_line(&t, file_line, p);
+    }
+    add_line(&t, file_line, "/etc/ld.so.cache");
+    for (const char *const *e = env_names; *e; e++)
+        add_line(&t, env_line, *e);
+    if (t.failed || !t.s) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
+
+/* Is every line of a remembered identity still true? */
+static bool still_true(char *text, size_t len)
+{
+    char line[PATH_MAX + 128];
+    if (len == 0 || text[len - 1] != '\n')
+        return false;
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)(nl - p) + 1;
+        int m = -1;
+        if (n > 2 && p[0] == 'F' && p[1] == ' ') {
+            /* the path is what follows the sixth space */
+            char *q = p;
+            for (int sp = 0; sp < 6 && q && q < nl; sp++)
+                q = memchr(q + 1, ' ', (size_t)(nl - q - 1));
+            if (!q || q >= nl)
+                return false;
+            *nl = '\0';
+            m = file_line(q + 1, line, sizeof line);
+            *nl = '\n';
+        } else if (n > 2 && p[0] == 'E' && p[1] == ' ') {
+            char name[64];
+            size_t k = strcspn(p + 2, "=\n");
+            if (k == 0 || k >= sizeof name)
+                return false;
+            memcpy(name, p + 2, k);
+            name[k] = '\0';
+            m = env_line(name, line, sizeof line);
+        }
+        if (m <= 0 || (size_t)m != n || memcmp(line, p, n) != 0)
+            return false;
+        p = nl + 1;
+    }
+    return true;
+}
+
+static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
+static char *identity;
+
+static void work_out_identity(void)
+{
+    char self[PATH_MAX], k[PATH_MAX + 128];
+    uint8_t key[32];
+    if (!self_path(self, sizeof self))
+        return;
+    int kl = snprintf(k, sizeof k, "module-identity 1\nlibpreflight %s\n%s\n", PF_VERSION_STRING,
+                      self);
+    if (kl <= 0 || (size_t)kl >= sizeof k)
+        return;
+    pf_sha256(k, (size_t)kl, key);
+    char *old = NULL;
+    size_t old_len = 0;
+    bool cached = pfi_cache_enabled() && pfi_cache_read("module-identity", key, &old, &old_len);
+    if (cached && still_true(old, old_len)) {
+        identity = old;
+        return;
+    }
+    free(old);
+    if (!pfi_phone_module_get())
+        return;
+    identity = identity_of_loaded(self);
+    if (identity && pfi_cache_enabled())
+        (void)pfi_cache_write("module-identity", key, identity, strlen(identity));
+}
+
+bool pfi_phone_library_identity(char *buf, size_t cap)
+{
+    pthread_once(&identity_once, work_out_identity);
+    /* The first line, the program's or library's own, only says whose
+     * record this is (which module its search finds): programs that find
+     * the same module share their cache files. */
+    const char *id = identity ? strchr(identity, '\n') : NULL;
+    if (!id || strlen(id + 1) >= cap)
+        return false;
+    strcpy(buf, id + 1);
+    return true;
+}
+
+/* ---- the library's face of the module ---- */
+
+pfi_phone_error pfi_phone_parse(const char *input, size_t len, const char *region,
+                                pfi_phone_info *info)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->parse(input, len, region, info) : PFI_PHONE_EXCEPTION;
+}
+
+bool pfi_phone_region_supported(const char *region)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m && m->region_supported(region);
+}
+
+int pfi_phone_region_calling_code(const char *region)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->region_calling_code(region) : 0;
+}
+
+long pfi_phone_regions(char (*regions)[3], size_t cap)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->regions(regions, cap) : -1;
+}
+
+bool pfi_phone_example(const char *region, int type, char *buf, size_t cap)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m && m->example(region, type, buf, cap);
+}
+
+bool pfi_phone_describe(const char *input, size_t len, char *buf, size_t cap)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m && m->describe(input, len, buf, cap);
+}
+
+long pfi_phone_find(const char *text, size_t len, const char *region, size_t *starts, size_t *ends,
+                    int *types, size_t cap)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->find(text, len, region, starts, ends, types, cap) : -1;
+}
+
+bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m && m->metadata(out, count);
+}
+
+/* Here, not in the module: the engine's cached copy (metacache.c) is the
+ * library's own allocation, and both sides allocate with libc's malloc. */
+void pfi_phone_metadata_free(pfi_phone_meta *metas, size_t count)
+{
+    if (!metas)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(metas[i].leading_digits);
+        free(metas[i].national_prefix_for_parsing);
+        free(metas[i].transform_rule);
+        free(metas[i].international_prefix);
+        for (int d = 0; d < PFI_PHONE_DESCS; d++)
+            free(metas[i].desc[d].pattern);
+    }
+    free(metas);
+}
+
+long pfi_phone_calling_codes(int *codes, size_t cap)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->calling_codes(codes, cap) : -1;
+}
+
+long pfi_phone_calling_code_regions(int calling_code, char (*regions)[4], size_t cap)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->calling_code_regions(calling_code, regions, cap) : -1;
+}

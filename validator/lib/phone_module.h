@@ -1,0 +1,76 @@
+/*
+ * phone_module.h — the number module (issue 20): libphonenumber, protobuf,
+ * abseil, ICU and libstdc++ live in one shared object, preflight-phone.so,
+ * that the library loads with dlopen the first time it needs one of them
+ * (phone_dl.c), so a command that does not — `--version`, `segments`, a
+ * `check` answered from the start-up cache — never maps or relocates them.
+ *
+ * The module exports one symbol, PFI_PHONE_MODULE_SYMBOL, a function that
+ * returns this table. The library refuses a module whose abi, size or
+ * version differ from its own: the two are built together and must match
+ * exactly (a module left over from another build is not loaded).
+ *
+ * Each entry behaves as the pfi_phone_* function of the same name in
+ * phonenumber_shim.h; the library's pfi_phone_* functions (phone_dl.c) load
+ * the module and call through the table.
+ */
+#ifndef PREFLIGHT_PHONE_MODULE_H
+#define PREFLIGHT_PHONE_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "phonenumber_shim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PFI_PHONE_MODULE_ABI 1
+#define PFI_PHONE_MODULE_SYMBOL "pfi_phone_module_v1"
+/* The file name the library asks the dynamic loader for. */
+#define PFI_PHONE_MODULE_FILE "preflight-phone.so"
+
+struct pfi_phone_module {
+    unsigned abi;        /* PFI_PHONE_MODULE_ABI */
+    size_t size;         /* sizeof(struct pfi_phone_module) */
+    const char *version; /* PF_VERSION_STRING the module was built as */
+    pfi_phone_error (*parse)(const char *input, size_t len, const char *region,
+                             pfi_phone_info *info);
+    bool (*region_supported)(const char *region);
+    int (*region_calling_code)(const char *region);
+    long (*regions)(char (*regions)[3], size_t cap);
+    bool (*example)(const char *region, int type, char *buf, size_t cap);
+    bool (*describe)(const char *input, size_t len, char *buf, size_t cap);
+    long (*find)(const char *text, size_t len, const char *region, size_t *starts, size_t *ends,
+                 int *types, size_t cap);
+    bool (*metadata)(pfi_phone_meta **out, size_t *count);
+    long (*calling_codes)(int *codes, size_t cap);
+    long (*calling_code_regions)(int calling_code, char (*regions)[4], size_t cap);
+    /* Files the module's answers depend on that it opens itself rather
+     * than links (the geocoder): absolute paths, one per line, into buf;
+     * false when one cannot be found. */
+    bool (*extra_files)(char *buf, size_t cap);
+};
+
+typedef const struct pfi_phone_module *(*pfi_phone_module_fn)(void);
+
+/* The library side (phone_dl.c). */
+
+/* The loaded module, loading it on first call; NULL when it cannot be
+ * loaded (pfi_phone_module_error says why). Thread-safe. */
+const struct pfi_phone_module *pfi_phone_module_get(void);
+
+/* Why the module could not be loaded ("" before any attempt, or when it
+ * loaded). */
+const char *pfi_phone_module_error(void);
+
+/* Whether this process has loaded the module (tests: a warm `check` must
+ * not). */
+bool pfi_phone_module_loaded(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
