@@ -17,6 +17,7 @@
  * altered word by word, or written from a forged set are refused.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -454,6 +456,51 @@ static void renamed(void **state)
     free(texts[1]);
 }
 
+/*
+ * pf_rules_load keys the packs by the memo of file hashes (hashmemo.c) and
+ * reads none of them on a snapshot hit: a pack rewritten in place after a
+ * warm load, same size, modification time put back, is loaded from its
+ * new bytes, not from the snapshot of the old.
+ */
+static void edited_in_place(void **state)
+{
+    (void)state;
+    const char *dirs[] = {PF_SOURCE_DIR "/rules", overlay_dir};
+    pf_ruleset *s;
+    pf_diag d;
+    struct stat st;
+    clear_cache();
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pf_rules_load(dirs, 2, &s, &d), PF_OK);
+        assert_int_equal(pfi_rules_snapped(s), i == 2);
+        pf_rules_destroy(s);
+        if (i == 0)
+            drop_snapshot_file(); /* the second load: lazily from JSON */
+    }
+    assert_int_equal(stat(overlay_file, &st), 0);
+    char *edited = strdup(overlay_pack);
+    assert_non_null(edited);
+    char *at = strstr(edited, "Overridden prize.");
+    assert_non_null(at);
+    memcpy(at, "Overridden PRIZE.", 17);
+    FILE *f = fopen(overlay_file, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(edited, 1, strlen(edited), f), strlen(edited));
+    assert_int_equal(fclose(f), 0);
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    assert_int_equal(utimensat(AT_FDCWD, overlay_file, times, 0), 0);
+    assert_int_equal(pf_rules_load(dirs, 2, &s, &d), PF_OK);
+    assert_false(pfi_rules_snapped(s));
+    assert_string_equal(pf_rules_find(s, "content.prize")->message, "Overridden PRIZE.");
+    pf_rules_destroy(s);
+    /* put back */
+    f = fopen(overlay_file, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(overlay_pack, 1, sizeof overlay_pack - 1, f), sizeof overlay_pack - 1);
+    assert_int_equal(fclose(f), 0);
+    free(edited);
+}
+
 /* ---- refusals ---- */
 
 static pf_ruleset *refuse_base; /* the shipped packs plus rules/optional and the overlay */
@@ -726,7 +773,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shipped),  cmocka_unit_test(with_optional), cmocka_unit_test(with_overlay),
-        cmocka_unit_test(keyed),    cmocka_unit_test(renamed),       cmocka_unit_test(damaged),
+        cmocka_unit_test(keyed),    cmocka_unit_test(renamed),       cmocka_unit_test(edited_in_place),
+        cmocka_unit_test(damaged),
         cmocka_unit_test(forged),   cmocka_unit_test(check_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

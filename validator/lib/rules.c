@@ -944,6 +944,24 @@ static bool lazy_key(const char *const *texts, const size_t *lens, size_t n, uin
     return true;
 }
 
+/* The same key from the packs' files, by the memo of file hashes
+ * (hashmemo.c: a file unchanged since it was hashed is not read). */
+static bool lazy_key_files(char *const *paths, size_t n, uint8_t key[32])
+{
+    uint8_t *d = malloc((n + 1) * 32);
+    pf_diag diag;
+    bool ok = d != NULL;
+    if (ok)
+        cache_file_key(d);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = pfi_file_sha256(paths[i], d + 32 * (i + 1), &diag) == PF_OK;
+    pfi_file_sha256_flush();
+    if (ok)
+        pf_sha256(d, (n + 1) * 32, key);
+    free(d);
+    return ok;
+}
+
 /* Was a load with this key compiled in full before? *keys gets the file's
  * list (to extend), *nkeys its length. */
 static bool validated_before(const uint8_t key[32], char **keys, size_t *nkeys)
@@ -1125,6 +1143,36 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A warm start of unchanged packs: with the key from the memo of file
+ * hashes, a set known to compile in full whose snapshot is in the cache is
+ * read without reading the packs at all. Anything else (a pack changed
+ * since it was hashed, no snapshot, a refused one) is left to
+ * pf_rules_load_buffers, which keys the bytes it reads.
+ */
+static bool load_snapshot_only(char *const *paths, size_t n, pf_ruleset **out)
+{
+    uint8_t key[32];
+    char *keys = NULL;
+    size_t nkeys = 0;
+    pf_ruleset *set = NULL;
+    bool ok = n && pfi_cache_enabled() && lazy_key_files(paths, n, key) &&
+              validated_before(key, &keys, &nkeys);
+    free(keys);
+    ok = ok && named_set((const char *const *)paths, n, &set) == PF_OK && read_snapshot(set, key);
+    if (ok) {
+        set->lazy = true;
+        number_codes(set);
+        ok = pfi_onepass_build_cached(set, key) == PF_OK;
+    }
+    if (!ok) {
+        pf_rules_destroy(set);
+        return false;
+    }
+    *out = set;
+    return true;
+}
+
 pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out, pf_diag *diag)
 {
     char *paths[MAX_PACKS];
@@ -1170,9 +1218,10 @@ pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out,
         qsort(paths + start, n - start, sizeof *paths, cmp_name);
     }
     size_t loaded = 0;
-    for (; st == PF_OK && loaded < n; loaded++)
+    bool snapped = st == PF_OK && load_snapshot_only(paths, n, out); /* nothing read */
+    for (; st == PF_OK && !snapped && loaded < n; loaded++)
         st = pf_read_file(paths[loaded], PACK_FILE_MAX, &texts[loaded], &lens[loaded], diag);
-    if (st == PF_OK)
+    if (st == PF_OK && !snapped)
         st = pf_rules_load_buffers((const char *const *)texts, lens, (const char *const *)paths, n,
                                    out, diag);
     for (size_t i = 0; i < loaded; i++)
