@@ -13,8 +13,11 @@
  * feature), and the scans of tests/corpus and tests/eval's messages under
  * several option sets give the same findings. `check` verdicts of a
  * session read from the snapshot are byte-identical, as the JSON the CLI
- * prints, to a session without a cache. Payloads that are cut, lengthened,
- * altered word by word, or written from a forged set are refused.
+ * prints, to a session without a cache. What is keyed (pack bytes, not
+ * names; rules-valid) and a pack rewritten in place behind a warm cache
+ * (pf_rules_load takes the hashes from the memo of file hashes). Payloads
+ * that are cut, lengthened, altered word by word, or written from a forged
+ * set are refused.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -123,8 +126,7 @@ static int teardown(void **state)
 static void same_str(const char *a, const char *b, const char *what, const char *id)
 {
     if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
-        fail_msg("rule %s: %s differs: '%s' / '%s'", id, what, a ? a : "(null)",
-                 b ? b : "(null)");
+        fail_msg("rule %s: %s differs: '%s' / '%s'", id, what, a ? a : "(null)", b ? b : "(null)");
 }
 
 static void same_list(const char *const *a, size_t na, const char *const *b, size_t nb,
@@ -265,10 +267,10 @@ static char *render(const pf_finding_list *l)
             s = realloc(s, cap);
             assert_non_null(s);
         }
-        len += (size_t)snprintf(s + len, cap - len, "%s|%d|%s|%s|%s|%d|%zu|%zu\n", f->id,
-                                (int)f->severity, f->message ? f->message : "",
-                                f->fix ? f->fix : "", f->source ? f->source : "", f->has_span,
-                                f->span_start, f->span_end);
+        len +=
+            (size_t)snprintf(s + len, cap - len, "%s|%d|%s|%s|%s|%d|%zu|%zu\n", f->id,
+                             (int)f->severity, f->message ? f->message : "", f->fix ? f->fix : "",
+                             f->source ? f->source : "", f->has_span, f->span_start, f->span_end);
     }
     return s;
 }
@@ -441,10 +443,10 @@ static void renamed(void **state)
     clear_cache();
     for (int i = 0; i < 2; i++)
         assert_int_equal(pf_read_file(paths[i], 1 << 24, &texts[i], &lens[i], &d), PF_OK);
-    assert_int_equal(
-        pf_rules_load_buffers((const char *const *)texts, lens, names1, 2, &x, &d), PF_OK);
-    assert_int_equal(
-        pf_rules_load_buffers((const char *const *)texts, lens, names2, 2, &y, &d), PF_OK);
+    assert_int_equal(pf_rules_load_buffers((const char *const *)texts, lens, names1, 2, &x, &d),
+                     PF_OK);
+    assert_int_equal(pf_rules_load_buffers((const char *const *)texts, lens, names2, 2, &y, &d),
+                     PF_OK);
     assert_true(pfi_rules_snapped(y));
     for (size_t i = 0; i < y->count; i++) {
         assert_string_equal(y->rules[i].info.file, names2[y->rules[i].pack]);
@@ -604,7 +606,8 @@ static void forged(void **state)
 {
     (void)state;
     struct pfi_rule *sig = find("content.overlay.signals"), *dom = find("content.overlay.domains");
-    struct pfi_rule *words = find("content.prize"), *model = NULL, *builtin = find("content.overlay.brand");
+    struct pfi_rule *words = find("content.prize"), *model = NULL,
+                    *builtin = find("content.overlay.brand");
     size_t self = (size_t)(sig - refuse_base->rules);
     for (size_t i = 0; i < refuse_base->count; i++)
         if (refuse_base->rules[i].model)
@@ -772,10 +775,11 @@ static void check_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(shipped),  cmocka_unit_test(with_optional), cmocka_unit_test(with_overlay),
-        cmocka_unit_test(keyed),    cmocka_unit_test(renamed),       cmocka_unit_test(edited_in_place),
-        cmocka_unit_test(damaged),
-        cmocka_unit_test(forged),   cmocka_unit_test(check_json),
+        cmocka_unit_test(shipped),      cmocka_unit_test(with_optional),
+        cmocka_unit_test(with_overlay), cmocka_unit_test(keyed),
+        cmocka_unit_test(renamed),      cmocka_unit_test(edited_in_place),
+        cmocka_unit_test(damaged),      cmocka_unit_test(forged),
+        cmocka_unit_test(check_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

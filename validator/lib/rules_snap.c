@@ -196,14 +196,14 @@ bool pfi_rules_snapshot(const pf_ruleset *set, char **buf, size_t *len)
         put_strn(&b, "", 0); /* the pool always ends with a NUL */
         b.nw--;              /* (that string's offset is no word of the payload) */
     }
-    uint32_t h[HEADER_WORDS] = {SNAP_MAGIC,         PFI_RULES_SNAP_VERSION, (uint32_t)set->nfiles,
-                                (uint32_t)set->count, (uint32_t)b.nw,        (uint32_t)b.npool,
+    uint32_t h[HEADER_WORDS] = {SNAP_MAGIC,           PFI_RULES_SNAP_VERSION, (uint32_t)set->nfiles,
+                                (uint32_t)set->count, (uint32_t)b.nw,         (uint32_t)b.npool,
                                 (uint32_t)b.arena};
     size_t total = sizeof h + b.nw * 4 + b.npool;
-    char *out = b.failed || set->nfiles > UINT32_MAX || set->count > UINT32_MAX ||
-                        b.arena > UINT32_MAX
-                    ? NULL
-                    : malloc(total);
+    char *out =
+        b.failed || set->nfiles > UINT32_MAX || set->count > UINT32_MAX || b.arena > UINT32_MAX
+            ? NULL
+            : malloc(total);
     if (out) {
         memcpy(out, h, sizeof h);
         if (b.nw)
@@ -306,8 +306,8 @@ static bool matcher_fits(const struct pfi_rule *x)
         return !codes && !words && !domains && !signals && !model && !except &&
                x->builtin <= PFI_BUILTIN_BRAND;
     case PF_MATCH_SIGNALS:
-        return !codes && !words && !domains && signals && !model && !except &&
-               x->threshold >= 1 && x->threshold <= 1000;
+        return !codes && !words && !domains && signals && !model && !except && x->threshold >= 1 &&
+               x->threshold <= 1000;
     case PF_MATCH_MODEL:
         return !codes && !words && !domains && !signals && model && !except &&
                x->info.severity != PF_SEV_BLOCK && !x->escalate && !x->escalate_with_url;
