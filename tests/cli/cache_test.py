@@ -8,7 +8,8 @@ cache, a warm one; for each file (ICU's zones, the geocoder's
 descriptions, libphonenumber's metadata, the rule packs known to compile,
 the snapshot of the country table, the rules' one-pass prefilter, the
 counts --version prints, the compiled patterns of calling codes 1 and 61,
-the number module's identity, the memo of file hashes)
+the number module's identity, the memo of file hashes, the snapshot of
+the loaded rule set)
 a corrupted payload, a truncated file, a file of another
 format, an empty file, a stale key (as after an ICU or libphonenumber
 update); a read-only or impossible directory, no $HOME, a relative
@@ -17,7 +18,8 @@ read: a forged file whose key and hash are right but whose payload is
 false is believed (a zone left out makes the table fail to load; another
 area changes the quiet-hours note; a misspelt name in the table's
 snapshot is printed; a file's hash in the memo is the one --version
-prints), so the checks are what keeps bad files out. A copy of data/
+prints; a rule message changed in the rule set's snapshot is printed),
+so the checks are what keeps bad files out. A copy of data/
 whose table is edited after a warm run (same size, modification time put
 back) is seen as edited.
 """
@@ -43,6 +45,11 @@ COMMANDS = [
     ["countries", "US"],
     # The rule and country counts come from the cache (version-facts).
     ["--version"],
+    # Content findings and the rule list come from the rule set (or its
+    # snapshot in the cache).
+    ["scan", "--country", "GB", "--format", "json", "--message",
+     "WIN a FREE prize! Claim now at bit.ly/abc"],
+    ["rules"],
 ]
 HEADER = 8 + 32 + 8 + 32
 failures = 0
@@ -154,7 +161,7 @@ try:
              for name in ("icu-zones", "geo-descriptions", "phone-metadata", "rules-valid",
                           "countries", "rules-onepass", "version-facts",
                           "phone-patterns-1", "phone-patterns-61", "module-identity",
-                          "file-hashes")}
+                          "file-hashes", "rules-snapshot")}
     good = {}
     for name, f in files.items():
         expect(f"{name}: a cold run writes a valid cache file", valid(f))
@@ -179,6 +186,8 @@ try:
             return payload.replace(b"United States\0", b"Untied States\0", 1)
         if name == "file-hashes":  # another hash for the table
             return memo_poison(payload)
+        if name == "rules-snapshot":  # a rule's message, same length
+            return payload.replace(b"announces a prize", b"announces a PRIZE", 1)
         return payload[::-1]  # no control case: any other bytes
 
     for name, f in files.items():
@@ -201,7 +210,7 @@ try:
         expect(f"{name}: a stale file is rebuilt", same_file(name, open(f, "rb").read(), g))
         # Control: the poisoned payload under the right key is used.
         if name not in ("icu-zones", "geo-descriptions", "countries", "version-facts",
-                        "file-hashes"):
+                        "file-hashes", "rules-snapshot"):
             continue
         forge(f, key, poisoned)
         got = run_all(env)
@@ -209,6 +218,8 @@ try:
             used = got[0].returncode not in (0, 1) and b"America/Los_Angeles" in got[0].stderr
         elif name == "countries":
             used = b"Untied States" in got[2].stdout
+        elif name == "rules-snapshot":
+            used = b"announces a PRIZE" in got[4].stdout
         elif name == "version-facts":
             used = b", 7 rules (" in got[3].stdout
         elif name == "file-hashes":  # the data directory's hash is printed
@@ -218,6 +229,15 @@ try:
             used = b"Boston" in got[0].stdout + got[1].stdout
         expect(f"{name}: control: a forged file that passes every check is used", used)
         open(f, "wb").write(g)
+        if name == "rules-snapshot":
+            # Right key and hash, but not a snapshot: the reader's own
+            # checks refuse it and the packs' JSON is loaded.
+            for label, bad in (("reversed", payload[::-1]), ("cut", payload[:len(payload) // 3]),
+                               ("a count changed", payload[:12] + b"\xff" + payload[13:])):
+                forge(f, key, bad)
+                same(f"{name}: a forged payload ({label}) is refused", run_all(env), reference)
+                expect(f"{name}: a forged payload ({label}) is rebuilt",
+                       open(f, "rb").read() == g)
 
     # A pack edited after the cache knew the packs as compiling: its bad
     # pattern is reported at load exactly as without a cache (the edit

@@ -1,20 +1,26 @@
 /*
  * fuzz_snapshot.c — the start-up cache's binary readers (issue 20) on
  * anything: the country table's snapshot (countries.c), the one-pass
- * prefilter's (onepass.c) and the memo of file hashes (hashmemo.c). The
- * cache's SHA-256 checks keep a damaged file away from them, but a forged
- * file with the right hash reaches them, so each must reject what is not
- * well formed and hand on only structures its users can walk: every
- * entry's strings and lists, the table's own checks, and the prefilter's
- * automata over a few messages. The first byte's low three bits pick the
- * reader: 0 the countries reader on the rest as it stands in a cache file
- * after the header, 1 the prefilter reader likewise, 4 the memo reader
- * likewise, 2, 3, 5, 6 and 7 the prefilter reader on the shipped rules'
- * own serialized prefilter with the rest applied as patches (5 bytes
- * each: a little-endian offset, taken modulo the length, and the byte to
- * put there; a trailing byte cuts the payload to that many 256ths), so it
- * stays near a well-formed file whatever the rules become. The seeds are
- * payloads of a warm cache of the shipped data and rules.
+ * prefilter's (onepass.c), the memo of file hashes (hashmemo.c) and the
+ * loaded rule set's (rules_snap.c). The cache's SHA-256 checks keep a
+ * damaged file away from them, but a forged file with the right hash
+ * reaches them, so each must reject what is not well formed and hand on
+ * only structures its users can walk: every entry's strings and lists, the
+ * table's own checks, the prefilter's automata over a few messages, and a
+ * rule set's every rule info, a lookup by id, the prefilter built over it
+ * and scans of a few messages (patterns compiled on first use from the
+ * sources read, the model scoring). The first byte's low four bits pick
+ * the reader: 0 the countries reader on the rest as it stands in a cache
+ * file after the header, 1 the prefilter reader likewise, 4 the memo
+ * reader likewise, 8 the rule-set reader likewise (for the shipped packs'
+ * names), 9 the rule-set reader on the snapshot of the shipped packs plus
+ * rules/optional (its model rule) with the rest applied as patches, every
+ * other value the prefilter reader on the shipped rules' own serialized
+ * prefilter patched so (5 bytes each: a little-endian offset, taken modulo
+ * the length, and the byte to put there; a trailing byte cuts the payload
+ * to that many 256ths), so they stay near a well-formed file whatever the
+ * rules become. The seeds are payloads of a warm cache of the shipped data
+ * and rules.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,9 @@
 static pf_ruleset *rules;
 static char *own;  /* the shipped rules' prefilter, serialized */
 static size_t own_len;
+static pf_ruleset *full; /* the shipped packs plus rules/optional */
+static char *snap;       /* its snapshot */
+static size_t snap_len;
 
 static void setup(void)
 {
@@ -38,9 +47,71 @@ static void setup(void)
         abort();
     if (rules->onepass && !pfi_onepass_serialize(rules->onepass, rules->ncodes, &own, &own_len))
         abort();
+    const char *dirs[] = {PF_SOURCE_DIR "/rules", PF_SOURCE_DIR "/rules/optional"};
+    if (pf_rules_load(dirs, 2, &full, &d) != PF_OK || !pfi_rules_snapshot(full, &snap, &snap_len))
+        abort();
 }
 
 static void walk_onepass(const char *p, size_t n);
+static void walk_rules(const char *p, size_t n, const pf_ruleset *names);
+
+/* buf (len bytes) with the patches of p applied (see the top); its new length. */
+static size_t patch(char *buf, size_t len, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 5 <= n; i += 5) {
+        uint32_t off = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 |
+                       (uint32_t)p[i + 3] << 24;
+        buf[off % len] = (char)p[i + 4];
+    }
+    return i < n ? len * p[i] / 256 : len;
+}
+
+static void walk_rules_patched(const uint8_t *p, size_t n)
+{
+    char *buf = malloc(snap_len);
+    if (!buf)
+        return;
+    memcpy(buf, snap, snap_len);
+    walk_rules(buf, patch(buf, snap_len, p, n), full);
+    free(buf);
+}
+
+static void walk_rules(const char *p, size_t n, const pf_ruleset *names)
+{
+    static const char *const msgs[] = {
+        "WIN a FREE prize!!! Claim at bit.ly/x now, txt STOP to end. Call 09061234567",
+        "Acme: your code is 123456. Reply STOP to opt out.",
+        "h\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac 5 c.a.s.i.n.o www.example.com",
+        ""};
+    static const char *const regions[] = {"GB", "US", NULL, "DE"};
+    pf_ruleset *set = NULL;
+    pf_scanner *sc = NULL;
+    if (pfi_rules_from_snapshot(p, n, (const char *const *)names->files, names->nfiles, &set) !=
+        PF_OK)
+        return;
+    for (size_t i = 0; i < pf_rules_count(set); i++) {
+        const pf_rule_info *in = pf_rules_at(set, i);
+        if (!in || !in->id || !in->file || !in->message || !in->fix || !in->source ||
+            !in->category || !pf_rules_find(set, in->id))
+            abort(); /* a rule its users cannot walk */
+    }
+    if (pfi_onepass_build(set) == PF_OK && pf_scanner_create(set, &sc) == PF_OK) {
+        for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+            pf_scan_options o = pf_scan_options_default();
+            pf_finding_list f;
+            pf_diag d;
+            o.country = regions[i];
+            o.sender = (pf_sender_type)(i % PF_SENDER_TYPE_COUNT);
+            o.brand = i % 2 ? "Acme" : NULL;
+            pf_finding_list_init(&f);
+            (void)pf_scanner_scan(sc, msgs[i], strlen(msgs[i]), &o, &f, &d);
+            pf_finding_list_clear(&f);
+        }
+    }
+    pf_scanner_destroy(sc);
+    pf_rules_destroy(set);
+}
 
 /* The shipped prefilter with patches applied (see the top). */
 static void walk_patched(const uint8_t *p, size_t n)
@@ -51,15 +122,7 @@ static void walk_patched(const uint8_t *p, size_t n)
     if (!buf)
         return;
     memcpy(buf, own, own_len);
-    size_t len = own_len, i = 0;
-    for (; i + 5 <= n; i += 5) {
-        uint32_t off = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 |
-                       (uint32_t)p[i + 3] << 24;
-        buf[off % own_len] = (char)p[i + 4];
-    }
-    if (i < n)
-        len = own_len * p[i] / 256;
-    walk_onepass(buf, len);
+    walk_onepass(buf, patch(buf, own_len, p, n));
     free(buf);
 }
 
@@ -139,10 +202,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size == 0)
         return 0;
-    switch (data[0] & 7) {
+    switch (data[0] & 15) {
     case 0: walk_countries((const char *)data + 1, size - 1); break;
     case 1: walk_onepass((const char *)data + 1, size - 1); break;
     case 4: walk_memo((const char *)data + 1, size - 1); break;
+    case 8: walk_rules((const char *)data + 1, size - 1, rules); break;
+    case 9: walk_rules_patched(data + 1, size - 1); break;
     default: walk_patched(data + 1, size - 1); break;
     }
     return 0;

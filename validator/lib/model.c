@@ -26,7 +26,7 @@
 #define LIMIT_THOUSANDTHS 1000000000L /* |bias|, |threshold| and |weight| below 10^6 */
 
 struct entry {
-    const char *feat; /* into the cJSON tree */
+    const char *feat; /* into the cJSON tree, or the rule-set snapshot's pool */
     size_t len;
     long weight; /* thousandths */
 };
@@ -42,6 +42,7 @@ struct pfi_model {
     struct slot *table; /* open addressing, at most a quarter full */
     size_t mask;
     long bias, threshold;
+    size_t cap; /* entries room was made for (pfi_model_new) */
 };
 
 static const char *const model_keys[] = {"format", "about", "bias", "threshold", "features", NULL};
@@ -170,6 +171,7 @@ static pf_status load_features(struct pfi_json *j, const cJSON *arr, struct pfi_
         m->e = calloc(n ? n : 1, sizeof *m->e);
         m->table = calloc(cap, sizeof *m->table);
         m->mask = cap - 1;
+        m->cap = n;
         if (!m->e || !m->table)
             st = PF_E_NOMEM;
     }
@@ -243,6 +245,71 @@ pf_status pfi_model_load(struct pfi_json *j, const cJSON *model, struct pfi_mode
     }
     *out = m;
     return PF_OK;
+}
+
+/* ---- the rule-set snapshot (rules_snap.c) ---- */
+
+/* A feature weight parse_milli can give: at most seven integer digits. */
+#define WEIGHT_LIMIT 10000000000L
+
+void pfi_model_parts(const struct pfi_model *m, long *bias, long *threshold, size_t *n)
+{
+    *bias = m->bias;
+    *threshold = m->threshold;
+    *n = m->n;
+}
+
+const char *pfi_model_feature(const struct pfi_model *m, size_t i, size_t *len, long *weight)
+{
+    *len = m->e[i].len;
+    *weight = m->e[i].weight;
+    return m->e[i].feat;
+}
+
+struct pfi_model *pfi_model_new(long bias, long threshold, size_t n)
+{
+    if (!(bias > -LIMIT_THOUSANDTHS && bias < LIMIT_THOUSANDTHS) ||
+        !(threshold > -LIMIT_THOUSANDTHS && threshold < LIMIT_THOUSANDTHS) || n > MAX_FEATURES)
+        return NULL;
+    size_t cap = 16;
+    while (cap < 4 * n)
+        cap *= 2;
+    struct pfi_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->e = calloc(n ? n : 1, sizeof *m->e);
+    m->table = calloc(cap, sizeof *m->table);
+    m->mask = cap - 1;
+    m->bias = bias;
+    m->threshold = threshold;
+    m->cap = n;
+    if (!m->e || !m->table) {
+        pfi_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* The checks load_features makes, so that a model read back scores as
+ * the one loaded: the form of a feature, its weight's range, no duplicate. */
+bool pfi_model_add(struct pfi_model *m, const char *feat, size_t len, long weight)
+{
+    if (m->n == m->cap || len <= 2 || (feat[0] != 'w' && feat[0] != 'b' && feat[0] != 'c') ||
+        feat[1] != ':' || !(weight > -WEIGHT_LIMIT && weight < WEIGHT_LIMIT) ||
+        lookup(m, feat, len) >= 0)
+        return false;
+    m->e[m->n] = (struct entry){feat, len, weight};
+    uint32_t h = fnv(feat, len);
+    size_t slot = h & m->mask;
+    while (m->table[slot].entry)
+        slot = (slot + 1) & m->mask;
+    m->table[slot] = (struct slot){h, (uint32_t)++m->n};
+    return true;
+}
+
+bool pfi_model_complete(const struct pfi_model *m)
+{
+    return m->n == m->cap;
 }
 
 /* ---- scoring ---- */

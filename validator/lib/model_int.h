@@ -7,6 +7,7 @@
 #ifndef PREFLIGHT_MODEL_INT_H
 #define PREFLIGHT_MODEL_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -23,6 +24,20 @@ struct pfi_model;
  */
 pf_status pfi_model_load(struct pfi_json *j, const cJSON *model, struct pfi_model **out);
 void pfi_model_free(struct pfi_model *m);
+
+/*
+ * The rule-set snapshot (rules_snap.c): a model's parts, and a model built
+ * back from them. pfi_model_new makes room for n features; pfi_model_add
+ * adds one (not copied: it must outlive the model), false when it is not
+ * a feature load_features would take (form, weight range, duplicate) or
+ * there is no room; pfi_model_complete tells whether all n were added.
+ * NULL from pfi_model_new: out of range, or out of memory.
+ */
+void pfi_model_parts(const struct pfi_model *m, long *bias, long *threshold, size_t *n);
+const char *pfi_model_feature(const struct pfi_model *m, size_t i, size_t *len, long *weight);
+struct pfi_model *pfi_model_new(long bias, long threshold, size_t n);
+bool pfi_model_add(struct pfi_model *m, const char *feat, size_t len, long weight);
+bool pfi_model_complete(const struct pfi_model *m);
 
 /* The threshold, in thousandths: a message scoring at least this is flagged. */
 long pfi_model_threshold(const struct pfi_model *m);

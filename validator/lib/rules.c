@@ -42,7 +42,7 @@ static const char *const matcher_keys[] = {"pattern", "words",   "domains", "req
                                            "builtin", "signals", "model",   NULL};
 static const char *const signals_keys[] = {"threshold", "weights", "when_unflagged", NULL};
 static const char *const builtin_names[] = {"url", "phone_number", "brand_missing", NULL};
-static const char *const escalate_names[] = {"",
+const char *const pfi_escalate_names[] = {"",
                                              "url_shorteners_banned",
                                              "urls_banned",
                                              "phone_numbers_banned",
@@ -551,10 +551,10 @@ static pf_status load_rule_fields(struct pfi_json *j, const cJSON *rule, struct 
     if (st == PF_OK)
         st = pfi_json_get_bool(j, rule, "escalate_with_url", &r->escalate_with_url, &present);
     if (st == PF_OK)
-        st = pfi_json_get_enum(j, rule, "escalate", escalate_names + 1, &esc, &present);
+        st = pfi_json_get_enum(j, rule, "escalate", pfi_escalate_names + 1, &esc, &present);
     if (st == PF_OK && present) {
         r->escalate = (enum pfi_escalate)(esc + 1);
-        in->escalate = escalate_names[esc + 1];
+        in->escalate = pfi_escalate_names[esc + 1];
     }
     if (st == PF_OK)
         st = region_list(j, rule, "countries", &r->countries, &r->ncountries);
@@ -824,6 +824,8 @@ void pf_rules_destroy(pf_ruleset *set)
 {
     if (!set)
         return;
+    if (set->snap)
+        pfi_rules_snap_drop(set); /* its arrays are in one block */
     for (size_t i = 0; i < set->count; i++)
         rule_free(&set->rules[i]);
     free(set->rules);
@@ -942,6 +944,24 @@ static bool lazy_key(const char *const *texts, const size_t *lens, size_t n, uin
     return true;
 }
 
+/* The same key from the packs' files, by the memo of file hashes
+ * (hashmemo.c: a file unchanged since it was hashed is not read). */
+static bool lazy_key_files(char *const *paths, size_t n, uint8_t key[32])
+{
+    uint8_t *d = malloc((n + 1) * 32);
+    pf_diag diag;
+    bool ok = d != NULL;
+    if (ok)
+        cache_file_key(d);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = pfi_file_sha256(paths[i], d + 32 * (i + 1), &diag) == PF_OK;
+    pfi_file_sha256_flush();
+    if (ok)
+        pf_sha256(d, (n + 1) * 32, key);
+    free(d);
+    return ok;
+}
+
 /* Was a load with this key compiled in full before? *keys gets the file's
  * list (to extend), *nkeys its length. */
 static bool validated_before(const uint8_t key[32], char **keys, size_t *nkeys)
@@ -976,24 +996,66 @@ static void remember_valid(const uint8_t key[32], const char *keys, size_t nkeys
     (void)pfi_cache_write("rules-valid", fk, buf, 32 * (n + 1));
 }
 
-pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
-                                const char *const *names, size_t n, pf_ruleset **out, pf_diag *diag)
+/*
+ * The rule-set snapshot (issue 20; rules_snap.c): parsing and validating
+ * the packs' JSON and building every rule was the largest part of a warm
+ * start once patterns compiled lazily. A set whose packs compiled in full
+ * before (the load is lazy anyway) is read from "rules-snapshot" when that
+ * holds this key's set; any load from JSON that succeeds with a key
+ * writes it. A file that fails a check is a miss: the JSON is loaded.
+ */
+#define SNAP_FILE "rules-snapshot"
+
+static void snap_key(const uint8_t key[32], uint8_t out[32])
+{
+    uint8_t d[32 + 32] = {0};
+    memcpy(d, key, 32);
+    snprintf((char *)d + 32, 32, "rules-snapshot %u", PFI_RULES_SNAP_VERSION);
+    pf_sha256(d, sizeof d, out);
+}
+
+static bool read_snapshot(pf_ruleset *set, const uint8_t key[32])
+{
+    uint8_t k[32];
+    char *buf = NULL;
+    size_t len = 0;
+    snap_key(key, k);
+    if (!pfi_cache_read(SNAP_FILE, k, &buf, &len))
+        return false;
+    bool ok = pfi_rules_snap_read(set, buf, len, !tl_no_jit);
+    free(buf);
+    return ok;
+}
+
+static void write_snapshot(const pf_ruleset *set, const uint8_t key[32])
+{
+    uint8_t k[32];
+    char *buf = NULL;
+    size_t len = 0;
+    if (!pfi_cache_enabled() || !pfi_rules_snapshot(set, &buf, &len))
+        return;
+    snap_key(key, k);
+    (void)pfi_cache_write(SNAP_FILE, k, buf, len);
+    free(buf);
+}
+
+/* Number every code once the set is final (overrides replaced rules). */
+static void number_codes(pf_ruleset *set)
+{
+    set->ncodes = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        set->rules[i].code_base = set->ncodes;
+        set->ncodes += set->rules[i].ncodes;
+    }
+    set->ncodes++; /* the URL pattern */
+}
+
+/* A new set with its own copy of the packs' names (rule infos name them). */
+static pf_status named_set(const char *const *names, size_t n, pf_ruleset **out)
 {
     pf_ruleset *set = NULL;
-    size_t cap = 0, nkeys = 0;
-    char *keys = NULL;
-    uint8_t key[32];
-    pf_status st;
-
-    *out = NULL;
-    pf_diag_clear(diag);
-    bool keyed = lazy_key(texts, lens, n, key);
-    tl_lazy = keyed && validated_before(key, &keys, &nkeys);
-    st = new_set(n, &set);
-    if (set)
-        set->lazy = tl_lazy;
+    pf_status st = new_set(n, &set);
     for (size_t i = 0; st == PF_OK && i < n; i++) {
-        /* Rule infos name their pack: the set keeps its own copy. */
         size_t l = strlen(names[i]) + 1;
         set->files[i] = malloc(l);
         if (!set->files[i]) {
@@ -1002,24 +1064,44 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
         }
         memcpy(set->files[i], names[i], l);
         set->nfiles++;
-        st = load_pack(set, &cap, texts[i], lens[i], set->files[i], diag);
     }
-    if (st == PF_OK)
+    *out = set;
+    return st;
+}
+
+pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
+                                const char *const *names, size_t n, pf_ruleset **out, pf_diag *diag)
+{
+    pf_ruleset *set = NULL;
+    size_t cap = 0, nkeys = 0;
+    char *keys = NULL;
+    uint8_t key[32];
+    pf_status st;
+    bool snapped = false;
+
+    *out = NULL;
+    pf_diag_clear(diag);
+    bool keyed = lazy_key(texts, lens, n, key);
+    tl_lazy = keyed && validated_before(key, &keys, &nkeys);
+    st = named_set(names, n, &set);
+    if (set)
+        set->lazy = tl_lazy;
+    if (st == PF_OK && tl_lazy)
+        snapped = read_snapshot(set, key);
+    for (size_t i = 0; st == PF_OK && !snapped && i < n; i++)
+        st = load_pack(set, &cap, texts[i], lens[i], set->files[i], diag);
+    if (st == PF_OK && !snapped)
         st = resolve_signals(set, texts, lens, diag);
     if (st == PF_OK) {
-        /* Number every code once the set is final (overrides replaced rules). */
-        set->ncodes = 0;
-        for (size_t i = 0; i < set->count; i++) {
-            set->rules[i].code_base = set->ncodes;
-            set->ncodes += set->rules[i].ncodes;
-        }
-        set->ncodes++; /* the URL pattern */
+        number_codes(set);
         st = keyed ? pfi_onepass_build_cached(set, key) : pfi_onepass_build(set);
         if (st == PF_E_NOMEM)
             pfi_diag_set(diag, st, "out of memory");
     }
     if (st == PF_OK && keyed && !tl_lazy)
         remember_valid(key, keys, nkeys);
+    if (st == PF_OK && keyed && !snapped)
+        write_snapshot(set, key);
     tl_lazy = false;
     free(keys);
     if (st != PF_OK) {
@@ -1033,9 +1115,62 @@ pf_status pf_rules_load_buffers(const char *const *texts, const size_t *lens,
     return PF_OK;
 }
 
+pf_status pfi_rules_from_snapshot(const char *buf, size_t len, const char *const *names, size_t n,
+                                  pf_ruleset **out)
+{
+    pf_ruleset *set = NULL;
+    pf_status st = named_set(names, n, &set);
+    *out = NULL;
+    if (st == PF_OK && !pfi_rules_snap_read(set, buf, len, !tl_no_jit))
+        st = PF_E_SYNTAX;
+    if (st != PF_OK) {
+        pf_rules_destroy(set);
+        return st;
+    }
+    set->lazy = true;
+    number_codes(set);
+    *out = set;
+    return PF_OK;
+}
+
+bool pfi_rules_snapped(const pf_ruleset *set)
+{
+    return set && set->snap;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A warm start of unchanged packs: with the key from the memo of file
+ * hashes, a set known to compile in full whose snapshot is in the cache is
+ * read without reading the packs at all. Anything else (a pack changed
+ * since it was hashed, no snapshot, a refused one) is left to
+ * pf_rules_load_buffers, which keys the bytes it reads.
+ */
+static bool load_snapshot_only(char *const *paths, size_t n, pf_ruleset **out)
+{
+    uint8_t key[32];
+    char *keys = NULL;
+    size_t nkeys = 0;
+    pf_ruleset *set = NULL;
+    bool ok = n && pfi_cache_enabled() && lazy_key_files(paths, n, key) &&
+              validated_before(key, &keys, &nkeys);
+    free(keys);
+    ok = ok && named_set((const char *const *)paths, n, &set) == PF_OK && read_snapshot(set, key);
+    if (ok) {
+        set->lazy = true;
+        number_codes(set);
+        ok = pfi_onepass_build_cached(set, key) == PF_OK;
+    }
+    if (!ok) {
+        pf_rules_destroy(set);
+        return false;
+    }
+    *out = set;
+    return true;
 }
 
 pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out, pf_diag *diag)
@@ -1083,9 +1218,10 @@ pf_status pf_rules_load(const char *const *dirs, size_t ndirs, pf_ruleset **out,
         qsort(paths + start, n - start, sizeof *paths, cmp_name);
     }
     size_t loaded = 0;
-    for (; st == PF_OK && loaded < n; loaded++)
+    bool snapped = st == PF_OK && load_snapshot_only(paths, n, out); /* nothing read */
+    for (; st == PF_OK && !snapped && loaded < n; loaded++)
         st = pf_read_file(paths[loaded], PACK_FILE_MAX, &texts[loaded], &lens[loaded], diag);
-    if (st == PF_OK)
+    if (st == PF_OK && !snapped)
         st = pf_rules_load_buffers((const char *const *)texts, lens, (const char *const *)paths, n,
                                    out, diag);
     for (size_t i = 0; i < loaded; i++)

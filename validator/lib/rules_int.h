@@ -39,6 +39,12 @@ struct pfi_signal {
  * lazily (see pfi_rule_code); published with a compare-and-swap. */
 typedef pcre2_code *_Atomic pfi_code_slot;
 
+/*
+ * Strings and lists "into the cJSON tree" are, in a set read from the
+ * rule-set snapshot (rules_snap.c), in its block (pf_ruleset.snap) instead.
+ * A field added here must be written and read back there, and compared by
+ * tests/unit/test_rules_snap.c.
+ */
 struct pfi_rule {
     pf_rule_info info;     /* strings point into the pack's cJSON tree */
     pfi_code_slot *codes;  /* pattern, words (one code) or require */
@@ -72,7 +78,7 @@ struct pfi_rule {
 };
 
 struct pf_ruleset {
-    cJSON **docs; /* one per pack, kept for the strings */
+    cJSON **docs; /* one per pack, kept for the strings (none from a snapshot) */
     size_t ndocs;
     char **files; /* pack names, one per pack */
     size_t nfiles;
@@ -82,7 +88,33 @@ struct pf_ruleset {
     size_t ncodes;               /* codes of all rules, plus the URL pattern (index ncodes - 1) */
     struct pfi_onepass *onepass; /* NULL: no one-pass prefilter (onepass.c) */
     bool lazy;                   /* patterns compiled on first use */
+    /* A set read from the start-up cache (rules_snap.c): one block, the
+     * string pool and then every array the rules point to; docs are then
+     * empty. NULL: loaded from the packs' JSON, each array its own. */
+    void *snap;
 };
+
+/* The escalate names by enum pfi_escalate ("" for none): pf_rule_info's escalate. */
+extern const char *const pfi_escalate_names[];
+
+/*
+ * The rule-set snapshot (rules_snap.c; the start-up cache's
+ * "rules-snapshot", keyed by the packs' lazy key and this version).
+ * pfi_rules_snapshot: a set's rules as bytes (false: out of memory).
+ * pfi_rules_snap_read: fill set (new, its files named, no rules yet) from
+ * them, every code left to be compiled on first use, JIT when jit; false
+ * (and set left without rules) when they are not well formed or memory
+ * ran out. pfi_rules_snap_drop frees what a snapshot set's rules hold.
+ */
+#define PFI_RULES_SNAP_VERSION 1u
+bool pfi_rules_snapshot(const pf_ruleset *set, char **buf, size_t *len);
+bool pfi_rules_snap_read(pf_ruleset *set, const char *buf, size_t len, bool jit);
+void pfi_rules_snap_drop(pf_ruleset *set);
+/* Tests and fuzzing: a set from snapshot bytes and the packs' names, with
+ * no prefilter (PF_E_SYNTAX: not well formed); whether a set came from one. */
+pf_status pfi_rules_from_snapshot(const char *buf, size_t len, const char *const *names, size_t n,
+                                  pf_ruleset **out);
+bool pfi_rules_snapped(const pf_ruleset *set);
 
 /* The URL pattern's text (rules.c); onepass.c relies on its every form having a dot. */
 extern const char pfi_url_pattern[];
