@@ -12,8 +12,12 @@
  * rest applied as patches (5 bytes each: a little-endian offset, taken
  * modulo the length, and the byte to put there; a trailing byte cuts the
  * payload to that many 256ths), so it stays near a well-formed file
- * whatever the rules become. The seeds are payloads of a warm cache of the
- * shipped data and rules.
+ * whatever the rules become; 4 the time zone offset table reader
+ * (tz.c) on the rest as a "tz-<zone>" file holds it, asked for the zone
+ * the payload names (so a forged name does not stop it at the first
+ * check), and a table it hands on is asked about instants across and
+ * beyond its window. The seeds are payloads of a warm cache of the
+ * shipped data and rules, and of America/Los_Angeles's table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include "internal.h"
 #include "preflight/preflight.h"
 #include "rules_int.h"
+#include "tz_int.h"
 
 static pf_ruleset *rules;
 static char *own;  /* the shipped rules' prefilter, serialized */
@@ -122,12 +127,50 @@ static void walk_onepass(const char *p, size_t n)
     pfi_onepass_free(op);
 }
 
+static void walk_tz(const char *p, size_t n)
+{
+    /* The id where the reader expects it: after format and window. */
+    char zone[256] = "";
+    if (n > 21) {
+        size_t l = (unsigned char)p[20];
+        if (l > n - 21)
+            l = n - 21;
+        memcpy(zone, p + 21, l);
+        zone[l] = 0;
+        if (strlen(zone) != l)
+            return; /* a NUL in the name: no zone is called that */
+    }
+    struct pfi_tz_table t;
+    if (!pfi_tz_table_decode(zone, p, n, &t))
+        return;
+    static const int64_t at[] = {PFI_TZ_FROM - 1, PFI_TZ_FROM, -1, 0, 1795000000,
+                                 PFI_TZ_TO - 1, PFI_TZ_TO, INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        unsigned minute = 0, weekday = 0;
+        bool in = at[i] >= PFI_TZ_FROM && at[i] < PFI_TZ_TO;
+        if (pfi_tz_table_local(&t, at[i], &minute, &weekday) != in)
+            abort(); /* answered outside its window, or declined inside */
+        if (minute >= 1440 || weekday > 6)
+            abort();
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        unsigned minute = 0, weekday = 0;
+        if (!pfi_tz_table_local(&t, t.at[i], &minute, &weekday) || minute >= 1440 || weekday > 6)
+            abort();
+    }
+    pfi_tz_table_free(&t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!rules)
         setup();
     if (size == 0)
         return 0;
+    if ((data[0] & 7) == 4) {
+        walk_tz((const char *)data + 1, size - 1);
+        return 0;
+    }
     switch (data[0] & 3) {
     case 0: walk_countries((const char *)data + 1, size - 1); break;
     case 1: walk_onepass((const char *)data + 1, size - 1); break;
