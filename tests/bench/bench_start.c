@@ -14,7 +14,11 @@
  *
  * The start-up cache (validator/lib/cache_int.h) is whatever the user's
  * is; set PREFLIGHT_NO_CACHE=1 to measure without it, or PREFLIGHT_CACHE_DIR
- * for a private one. The warm-up round fills it.
+ * for a private one. The warm-up round fills it. With a BASELINE and
+ * PREFLIGHT_CACHE_DIR, the baseline gets PREFLIGHT_CACHE_DIR/baseline: two
+ * builds whose keys differ for a file would otherwise rewrite it for each
+ * other at every run (each file keeps one entry), and both would be timed
+ * cold.
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <fcntl.h>
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +72,8 @@ static double now(void)
 }
 
 /* One run with stdout and stderr on /dev/null; the exit status, or -1. */
-static int run(const char *const *argv, double *secs, double *cpu, long *rss_kb)
+static int run(const char *const *argv, const char *cache_dir, double *secs, double *cpu,
+               long *rss_kb)
 {
     double t0 = now();
     pid_t pid = fork();
@@ -79,6 +85,8 @@ static int run(const char *const *argv, double *secs, double *cpu, long *rss_kb)
             dup2(fd, 1);
             dup2(fd, 2);
         }
+        if (cache_dir)
+            setenv("PREFLIGHT_CACHE_DIR", cache_dir, 1);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -129,12 +137,21 @@ int main(int argc, char **argv)
     for (int b = 0; b < nbin; b++)
         for (size_t c = 1; c < NCMDS; c++)
             cmds[b][c].argv[0] = argv[b ? 3 : 1];
+    static char baseline_dir[4096];
+    const char *dirs[2] = {NULL, NULL}, *own = getenv("PREFLIGHT_CACHE_DIR");
+    if (nbin == 2 && own && own[0] == '/' &&
+        (size_t)snprintf(baseline_dir, sizeof baseline_dir, "%s/baseline", own) <
+            sizeof baseline_dir) {
+        mkdir(own, 0700);
+        mkdir(baseline_dir, 0700);
+        dirs[1] = baseline_dir;
+    }
     /* One warm-up round: page cache (and start-up cache), not the figures. */
     for (int b = 0; b < nbin; b++)
         for (size_t c = 0; c < NCMDS; c++) {
             double s, u;
             long r;
-            int e = run(cmds[b][c].argv, &s, &u, &r);
+            int e = run(cmds[b][c].argv, dirs[b], &s, &u, &r);
             if (e < 0 || e > 1) {
                 fprintf(stderr, "bench_start: `%s %s` failed (exit %d)\n", argv[b ? 3 : 1],
                         cmds[b][c].name, e);
@@ -144,7 +161,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < runs; i++)
         for (size_t c = 0; c < NCMDS; c++)
             for (int b = 0; b < nbin; b++)
-                if (run(cmds[b][c].argv, &cmds[b][c].secs[i], &cmds[b][c].cpu[i],
+                if (run(cmds[b][c].argv, dirs[b], &cmds[b][c].secs[i], &cmds[b][c].cpu[i],
                         &cmds[b][c].rss_kb[i]) < 0) {
                     fprintf(stderr, "bench_start: `%s` could not run\n", cmds[b][c].name);
                     return 1;
