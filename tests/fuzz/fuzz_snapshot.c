@@ -143,8 +143,8 @@ static void walk_tz(const char *p, size_t n)
     struct pfi_tz_table t;
     if (!pfi_tz_table_decode(zone, p, n, &t))
         return;
-    static const int64_t at[] = {PFI_TZ_FROM - 1, PFI_TZ_FROM, -1, 0, 1795000000,
-                                 PFI_TZ_TO - 1, PFI_TZ_TO, INT64_MIN, INT64_MAX};
+    static const int64_t at[] = {PFI_TZ_FROM - 1, PFI_TZ_FROM, -1,        0,        1795000000,
+                                 PFI_TZ_TO - 1,   PFI_TZ_TO,   INT64_MIN, INT64_MAX};
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
         unsigned minute = 0, weekday = 0;
         bool in = at[i] >= PFI_TZ_FROM && at[i] < PFI_TZ_TO;

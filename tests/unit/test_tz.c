@@ -39,8 +39,8 @@ static int64_t rng_in(int64_t lo, int64_t hi)
 
 /* The table's answer at t is ICU's, or the table declines t because it is
  * outside the window. Returns whether it compared. */
-static bool same_as_icu(const char *zone, const struct pfi_tz_table *tab,
-                        struct pfi_icu_zone *icu, int64_t t)
+static bool same_as_icu(const char *zone, const struct pfi_tz_table *tab, struct pfi_icu_zone *icu,
+                        int64_t t)
 {
     unsigned tm = 0, tw = 0, im = 0, iw = 0;
     bool in = t >= PFI_TZ_FROM && t < PFI_TZ_TO;
@@ -63,12 +63,28 @@ static void test_every_zone_matches_icu(void **state)
 {
     (void)state;
     static const int64_t fixed[] = {
-        PFI_TZ_FROM,      PFI_TZ_FROM + 1, PFI_TZ_FROM + 59, PFI_TZ_FROM + 86399,
-        PFI_TZ_FROM + 86400, PFI_TZ_TO - 1, PFI_TZ_TO - 60,  PFI_TZ_TO - 86401,
-        -86401,           -86400,          -86399,           -61,
-        -60,              -1,              0,                1,
-        951782400, /* 2000-02-29 */        4107542400, /* 2100-03-01 */
-        PFI_TZ_FROM - 1,  PFI_TZ_TO,       PFI_TZ_TO + 1,    INT64_C(-5000000000),
+        PFI_TZ_FROM,
+        PFI_TZ_FROM + 1,
+        PFI_TZ_FROM + 59,
+        PFI_TZ_FROM + 86399,
+        PFI_TZ_FROM + 86400,
+        PFI_TZ_TO - 1,
+        PFI_TZ_TO - 60,
+        PFI_TZ_TO - 86401,
+        -86401,
+        -86400,
+        -86399,
+        -61,
+        -60,
+        -1,
+        0,
+        1,
+        951782400,
+        /* 2000-02-29 */ 4107542400, /* 2100-03-01 */
+        PFI_TZ_FROM - 1,
+        PFI_TZ_TO,
+        PFI_TZ_TO + 1,
+        INT64_C(-5000000000),
     };
     char *ids = NULL;
     assert_int_equal(pfi_icu_region_ids(NULL, &ids), PF_OK);
@@ -128,11 +144,22 @@ static void remove_cache_dir(void)
 }
 
 static const int64_t probe[] = {
-    1795000000,          1772323200 /* 2026-03-01 */, 1773550799, 1773550800,
-    1773554400,          1793602799,  1793602800, 0, -1, -1000000000,
-    PFI_TZ_FROM,         PFI_TZ_TO - 1,
-    PFI_TZ_FROM - 1,     PFI_TZ_TO, /* outside the window: ICU answers */
-    INT64_C(-6000000000), INT64_C(8000000000),
+    1795000000,
+    1772323200 /* 2026-03-01 */,
+    1773550799,
+    1773550800,
+    1773554400,
+    1793602799,
+    1793602800,
+    0,
+    -1,
+    -1000000000,
+    PFI_TZ_FROM,
+    PFI_TZ_TO - 1,
+    PFI_TZ_FROM - 1,
+    PFI_TZ_TO, /* outside the window: ICU answers */
+    INT64_C(-6000000000),
+    INT64_C(8000000000),
 };
 
 /* The cache's answers for zone at every probe instant against ICU's. */
@@ -220,7 +247,7 @@ static void test_region_cold_and_warm(void **state)
 /* One table payload with a defect, for the reader to refuse. */
 struct forgery {
     const char *name;
-    size_t off;   /* where to write (from the end when from_end) */
+    size_t off; /* where to write (from the end when from_end) */
     bool from_end;
     uint8_t bytes[8];
     size_t nbytes;
@@ -260,8 +287,7 @@ static void test_bad_tables_refused(void **state)
      * reader's. Each is refused, the answers are ICU's, and the file is
      * rebuilt as it was. Layout: format 4, window 8+8, id length 1 + 19,
      * initial offset 4, count 4, instants, offsets. */
-    const size_t id_at = 21, initial_at = 21 + 19, count_at = initial_at + 4,
-                 at0 = count_at + 4;
+    const size_t id_at = 21, initial_at = 21 + 19, count_at = initial_at + 4, at0 = count_at + 4;
     const struct forgery forged[] = {
         {"format", 0, false, {2}, 1, 0},
         {"window start", 4, false, {1}, 1, 0},
@@ -273,9 +299,9 @@ static void test_bad_tables_refused(void **state)
         {"count huge", count_at + 3, false, {0x7f}, 1, 0},
         {"first instant before the window", at0 + 7, false, {0x80}, 1, 0},
         {"last offset out of range", 4, true, {0x00, 0x00, 0x02, 0x00}, 4, 0},
-        {"last offset repeats", 4, true, {0}, 0, 0}, /* set below */
+        {"last offset repeats", 4, true, {0}, 0, 0},           /* set below */
         {"last instant past the window", 0, false, {0}, 0, 0}, /* set below */
-        {"instants not increasing", 0, false, {0}, 0, 0},     /* set below */
+        {"instants not increasing", 0, false, {0}, 0, 0},      /* set below */
         {"a byte more", 0, false, {0}, 0, 1},
         {"a byte less", 0, false, {0}, 0, -1},
     };

@@ -71,8 +71,8 @@ pf_status pfi_tz_table_build(const char *zone, struct pfi_tz_table *out)
     struct pfi_icu_zone *z = pfi_icu_zone_open(zone);
     if (!z)
         return PF_E_INTERNAL;
-    pf_status st = pfi_icu_offsets(z, PFI_TZ_FROM, PFI_TZ_TO, &out->initial, &out->at,
-                                   &out->offset, &out->n, TZ_MAX_TRANSITIONS);
+    pf_status st = pfi_icu_offsets(z, PFI_TZ_FROM, PFI_TZ_TO, &out->initial, &out->at, &out->offset,
+                                   &out->n, TZ_MAX_TRANSITIONS);
     pfi_icu_zone_close(z);
     if (st == PF_OK && (out->initial <= -TZ_MAX_OFFSET || out->initial >= TZ_MAX_OFFSET))
         st = PF_E_INTERNAL;
@@ -123,8 +123,7 @@ static void put(char **p, const void *d, size_t n)
     *p += n;
 }
 
-bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data,
-                         size_t *len)
+bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data, size_t *len)
 {
     size_t idlen = strlen(zone);
     if (idlen > 255 || t->n > TZ_MAX_TRANSITIONS)
@@ -195,9 +194,8 @@ bool pfi_tz_table_decode(const char *zone, const char *data, size_t len, struct 
     int64_t prev_at = PFI_TZ_FROM;
     int32_t prev_off = out->initial;
     for (size_t i = 0; i < out->n; i++) {
-        if (out->at[i] <= prev_at || out->at[i] >= PFI_TZ_TO ||
-            out->offset[i] <= -TZ_MAX_OFFSET || out->offset[i] >= TZ_MAX_OFFSET ||
-            out->offset[i] == prev_off) {
+        if (out->at[i] <= prev_at || out->at[i] >= PFI_TZ_TO || out->offset[i] <= -TZ_MAX_OFFSET ||
+            out->offset[i] >= TZ_MAX_OFFSET || out->offset[i] == prev_off) {
             pfi_tz_table_free(out);
             return false;
         }

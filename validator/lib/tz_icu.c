@@ -19,8 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <unicode/uchar.h>
 #include <unicode/ucal.h>
+#include <unicode/uchar.h>
 #include <unicode/uenum.h>
 #include <unicode/ustring.h>
 #include <unicode/uvernum.h>
@@ -43,9 +43,9 @@ static bool put_object(const void *addr, char **p, size_t *left, char *dir, size
     struct stat st;
     if (stat(path, &st) != 0)
         return false;
-    int n = snprintf(*p, *left, "%s %lld %lld.%09ld %llu\n", path, (long long)st.st_size,
-                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                     (unsigned long long)st.st_ino);
+    int n =
+        snprintf(*p, *left, "%s %lld %lld.%09ld %llu\n", path, (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
     if (n < 0 || (size_t)n >= *left)
         return false;
     *p += n;
@@ -65,8 +65,8 @@ static bool put_file(const char *label, const char *path, char **p, size_t *left
     struct stat st;
     int n = path && stat(path, &st) == 0
                 ? snprintf(*p, *left, "%s %s %lld %lld.%09ld %llu\n", label, path,
-                           (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                           st.st_mtim.tv_nsec, (unsigned long long)st.st_ino)
+                           (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                           (unsigned long long)st.st_ino)
                 : snprintf(*p, *left, "%s -\n", label);
     if (n < 0 || (size_t)n >= *left)
         return false;

@@ -56,10 +56,8 @@ struct pfi_tz_table {
     int32_t *offset;
 };
 pf_status pfi_tz_table_build(const char *zone, struct pfi_tz_table *out);
-bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data,
-                         size_t *len);
-bool pfi_tz_table_decode(const char *zone, const char *data, size_t len,
-                         struct pfi_tz_table *out);
+bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data, size_t *len);
+bool pfi_tz_table_decode(const char *zone, const char *data, size_t len, struct pfi_tz_table *out);
 bool pfi_tz_table_load(const char *ident, const char *zone, struct pfi_tz_table *out);
 bool pfi_tz_table_local(const struct pfi_tz_table *t, int64_t at, unsigned *minute,
                         unsigned *weekday);
