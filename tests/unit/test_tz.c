@@ -5,7 +5,8 @@
  * instants each (random in the window with a fixed seed, every transition
  * and the seconds either side, instants before 1970, the window's ends);
  * the whole per-checker path cold and warm; table files that are
- * corrupted, truncated or forged are refused and the answers stay ICU's;
+ * corrupted, truncated or forged are refused and the answers stay ICU's
+ * (also with no cache, and with one that cannot be written);
  * a forged table that is well formed is believed (the control: the file
  * is really what answers).
  */
@@ -399,13 +400,42 @@ static void test_without_cache(void **state)
     remove_cache_dir();
 }
 
+/* A cache that cannot be written (an impossible directory): the first
+ * zone's table is made and used, the others are asked of ICU; the
+ * answers are ICU's either way, for a whole region. */
+static void test_unwritable_cache(void **state)
+{
+    (void)state;
+    setenv("PREFLIGHT_CACHE_DIR", "/proc/pf-test-tz-impossible", 1);
+    unsetenv("PREFLIGHT_NO_CACHE");
+    char *ids = NULL;
+    assert_int_equal(pfi_icu_region_ids("US", &ids), PF_OK);
+    struct pfi_tz_cache *c = NULL;
+    struct pfi_local_time lt[64];
+    assert_int_equal(pfi_tz_cache_create(&c), PF_OK);
+    for (size_t i = 0; i < PF_ARRAY_LEN(probe); i++) {
+        long n = pfi_tz_local_times(c, "US", probe[i], lt, 64);
+        pf_check("US", n > 20 && n <= 64);
+        const char *id = ids;
+        for (long k = 0; k < n; k++, id += strlen(id) + 1) {
+            struct pfi_icu_zone *icu = pfi_icu_zone_open(id);
+            unsigned m, w;
+            pf_check(id, icu && pfi_icu_local_time(icu, probe[i], &m, &w));
+            pf_check(id, lt[k].minute == m && lt[k].weekday == w);
+            pfi_icu_zone_close(icu);
+        }
+    }
+    pfi_tz_cache_destroy(c);
+    free(ids);
+    unsetenv("PREFLIGHT_CACHE_DIR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_zone_matches_icu),
-        cmocka_unit_test(test_region_cold_and_warm),
-        cmocka_unit_test(test_bad_tables_refused),
-        cmocka_unit_test(test_without_cache),
+        cmocka_unit_test(test_every_zone_matches_icu), cmocka_unit_test(test_region_cold_and_warm),
+        cmocka_unit_test(test_bad_tables_refused),     cmocka_unit_test(test_without_cache),
+        cmocka_unit_test(test_unwritable_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

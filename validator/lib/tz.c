@@ -25,7 +25,7 @@
 #include "tz_int.h"
 
 #define TZ_FORMAT 1u
-#define TZ_MAX_TRANSITIONS 4096 /* Europe/London has 600, Los_Angeles 560 */
+#define TZ_MAX_TRANSITIONS 4096 /* ICU 72's most: 564 (Europe/London and its links) */
 #define TZ_MAX_OFFSET 86400     /* ICU's offsets are within +-24 h */
 
 struct zone {
@@ -50,6 +50,7 @@ struct pfi_tz_cache {
     struct pfi_tz_ids_memo *memo; /* region lists, opened on first need */
     bool memo_opened;
     int ident_state; /* 0 not yet asked, 1 ident holds it, -1 none */
+    bool unsaved;    /* a table could not be written: make no more */
     char ident[PFI_TZ_IDENT_MAX];
     bool nomem; /* the last lookup failed for want of memory */
 };
@@ -232,7 +233,7 @@ static void table_key(const char *ident, const char *zone, uint8_t key[32])
     pf_sha256(text, strlen(text), key);
 }
 
-bool pfi_tz_table_load(const char *ident, const char *zone, struct pfi_tz_table *out)
+bool pfi_tz_table_load(const char *ident, const char *zone, bool build, struct pfi_tz_table *out)
 {
     char name[96];
     uint8_t key[32];
@@ -248,7 +249,7 @@ bool pfi_tz_table_load(const char *ident, const char *zone, struct pfi_tz_table 
         if (ok)
             return true;
     }
-    if (pfi_tz_table_build(zone, out) != PF_OK)
+    if (!build || pfi_tz_table_build(zone, out) != PF_OK)
         return false;
     /* Failing to write is no failure of the lookup. */
     if (pfi_tz_table_encode(zone, out, &data, &len)) {
@@ -378,7 +379,16 @@ static bool local_time(struct pfi_tz_cache *c, struct zone *z, int64_t t,
         if (c->ident_state == 0)
             c->ident_state =
                 pfi_cache_enabled() && pfi_icu_identity(c->ident, sizeof c->ident) ? 1 : -1;
-        z->has_table = c->ident_state == 1 && pfi_tz_table_load(c->ident, z->id, &z->table);
+        /* A table costs about 0.5 ms to make (Los Angeles: 508 changes),
+         * ICU's calendar a few microseconds per answer: with a cache that
+         * cannot keep tables (read-only directory), making one for each
+         * of a region's zones at every start would cost more than it
+         * saves, so after the first that could not be written, zones
+         * without a file are asked of ICU. */
+        z->has_table =
+            c->ident_state == 1 && pfi_tz_table_load(c->ident, z->id, !c->unsaved, &z->table);
+        if (z->has_table && pfi_cache_last() == PFI_CACHE_WRITE_FAILED)
+            c->unsaved = true;
     }
     if (z->has_table && pfi_tz_table_local(&z->table, t, &out->minute, &out->weekday))
         return true;

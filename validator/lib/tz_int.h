@@ -42,7 +42,8 @@ long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, siz
  * Made from ICU's transitions (build), kept in the start-up cache as file
  * "tz-<zone>" keyed by pfi_icu_identity, the zone and the format
  * (encode, decode: the bounds-checked reader, which refuses anything the
- * builder would not have written; load: read, else build and write).
+ * builder would not have written; load: read, else when build is true
+ * build and write; pfi_cache_last() then says whether it was written).
  * pfi_tz_table_local gives what ICU's calendar gives for an instant in
  * the window, false outside it.
  */
@@ -58,7 +59,7 @@ struct pfi_tz_table {
 pf_status pfi_tz_table_build(const char *zone, struct pfi_tz_table *out);
 bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data, size_t *len);
 bool pfi_tz_table_decode(const char *zone, const char *data, size_t len, struct pfi_tz_table *out);
-bool pfi_tz_table_load(const char *ident, const char *zone, struct pfi_tz_table *out);
+bool pfi_tz_table_load(const char *ident, const char *zone, bool build, struct pfi_tz_table *out);
 bool pfi_tz_table_local(const struct pfi_tz_table *t, int64_t at, unsigned *minute,
                         unsigned *weekday);
 void pfi_tz_table_free(struct pfi_tz_table *t);
