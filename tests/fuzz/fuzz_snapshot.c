@@ -12,15 +12,19 @@
  * sources read, the model scoring). The first byte's low four bits pick
  * the reader: 0 the countries reader on the rest as it stands in a cache
  * file after the header, 1 the prefilter reader likewise, 4 the memo
- * reader likewise, 8 the rule-set reader likewise (for the shipped packs'
- * names), 9 the rule-set reader on the snapshot of the shipped packs plus
- * rules/optional (its model rule) with the rest applied as patches, every
- * other value the prefilter reader on the shipped rules' own serialized
- * prefilter patched so (5 bytes each: a little-endian offset, taken modulo
- * the length, and the byte to put there; a trailing byte cuts the payload
- * to that many 256ths), so they stay near a well-formed file whatever the
- * rules become. The seeds are payloads of a warm cache of the shipped data
- * and rules.
+ * reader likewise, 5 the time zone offset table reader (tz.c) on the rest
+ * as a "tz-<zone>" file holds it, asked for the zone the payload names (so
+ * a forged name does not stop it at the first check), a table it hands on
+ * asked about instants across and beyond its window, 8 the rule-set reader
+ * likewise (for the shipped packs' names), 9 the rule-set reader on the
+ * snapshot of the shipped packs plus rules/optional (its model rule) with
+ * the rest applied as patches, every other value the prefilter reader on
+ * the shipped rules' own serialized prefilter patched so (5 bytes each: a
+ * little-endian offset, taken modulo the length, and the byte to put
+ * there; a trailing byte cuts the payload to that many 256ths), so they
+ * stay near a well-formed file whatever the rules become. The seeds are
+ * payloads of a warm cache of the shipped data and rules, and of
+ * America/Los_Angeles's table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,7 @@
 #include "internal.h"
 #include "preflight/preflight.h"
 #include "rules_int.h"
+#include "tz_int.h"
 
 static pf_ruleset *rules;
 static char *own;  /* the shipped rules' prefilter, serialized */
@@ -196,6 +201,40 @@ static void walk_onepass(const char *p, size_t n)
     pfi_onepass_free(op);
 }
 
+static void walk_tz(const char *p, size_t n)
+{
+    /* The id where the reader expects it: after format and window. */
+    char zone[256] = "";
+    if (n > 21) {
+        size_t l = (unsigned char)p[20];
+        if (l > n - 21)
+            l = n - 21;
+        memcpy(zone, p + 21, l);
+        zone[l] = 0;
+        if (strlen(zone) != l)
+            return; /* a NUL in the name: no zone is called that */
+    }
+    struct pfi_tz_table t;
+    if (!pfi_tz_table_decode(zone, p, n, &t))
+        return;
+    static const int64_t at[] = {PFI_TZ_FROM - 1, PFI_TZ_FROM, -1,        0,        1795000000,
+                                 PFI_TZ_TO - 1,   PFI_TZ_TO,   INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        unsigned minute = 0, weekday = 0;
+        bool in = at[i] >= PFI_TZ_FROM && at[i] < PFI_TZ_TO;
+        if (pfi_tz_table_local(&t, at[i], &minute, &weekday) != in)
+            abort(); /* answered outside its window, or declined inside */
+        if (minute >= 1440 || weekday > 6)
+            abort();
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        unsigned minute = 0, weekday = 0;
+        if (!pfi_tz_table_local(&t, t.at[i], &minute, &weekday) || minute >= 1440 || weekday > 6)
+            abort();
+    }
+    pfi_tz_table_free(&t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!rules)
@@ -206,6 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: walk_countries((const char *)data + 1, size - 1); break;
     case 1: walk_onepass((const char *)data + 1, size - 1); break;
     case 4: walk_memo((const char *)data + 1, size - 1); break;
+    case 5: walk_tz((const char *)data + 1, size - 1); break;
     case 8: walk_rules((const char *)data + 1, size - 1, rules); break;
     case 9: walk_rules_patched(data + 1, size - 1); break;
     default: walk_patched(data + 1, size - 1); break;

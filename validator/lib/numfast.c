@@ -31,8 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicode/uchar.h>
-
 #include "cache_int.h"
 #include "internal.h"
 #include "numfast_int.h"
@@ -1054,7 +1052,7 @@ static bool may_have_number(const char *text, size_t len, int need)
             continue;
         }
         i += k;
-        bool digit = u_charType((UChar32)cp) == U_DECIMAL_DIGIT_NUMBER || cp == 0xFF58 ||
+        bool digit = pfi_is_decimal_digit(cp) || cp == 0xFF58 ||
                      cp == 0xFF38; /* fullwidth x, X */
         if (digit && ++run >= need)
             return true;

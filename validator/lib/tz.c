@@ -1,25 +1,39 @@
 /*
- * tz.c — time zones and their local times, through ICU's C calendar API
- * (thread-safe, unlike setenv("TZ") + localtime).
+ * tz.c — time zones and their local times.
  *
- * A cache belongs to one checker, so to one thread: it keeps one opened
- * calendar per zone it has been asked about, and each region's zone list.
+ * A warm start answers without ICU (issue 20): each zone's UTC offsets
+ * over 1900-2200 are a table of transitions kept in the start-up cache
+ * (file "tz-<zone>", '/' written '~'), made once from ICU's own
+ * transitions (tz_icu.c); a local time is then the UTC instant plus the
+ * offset in force, split into minute of day and weekday by integer
+ * arithmetic — ICU computes its calendar fields from the same sum. An
+ * instant outside the window, a zone without a table (no cache, a name
+ * that cannot be a file name, ICU failing to list transitions) is asked
+ * of ICU's calendar. Region zone lists come from the icu-zones memo.
+ *
+ * A cache belongs to one checker, so to one thread: it keeps each zone it
+ * has been asked about (table, and ICU calendar when one was needed), and
+ * each region's zone list.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicode/ucal.h>
-#include <unicode/uenum.h>
-#include <unicode/ustring.h>
-
 #include "cache_int.h"
 #include "preflight/journal.h"
+#include "tz_icu.h"
 #include "tz_int.h"
+
+#define TZ_FORMAT 1u
+#define TZ_MAX_TRANSITIONS 4096 /* ICU 72's most: 564 (Europe/London and its links) */
+#define TZ_MAX_OFFSET 86400     /* ICU's offsets are within +-24 h */
 
 struct zone {
     char id[64];
-    UCalendar *cal;
+    struct pfi_icu_zone *icu; /* opened when ICU must answer */
+    struct pfi_tz_table table;
+    bool looked;    /* the table was looked for */
+    bool has_table; /* and found or made */
 };
 
 struct region_zones {
@@ -33,8 +47,219 @@ struct pfi_tz_cache {
     size_t nzones, capzones;
     struct region_zones *regions;
     size_t nregions, capregions;
+    struct pfi_tz_ids_memo *memo; /* region lists, opened on first need */
+    bool memo_opened;
+    int ident_state; /* 0 not yet asked, 1 ident holds it, -1 none */
+    bool unsaved;    /* a table could not be written: make no more */
+    char ident[PFI_TZ_IDENT_MAX];
     bool nomem; /* the last lookup failed for want of memory */
 };
+
+/* ---- offset tables ---- */
+
+void pfi_tz_table_free(struct pfi_tz_table *t)
+{
+    if (!t)
+        return;
+    free(t->at);
+    free(t->offset);
+    memset(t, 0, sizeof *t);
+}
+
+pf_status pfi_tz_table_build(const char *zone, struct pfi_tz_table *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pfi_icu_zone *z = pfi_icu_zone_open(zone);
+    if (!z)
+        return PF_E_INTERNAL;
+    pf_status st = pfi_icu_offsets(z, PFI_TZ_FROM, PFI_TZ_TO, &out->initial, &out->at, &out->offset,
+                                   &out->n, TZ_MAX_TRANSITIONS);
+    pfi_icu_zone_close(z);
+    if (st == PF_OK && (out->initial <= -TZ_MAX_OFFSET || out->initial >= TZ_MAX_OFFSET))
+        st = PF_E_INTERNAL;
+    for (size_t i = 0; st == PF_OK && i < out->n; i++) {
+        if (out->offset[i] <= -TZ_MAX_OFFSET || out->offset[i] >= TZ_MAX_OFFSET)
+            st = PF_E_INTERNAL; /* the reader would refuse it */
+    }
+    if (st != PF_OK)
+        pfi_tz_table_free(out);
+    return st;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+bool pfi_tz_table_local(const struct pfi_tz_table *t, int64_t at, unsigned *minute,
+                        unsigned *weekday)
+{
+    if (at < PFI_TZ_FROM || at >= PFI_TZ_TO)
+        return false;
+    /* The last transition at or before at: its offset is in force. */
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->at[mid] <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t local = at + (lo ? t->offset[lo - 1] : t->initial);
+    int64_t days = floor_div(local, 86400);
+    *minute = (unsigned)((local - days * 86400) / 60);
+    /* 1970-01-01 was a Thursday: 3, counting from Monday. */
+    *weekday = (unsigned)(days + 3 - floor_div(days + 3, 7) * 7);
+    return true;
+}
+
+/* Payload of a "tz-<zone>" file (this machine's byte order, as every
+ * cache file): u32 format, i64 window start and end, u8 length and the
+ * zone's id, i32 offset at the start, u32 count, count i64 instants,
+ * count i32 offsets. */
+static void put(char **p, const void *d, size_t n)
+{
+    memcpy(*p, d, n);
+    *p += n;
+}
+
+bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data, size_t *len)
+{
+    size_t idlen = strlen(zone);
+    if (idlen > 255 || t->n > TZ_MAX_TRANSITIONS)
+        return false;
+    size_t n = 4 + 8 + 8 + 1 + idlen + 4 + 4 + t->n * 12;
+    char *buf = malloc(n), *p = buf;
+    if (!buf)
+        return false;
+    uint32_t format = TZ_FORMAT, count = (uint32_t)t->n;
+    int64_t from = PFI_TZ_FROM, to = PFI_TZ_TO;
+    uint8_t l = (uint8_t)idlen;
+    put(&p, &format, 4);
+    put(&p, &from, 8);
+    put(&p, &to, 8);
+    put(&p, &l, 1);
+    put(&p, zone, idlen);
+    put(&p, &t->initial, 4);
+    put(&p, &count, 4);
+    if (t->n) {
+        put(&p, t->at, t->n * 8);
+        put(&p, t->offset, t->n * 4);
+    }
+    *data = buf;
+    *len = n;
+    return true;
+}
+
+/* Reads n bytes at *p when they are there. */
+static bool get(const char **p, const char *end, void *d, size_t n)
+{
+    if ((size_t)(end - *p) < n)
+        return false;
+    memcpy(d, *p, n);
+    *p += n;
+    return true;
+}
+
+bool pfi_tz_table_decode(const char *zone, const char *data, size_t len, struct pfi_tz_table *out)
+{
+    const char *p = data, *end = data + len;
+    uint32_t format, count;
+    int64_t from, to;
+    uint8_t idlen;
+    char id[256];
+    memset(out, 0, sizeof *out);
+    if (!get(&p, end, &format, 4) || format != TZ_FORMAT || !get(&p, end, &from, 8) ||
+        from != PFI_TZ_FROM || !get(&p, end, &to, 8) || to != PFI_TZ_TO ||
+        !get(&p, end, &idlen, 1) || idlen != strlen(zone) || !get(&p, end, id, idlen) ||
+        memcmp(id, zone, idlen) != 0 || !get(&p, end, &out->initial, 4) ||
+        !get(&p, end, &count, 4) || count > TZ_MAX_TRANSITIONS ||
+        (size_t)(end - p) != (size_t)count * 12)
+        return false;
+    if (out->initial <= -TZ_MAX_OFFSET || out->initial >= TZ_MAX_OFFSET)
+        return false;
+    out->n = count;
+    if (count) {
+        out->at = malloc(count * sizeof *out->at);
+        out->offset = malloc(count * sizeof *out->offset);
+        if (!out->at || !out->offset) {
+            pfi_tz_table_free(out);
+            return false;
+        }
+        memcpy(out->at, p, count * 8);
+        memcpy(out->offset, p + count * 8, count * 4);
+    }
+    /* Instants strictly increasing inside the window; each offset in
+     * range and a change from the one before (as the builder writes). */
+    int64_t prev_at = PFI_TZ_FROM;
+    int32_t prev_off = out->initial;
+    for (size_t i = 0; i < out->n; i++) {
+        if (out->at[i] <= prev_at || out->at[i] >= PFI_TZ_TO || out->offset[i] <= -TZ_MAX_OFFSET ||
+            out->offset[i] >= TZ_MAX_OFFSET || out->offset[i] == prev_off) {
+            pfi_tz_table_free(out);
+            return false;
+        }
+        prev_at = out->at[i];
+        prev_off = out->offset[i];
+    }
+    return true;
+}
+
+/* The cache file's name for zone: "tz-" and the id with '/' as '~'; false
+ * for an id that is not made of the characters IANA ids use. */
+static bool table_file(const char *zone, char *name, size_t cap)
+{
+    size_t n = strlen(zone);
+    if (n == 0 || n + 4 > cap)
+        return false;
+    memcpy(name, "tz-", 3);
+    for (size_t i = 0; i < n; i++) {
+        char ch = zone[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == '+' || ch == '/'))
+            return false;
+        name[3 + i] = ch == '/' ? '~' : ch;
+    }
+    name[3 + n] = 0;
+    return true;
+}
+
+static void table_key(const char *ident, const char *zone, uint8_t key[32])
+{
+    char text[PFI_TZ_IDENT_MAX + 384];
+    snprintf(text, sizeof text, "tz-offsets %u\n%lld %lld\nzone %s\n%s", TZ_FORMAT,
+             (long long)PFI_TZ_FROM, (long long)PFI_TZ_TO, zone, ident);
+    pf_sha256(text, strlen(text), key);
+}
+
+bool pfi_tz_table_load(const char *ident, const char *zone, bool build, struct pfi_tz_table *out)
+{
+    char name[96];
+    uint8_t key[32];
+    char *data = NULL;
+    size_t len = 0;
+    memset(out, 0, sizeof *out);
+    if (!table_file(zone, name, sizeof name))
+        return false;
+    table_key(ident, zone, key);
+    if (pfi_cache_read(name, key, &data, &len)) {
+        bool ok = pfi_tz_table_decode(zone, data, len, out);
+        free(data);
+        if (ok)
+            return true;
+    }
+    if (!build || pfi_tz_table_build(zone, out) != PF_OK)
+        return false;
+    /* Failing to write is no failure of the lookup. */
+    if (pfi_tz_table_encode(zone, out, &data, &len)) {
+        (void)pfi_cache_write(name, key, data, len);
+        free(data);
+    }
+    return true;
+}
+
+/* ---- the per-checker cache ---- */
 
 pf_status pfi_tz_cache_create(struct pfi_tz_cache **out)
 {
@@ -46,16 +271,19 @@ void pfi_tz_cache_destroy(struct pfi_tz_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->nzones; i++)
-        ucal_close(c->zones[i].cal);
+    for (size_t i = 0; i < c->nzones; i++) {
+        pfi_icu_zone_close(c->zones[i].icu);
+        pfi_tz_table_free(&c->zones[i].table);
+    }
     for (size_t i = 0; i < c->nregions; i++)
         free(c->regions[i].zones);
+    pfi_tz_ids_memo_close(c->memo); /* writes the lists it had to ask ICU for */
     free(c->zones);
     free(c->regions);
     free(c);
 }
 
-/* The cache index of zone id (opening its calendar once), or -1. */
+/* The cache index of zone id, or -1. */
 static long zone_index(struct pfi_tz_cache *c, const char *id)
 {
     for (size_t i = 0; i < c->nzones; i++) {
@@ -74,20 +302,14 @@ static long zone_index(struct pfi_tz_cache *c, const char *id)
         c->zones = nz;
         c->capzones = ncap;
     }
-    UChar uid[64];
-    UErrorCode err = U_ZERO_ERROR;
-    u_uastrncpy(uid, id, 63);
-    uid[63] = 0;
-    UCalendar *cal = ucal_open(uid, -1, "en_US_POSIX", UCAL_GREGORIAN, &err);
-    if (U_FAILURE(err) || !cal)
-        return -1;
     struct zone *z = &c->zones[c->nzones];
+    memset(z, 0, sizeof *z);
     strcpy(z->id, id);
-    z->cal = cal;
     return (long)c->nzones++;
 }
 
-/* Every canonical location zone of region, listed once per cache. */
+/* Every canonical location zone of region, listed once per cache (from
+ * the icu-zones memo when it has the region). */
 static struct region_zones *region_zones(struct pfi_tz_cache *c, const char *region)
 {
     for (size_t i = 0; i < c->nregions; i++) {
@@ -104,21 +326,21 @@ static struct region_zones *region_zones(struct pfi_tz_cache *c, const char *reg
         c->regions = nr;
         c->capregions = ncap;
     }
+    if (!c->memo_opened) {
+        c->memo = pfi_tz_ids_memo_open();
+        c->memo_opened = true;
+    }
+    char *ids = NULL;
+    if (pfi_tz_ids_memo_get(c->memo, region, &ids) != PF_OK) {
+        c->nomem = true;
+        return NULL;
+    }
     struct region_zones *rz = &c->regions[c->nregions];
     memset(rz, 0, sizeof *rz);
     memcpy(rz->region, region, 2);
-    UErrorCode err = U_ZERO_ERROR;
-    UEnumeration *e =
-        ucal_openTimeZoneIDEnumeration(UCAL_ZONE_TYPE_CANONICAL_LOCATION, region, NULL, &err);
-    if (U_FAILURE(err)) {
-        c->nregions++; /* ICU knows no zone for it: an empty list */
-        return rz;
-    }
-    const char *id;
-    int32_t len;
     size_t cap = 0;
     bool ok = true;
-    while (ok && (id = uenum_next(e, &len, &err)) != NULL && U_SUCCESS(err)) {
+    for (const char *id = ids; *id; id += strlen(id) + 1) {
         long zi = zone_index(c, id);
         if (zi < 0) {
             ok = false;
@@ -137,7 +359,7 @@ static struct region_zones *region_zones(struct pfi_tz_cache *c, const char *reg
         }
         rz->zones[rz->count++] = (size_t)zi;
     }
-    uenum_close(e);
+    free(ids);
     if (!ok) {
         free(rz->zones);
         return NULL;
@@ -146,19 +368,33 @@ static struct region_zones *region_zones(struct pfi_tz_cache *c, const char *reg
     return rz;
 }
 
-static bool local_time(struct zone *z, int64_t t, struct pfi_local_time *out)
+static bool local_time(struct pfi_tz_cache *c, struct zone *z, int64_t t,
+                       struct pfi_local_time *out)
 {
-    UErrorCode err = U_ZERO_ERROR;
-    ucal_setMillis(z->cal, (UDate)t * 1000.0, &err);
-    int32_t h = ucal_get(z->cal, UCAL_HOUR_OF_DAY, &err);
-    int32_t m = ucal_get(z->cal, UCAL_MINUTE, &err);
-    int32_t dow = ucal_get(z->cal, UCAL_DAY_OF_WEEK, &err); /* 1 Sunday .. 7 Saturday */
-    if (U_FAILURE(err))
-        return false;
     out->zone = z->id;
-    out->minute = (unsigned)(h * 60 + m);
-    out->weekday = (unsigned)((dow + 5) % 7);
-    return true;
+    if (!z->looked) {
+        z->looked = true;
+        /* Without a cache to keep it, a table costs more to make than
+         * the calendar answers it would save. */
+        if (c->ident_state == 0)
+            c->ident_state =
+                pfi_cache_enabled() && pfi_icu_identity(c->ident, sizeof c->ident) ? 1 : -1;
+        /* A table costs about 0.5 ms to make (Los Angeles: 508 changes),
+         * ICU's calendar a few microseconds per answer: with a cache that
+         * cannot keep tables (read-only directory), making one for each
+         * of a region's zones at every start would cost more than it
+         * saves, so after the first that could not be written, zones
+         * without a file are asked of ICU. */
+        z->has_table =
+            c->ident_state == 1 && pfi_tz_table_load(c->ident, z->id, !c->unsaved, &z->table);
+        if (z->has_table && pfi_cache_last() == PFI_CACHE_WRITE_FAILED)
+            c->unsaved = true;
+    }
+    if (z->has_table && pfi_tz_table_local(&z->table, t, &out->minute, &out->weekday))
+        return true;
+    if (!z->icu && !(z->icu = pfi_icu_zone_open(z->id)))
+        return false;
+    return pfi_icu_local_time(z->icu, t, &out->minute, &out->weekday);
 }
 
 long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
@@ -169,7 +405,7 @@ long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
     if (!rz)
         return -1;
     for (size_t i = 0; i < rz->count && i < cap; i++) {
-        if (!local_time(&c->zones[rz->zones[i]], t, &out[i]))
+        if (!local_time(c, &c->zones[rz->zones[i]], t, &out[i]))
             return -1;
     }
     return (long)rz->count;
@@ -187,7 +423,7 @@ long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, siz
     }
     for (size_t i = 0; i < n && i < cap; i++) {
         long zi = zone_index(c, zones[i]);
-        if (zi < 0 || !local_time(&c->zones[zi], t, &out[i]))
+        if (zi < 0 || !local_time(c, &c->zones[zi], t, &out[i]))
             return -1;
     }
     return (long)n;
@@ -195,53 +431,12 @@ long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, siz
 
 bool pfi_tz_zone_in_region(const char *zone, const char *region)
 {
-    UErrorCode err = U_ZERO_ERROR;
-    UEnumeration *e =
-        ucal_openTimeZoneIDEnumeration(UCAL_ZONE_TYPE_CANONICAL_LOCATION, region, NULL, &err);
-    bool found = false;
-    const char *id;
-    int32_t len;
-    while (U_SUCCESS(err) && !found && (id = uenum_next(e, &len, &err)) != NULL)
-        found = strcmp(id, zone) == 0;
-    uenum_close(e);
-    return found;
+    return pfi_icu_zone_in_region(zone, region);
 }
 
 pf_status pfi_tz_region_ids(const char *region, char **ids)
 {
-    UErrorCode err = U_ZERO_ERROR;
-    UEnumeration *e =
-        ucal_openTimeZoneIDEnumeration(UCAL_ZONE_TYPE_CANONICAL_LOCATION, region, NULL, &err);
-    size_t n = 0, cap = 256;
-    char *buf = malloc(cap);
-    pf_status st = buf ? PF_OK : PF_E_NOMEM;
-    const char *id;
-    int32_t len;
-    /* An enumeration that fails to open is an empty list, as in
-       pfi_tz_zone_in_region. */
-    while (st == PF_OK && U_SUCCESS(err) && (id = uenum_next(e, &len, &err)) != NULL) {
-        size_t l = strlen(id) + 1;
-        if (n + l + 1 > cap) {
-            size_t ncap = (n + l + 1) * 2;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                st = PF_E_NOMEM;
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        memcpy(buf + n, id, l);
-        n += l;
-    }
-    uenum_close(e);
-    if (st != PF_OK) {
-        free(buf);
-        return st;
-    }
-    buf[n] = 0;
-    *ids = buf;
-    return PF_OK;
+    return pfi_icu_region_ids(region, ids);
 }
 
 bool pfi_tz_ids_contain(const char *ids, const char *zone)
@@ -298,18 +493,18 @@ static bool records_ok(const char *p, size_t len)
 
 struct pfi_tz_ids_memo *pfi_tz_ids_memo_open(void)
 {
+    if (!pfi_cache_enabled())
+        return NULL; /* no memo: get asks ICU, as a memo would on a miss */
     struct pfi_tz_ids_memo *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    /* What ICU's answers depend on: its version and its zone data's. */
-    UVersionInfo v;
-    char ver[U_MAX_VERSION_STRING_LENGTH], key[256];
-    UErrorCode err = U_ZERO_ERROR;
-    u_getVersion(v);
-    u_versionToString(v, ver);
-    const char *tzv = ucal_getTZDataVersion(&err);
-    snprintf(key, sizeof key, "icu-zones 1\nicu %s\ntzdata %s\n", ver,
-             U_SUCCESS(err) && tzv ? tzv : "?");
+    /* What ICU's answers depend on (tz_icu.h), worked out without ICU. */
+    char ident[PFI_TZ_IDENT_MAX], key[PFI_TZ_IDENT_MAX + 32];
+    if (!pfi_icu_identity(ident, sizeof ident)) {
+        free(m);
+        return NULL;
+    }
+    snprintf(key, sizeof key, "icu-zones 2\n%s", ident);
     pf_sha256(key, strlen(key), m->key);
     if (pfi_cache_read("icu-zones", m->key, &m->old, &m->old_len) &&
         !records_ok(m->old, m->old_len)) {

@@ -1,6 +1,7 @@
 /*
- * tz_int.h — local times in time zones (ICU calendars), cached per checker
- * so a batch does not reopen calendars for every row.
+ * tz_int.h — local times in time zones, cached per checker so a batch does
+ * not redo a zone's work for every row: offset tables from the start-up
+ * cache where they can be had, ICU's calendars (tz_icu.h) where not.
  */
 #ifndef PREFLIGHT_TZ_INT_H
 #define PREFLIGHT_TZ_INT_H
@@ -34,10 +35,40 @@ long pfi_tz_local_times(struct pfi_tz_cache *c, const char *region, int64_t t,
 long pfi_tz_local_times_in(struct pfi_tz_cache *c, const char *const *zones, size_t n, int64_t t,
                            struct pfi_local_time *out, size_t cap);
 
+/*
+ * A zone's UTC offsets over [PFI_TZ_FROM, PFI_TZ_TO) (1900-01-01 to
+ * 2200-01-01 UTC): initial is in force from the start, offset[i] from
+ * at[i] on (Unix seconds, strictly increasing, each offset a change).
+ * Made from ICU's transitions (build), kept in the start-up cache as file
+ * "tz-<zone>" keyed by pfi_icu_identity, the zone and the format
+ * (encode, decode: the bounds-checked reader, which refuses anything the
+ * builder would not have written; load: read, else when build is true
+ * build and write; pfi_cache_last() then says whether it was written).
+ * pfi_tz_table_local gives what ICU's calendar gives for an instant in
+ * the window, false outside it.
+ */
+#define PFI_TZ_FROM (-2208988800LL)
+#define PFI_TZ_TO 7258118400LL
+#define PFI_TZ_IDENT_MAX 4096
+struct pfi_tz_table {
+    int32_t initial;
+    size_t n;
+    int64_t *at;
+    int32_t *offset;
+};
+pf_status pfi_tz_table_build(const char *zone, struct pfi_tz_table *out);
+bool pfi_tz_table_encode(const char *zone, const struct pfi_tz_table *t, char **data, size_t *len);
+bool pfi_tz_table_decode(const char *zone, const char *data, size_t len, struct pfi_tz_table *out);
+bool pfi_tz_table_load(const char *ident, const char *zone, bool build, struct pfi_tz_table *out);
+bool pfi_tz_table_local(const struct pfi_tz_table *t, int64_t at, unsigned *minute,
+                        unsigned *weekday);
+void pfi_tz_table_free(struct pfi_tz_table *t);
+
 /* Whether the last pfi_tz_local_times* failure was for want of memory. */
 bool pfi_tz_out_of_memory(const struct pfi_tz_cache *c);
 
-/* Is zone one of ICU's canonical location zones of region? */
+/* Is zone one of ICU's canonical location zones of region? (One
+ * enumeration per call: the trusted path.) */
 bool pfi_tz_zone_in_region(const char *zone, const char *region);
 
 /*

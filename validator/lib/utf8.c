@@ -104,3 +104,19 @@ void pf_utf8_clean(const char *in, size_t len, char *out, size_t cap)
     }
     out[o] = '\0';
 }
+
+bool pfi_is_decimal_digit(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= '0' && cp <= '9';
+    /* The last range starting at or before cp. */
+    size_t lo = 0, hi = pfi_decimal_digit_nranges;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pfi_decimal_digit_ranges[mid][0] <= cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && cp <= pfi_decimal_digit_ranges[lo - 1][1];
+}

@@ -8,6 +8,7 @@
 #ifndef PREFLIGHT_UTF8_INT_H
 #define PREFLIGHT_UTF8_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,5 +20,14 @@
  * occurs in UTF-8, or a sequence cut short by a bad byte or by the end.
  */
 size_t pfi_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+/*
+ * Is cp a decimal digit (general category Nd) — what ICU's u_charType
+ * says, from a table generated from the installed ICU at build time
+ * (validator/gen/gen_digits.c), so the check path needs no ICU call.
+ */
+extern const uint32_t pfi_decimal_digit_ranges[][2]; /* sorted, disjoint, inclusive */
+extern const size_t pfi_decimal_digit_nranges;
+bool pfi_is_decimal_digit(uint32_t cp);
 
 #endif
