@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "cache_int.h"
+#include "tz_icu.h"
 #include "preflight/journal.h" /* pf_sha256 */
 #include "preflight/version.h"
 
@@ -177,16 +178,14 @@ bool pfi_phone_module_loaded(void)
 
 /* ---- the identity ---- */
 
-/* One file's line: "F dev ino size mtime ctime path\n"; "" when the file
- * cannot be stat'ed (a name that is no file, like the vDSO's). */
+/* One file's line: "F dev ino size mtime ctime path\n", or with the five
+ * figures "-" when there is no such file (so its coming into being is a
+ * change too). */
 static int file_line(const char *path, char *buf, size_t cap)
 {
     struct stat st;
-    if (stat(path, &st) != 0) {
-        if (cap)
-            buf[0] = '\0';
-        return 0;
-    }
+    if (stat(path, &st) != 0)
+        return snprintf(buf, cap, "F - - - - - %s\n", path);
     return snprintf(buf, cap, "F %llu %llu %lld %lld.%09ld %lld.%09ld %s\n",
                     (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
                     (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
@@ -251,6 +250,13 @@ static char *identity_of_loaded(const char *self)
     for (char *p = extra, *nl; !t.failed && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
         *nl = '\0';
         add_line(&t, file_line, p);
+    }
+    /* ICU reads its zone data from here first when the variable is set. */
+    const char *tzdir = getenv("ICU_TIMEZONE_FILES_DIR");
+    if (tzdir && strlen(tzdir) < PATH_MAX) {
+        char tzfile[PATH_MAX + 32];
+        snprintf(tzfile, sizeof tzfile, "%s/zoneinfo64.res", tzdir);
+        add_line(&t, file_line, tzfile);
     }
     add_line(&t, file_line, "/etc/ld.so.cache");
     for (const char *const *e = env_names; *e; e++)
@@ -334,10 +340,16 @@ bool pfi_phone_library_identity(char *buf, size_t cap)
      * record this is (which module its search finds): programs that find
      * the same module share their cache files. */
     const char *id = identity ? strchr(identity, '\n') : NULL;
-    if (!id || strlen(id + 1) >= cap)
+    if (!id)
         return false;
-    strcpy(buf, id + 1);
-    return true;
+    /* Its digest: the text grows with every library the module maps
+     * (over 3 KB), and callers only need a key that changes with it. */
+    uint8_t sha[32];
+    char hex[65];
+    pf_sha256(id + 1, strlen(id + 1), sha);
+    pf_sha256_hex(sha, hex);
+    int n = snprintf(buf, cap, "number module sha256:%s\n", hex);
+    return n > 0 && (size_t)n < cap;
 }
 
 /* ---- the library's face of the module ---- */
@@ -419,4 +431,55 @@ long pfi_phone_calling_code_regions(int calling_code, char (*regions)[4], size_t
 {
     const struct pfi_phone_module *m = pfi_phone_module_get();
     return m ? m->calling_code_regions(calling_code, regions, cap) : -1;
+}
+
+/* ---- ICU (tz_icu.h) through the module ---- */
+
+bool pfi_icu_identity(char *buf, size_t cap)
+{
+    return pfi_phone_library_identity(buf, cap);
+}
+
+struct pfi_icu_zone *pfi_icu_zone_open(const char *id)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->icu_zone_open(id) : NULL;
+}
+
+void pfi_icu_zone_close(struct pfi_icu_zone *z)
+{
+    /* Only the module hands out zones, so it is loaded when there is one. */
+    if (z && module)
+        module->icu_zone_close(z);
+}
+
+bool pfi_icu_local_time(struct pfi_icu_zone *z, int64_t t, unsigned *minute, unsigned *weekday)
+{
+    return z && module && module->icu_local_time(z, t, minute, weekday);
+}
+
+pf_status pfi_icu_offsets(struct pfi_icu_zone *z, int64_t from, int64_t to, int32_t *initial,
+                          int64_t **at, int32_t **offset, size_t *n, size_t max)
+{
+    if (!z || !module)
+        return PF_E_INTERNAL;
+    return module->icu_offsets(z, from, to, initial, at, offset, n, max);
+}
+
+pf_status pfi_icu_region_ids(const char *region, char **ids)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->icu_region_ids(region, ids) : PF_E_INTERNAL;
+}
+
+bool pfi_icu_zone_in_region(const char *zone, const char *region)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m && m->icu_zone_in_region(zone, region);
+}
+
+bool pfi_icu_is_decimal_digit(uint32_t cp)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m && m->icu_is_decimal_digit(cp);
 }

@@ -5,6 +5,10 @@
  * (phone_dl.c), so a command that does not — `--version`, `segments`, a
  * `check` answered from the start-up cache — never maps or relocates them.
  *
+ * ICU came along (tz_icu.c is built into the module too): libphonenumber
+ * needs it anyway, and a warm start needs neither (tz.c's offset tables,
+ * numfast.c's digit table).
+ *
  * The module exports one symbol, PFI_PHONE_MODULE_SYMBOL, a function that
  * returns this table. The library refuses a module whose abi, size or
  * version differ from its own: the two are built together and must match
@@ -21,12 +25,13 @@
 #include <stddef.h>
 
 #include "phonenumber_shim.h"
+#include "tz_icu.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define PFI_PHONE_MODULE_ABI 1
+#define PFI_PHONE_MODULE_ABI 2
 #define PFI_PHONE_MODULE_SYMBOL "pfi_phone_module_v1"
 /* The file name the library asks the dynamic loader for. */
 #define PFI_PHONE_MODULE_FILE "preflight-phone.so"
@@ -51,6 +56,16 @@ struct pfi_phone_module {
      * than links (the geocoder): absolute paths, one per line, into buf;
      * false when one cannot be found. */
     bool (*extra_files)(char *buf, size_t cap);
+    /* ICU (tz_icu.h), each as the pfi_icu_* function of that name. */
+    struct pfi_icu_zone *(*icu_zone_open)(const char *id);
+    void (*icu_zone_close)(struct pfi_icu_zone *z);
+    bool (*icu_local_time)(struct pfi_icu_zone *z, int64_t t, unsigned *minute,
+                           unsigned *weekday);
+    pf_status (*icu_offsets)(struct pfi_icu_zone *z, int64_t from, int64_t to, int32_t *initial,
+                             int64_t **at, int32_t **offset, size_t *n, size_t max);
+    pf_status (*icu_region_ids)(const char *region, char **ids);
+    bool (*icu_zone_in_region)(const char *zone, const char *region);
+    bool (*icu_is_decimal_digit)(uint32_t cp);
 };
 
 typedef const struct pfi_phone_module *(*pfi_phone_module_fn)(void);

@@ -468,6 +468,13 @@ pfi_phone_module_v1(void)
         pfi_phone_calling_codes,
         pfi_phone_calling_code_regions,
         extra_files,
+        pfi_icu_zone_open,
+        pfi_icu_zone_close,
+        pfi_icu_local_time,
+        pfi_icu_offsets,
+        pfi_icu_region_ids,
+        pfi_icu_zone_in_region,
+        pfi_icu_is_decimal_digit,
     };
     return &table;
 }

@@ -88,10 +88,11 @@ typedef struct pfi_phone_meta {
     pfi_phone_desc desc[PFI_PHONE_DESCS];
 } pfi_phone_meta;
 
-/* What libphonenumber's (and ICU's) answers come from, as text to key
- * start-up cache files by: the number module and the libraries it maps,
- * the geocoder, the loader's cache and environment (phone_dl.c; known
- * without loading the module once remembered); false when unknown. */
+/* What libphonenumber's (and ICU's) answers come from, as a line of text
+ * to key start-up cache files by: the SHA-256 of the number module's
+ * identity — the module and the libraries it maps, the geocoder, the
+ * loader's cache and environment (phone_dl.c; known without loading the
+ * module once remembered); false when unknown. */
 bool pfi_phone_library_identity(char *buf, size_t cap);
 
 /* Every metadata entry; false on failure (nothing to free then). */

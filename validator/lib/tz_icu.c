@@ -2,16 +2,15 @@
  * tz_icu.c — the library's ICU calls, all of them (tz_icu.h): calendars
  * of time zones (ICU's C API, thread-safe unlike setenv("TZ") +
  * localtime), their offset transitions, the zones of a region, the
- * Unicode decimal digit property, and the identity that keys what the
- * start-up cache keeps of their answers.
+ * Unicode decimal digit property.
  *
- * It uses nothing of the library but the status codes, so it can move
- * into a module of its own.
+ * Built into the number module (phone_module.h) beside libphonenumber,
+ * which needs ICU too: the library reaches these through the module's
+ * table (phone_dl.c), so nothing of ICU is mapped until one is called.
+ * It uses nothing of the library but the status codes.
  */
-#define _GNU_SOURCE /* dladdr */
 #include "tz_icu.h"
 
-#include <dlfcn.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,94 +22,10 @@
 #include <unicode/uchar.h>
 #include <unicode/uenum.h>
 #include <unicode/ustring.h>
-#include <unicode/uvernum.h>
 
 struct pfi_icu_zone {
     UCalendar *cal;
 };
-
-/* ---- identity ---- */
-
-/* "path size mtime inode\n" of the file that holds addr's code or data
- * (the shared library, or the program when ICU is linked statically);
- * into *p, with *left bytes left. The library's directory into dir. */
-static bool put_object(const void *addr, char **p, size_t *left, char *dir, size_t dircap)
-{
-    Dl_info info;
-    char path[PATH_MAX];
-    if (!dladdr(addr, &info) || !info.dli_fname || !realpath(info.dli_fname, path))
-        return false;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return false;
-    int n =
-        snprintf(*p, *left, "%s %lld %lld.%09ld %llu\n", path, (long long)st.st_size,
-                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
-    if (n < 0 || (size_t)n >= *left)
-        return false;
-    *p += n;
-    *left -= (size_t)n;
-    if (dir) {
-        const char *slash = strrchr(path, '/');
-        int d = snprintf(dir, dircap, "%.*s", slash ? (int)(slash - path) : 0, path);
-        if (d < 0 || (size_t)d >= dircap)
-            return false;
-    }
-    return true;
-}
-
-/* "label path size mtime inode\n" of an optional file, or "label -\n". */
-static bool put_file(const char *label, const char *path, char **p, size_t *left)
-{
-    struct stat st;
-    int n = path && stat(path, &st) == 0
-                ? snprintf(*p, *left, "%s %s %lld %lld.%09ld %llu\n", label, path,
-                           (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                           (unsigned long long)st.st_ino)
-                : snprintf(*p, *left, "%s -\n", label);
-    if (n < 0 || (size_t)n >= *left)
-        return false;
-    *p += n;
-    *left -= (size_t)n;
-    return true;
-}
-
-bool pfi_icu_identity(char *buf, size_t cap)
-{
-    /* ICU's answers are decided by its code (libicui18n, libicuuc), its
-     * data (libicudata, beside libicuuc; with ICU linked statically, all
-     * three are the program) and the variables that point it at other
-     * data files. Naming those files by path, size, modification time and
-     * inode changes the key with any update of ICU or of its time zone
-     * data, as asking ICU for its version and tzdata version would, but
-     * without running ICU: this is worked out on every warm start. */
-    char *p = buf, uc_dir[PATH_MAX], path[PATH_MAX + 64];
-    size_t left = cap;
-    int n = snprintf(p, left, "icu %s\n", U_ICU_VERSION);
-    if (n < 0 || (size_t)n >= left)
-        return false;
-    p += n;
-    left -= (size_t)n;
-    if (!put_object((const void *)&ucal_open, &p, &left, NULL, 0) ||
-        !put_object((const void *)&u_charType, &p, &left, uc_dir, sizeof uc_dir))
-        return false;
-    snprintf(path, sizeof path, "%s/libicudata.so.%d", uc_dir, U_ICU_VERSION_MAJOR_NUM);
-    const char *data = getenv("ICU_DATA"), *tzdir = getenv("ICU_TIMEZONE_FILES_DIR");
-    if (!put_file("data", path, &p, &left))
-        return false;
-    n = snprintf(p, left, "ICU_DATA=%s\nICU_TIMEZONE_FILES_DIR=%s\n", data ? data : "-",
-                 tzdir ? tzdir : "-");
-    if (n < 0 || (size_t)n >= left)
-        return false;
-    p += n;
-    left -= (size_t)n;
-    if (tzdir) {
-        snprintf(path, sizeof path, "%s/zoneinfo64.res", tzdir);
-        if (!put_file("tz", path, &p, &left))
-            return false;
-    }
-    return true;
-}
 
 /* ---- calendars ---- */
 

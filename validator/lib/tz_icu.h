@@ -1,8 +1,9 @@
 /*
  * tz_icu.h — every call the library makes into ICU (issue 20), behind
- * plain C types, so ICU can later live in a module loaded only when a
- * warm start-up cache cannot answer. The phone number shim's use of
- * icu::Locale is libphonenumber's and stays with it.
+ * plain C types: tz_icu.c is built into the number module, and the
+ * library's functions of these names (phone_dl.c) load it and call
+ * through its table, failing as on an ICU failure when it cannot be
+ * loaded. The phone number shim's use of icu::Locale is libphonenumber's.
  *
  * Nothing here is called on a warm `check`: local times come from offset
  * tables in the start-up cache (tz.c), the digit test from a table
@@ -19,12 +20,17 @@
 
 #include "preflight/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
- * The text ICU-derived cache files are keyed by: what decides ICU's
- * answers (its version, the files its code and data come from, the
- * environment variables that point it at other data), found WITHOUT
- * running ICU — computing a key must not cost what the cache saves.
- * False when it cannot be told (no file identity): then no cache.
+ * The text ICU-derived cache files are keyed by: the number module's
+ * identity (phone_dl.c: the module and every library it maps, ICU's code
+ * and data among them, ICU_DATA and ICU_TIMEZONE_FILES_DIR and the time
+ * zone file there), known without loading the module once remembered —
+ * computing a key must not cost what the cache saves. False when it
+ * cannot be told: then no cache.
  */
 bool pfi_icu_identity(char *buf, size_t cap);
 
@@ -60,5 +66,9 @@ bool pfi_icu_zone_in_region(const char *zone, const char *region);
 /* u_charType(cp) == U_DECIMAL_DIGIT_NUMBER: what the generated digit
  * table (numfast.c) must agree with. */
 bool pfi_icu_is_decimal_digit(uint32_t cp);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
