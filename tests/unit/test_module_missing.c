@@ -1,7 +1,7 @@
 /*
  * test_module_missing.c — the library without its number module: built
- * into a directory where neither the loader's search (no build RUNPATH)
- * nor the library's own fallbacks find preflight-phone.so, with the
+ * into a directory where the installed layouts' places have none, and
+ * told to look for the build's in one that does not exist, with the
  * start-up cache off. What needs libphonenumber must fail and say why; what
  * does not (segments) must work.
  */
@@ -15,6 +15,7 @@
 static int setup(void **state)
 {
     (void)state;
+    pfi_phone_module_build_dir("/nonexistent/sms-preflight");
     return setenv("PREFLIGHT_NO_CACHE", "1", 1);
 }
 

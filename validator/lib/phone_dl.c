@@ -2,13 +2,18 @@
  * phone_dl.c — the number module (phone_module.h) loaded on first use, and
  * its identity known without loading it.
  *
- * Where the module is: the dynamic loader's search for PFI_PHONE_MODULE_FILE
- * (the program's or libpreflight.so's RUNPATH: the build tree's module
- * directory, or $ORIGIN-relative to the installed one), the same search
- * path walked by hand (under a sanitizer), then beside the
- * object this code is linked into (<its dir>/sms-preflight/, the
- * shared library's install layout, and <its dir>/PF_MODULE_REL/, the
- * program's).
+ * Where the module is: beside the object this code is linked into, as
+ * installed — <its dir>/sms-preflight/ (libpreflight.so in <libdir>) or
+ * <its dir>/PF_MODULE_REL/ (the program in <bindir>, PF_MODULE_REL leading
+ * to <libdir>/sms-preflight) — else where this build put it
+ * (PF_MODULE_BUILD_DIR: programs run from the build tree). Full paths
+ * only: no RUNPATH (the dynamic loader would probe its every directory,
+ * and a dozen hardware-capability subdirectories of each, for every
+ * library the program needs, at every start), no search of the loader's
+ * (a sanitizer's dlopen interceptor would search its own). A module is
+ * taken only if it is of this very build (PF_BUILD_ID, made when the
+ * build was configured), so a program installed from one build never
+ * loads another's from a build tree.
  *
  * The identity. Start-up cache files whose contents come from libphonenumber
  * or ICU (the number engine's metadata, the country snapshot, the
@@ -32,6 +37,7 @@
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +49,6 @@
 #include "preflight/journal.h" /* pf_sha256 */
 #include "preflight/version.h"
 
-#ifndef PF_MODULE_REL
-#define PF_MODULE_REL "../lib/sms-preflight"
-#endif
 
 static pthread_once_t module_once = PTHREAD_ONCE_INIT;
 static const struct pfi_phone_module *module;
@@ -75,89 +78,87 @@ static bool self_path(char *buf, size_t cap)
     return true;
 }
 
-static void *try_open(const char *path)
+/* Appends to module_err. */
+__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
 {
+    size_t used = strlen(module_err);
+    if (used && used + 2 < sizeof module_err) {
+        strcpy(module_err + used, "; ");
+        used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(module_err + used, sizeof module_err - used, fmt, ap);
+    va_end(ap);
+}
+
+#ifdef PF_UNITTEST
+/* Tests: where this build's module is (unit.test_module_missing names a
+ * directory without one). */
+static const char *build_dir = PF_MODULE_BUILD_DIR;
+void pfi_phone_module_build_dir(const char *dir)
+{
+    build_dir = dir;
+}
+#define PF_MODULE_DIR_NOW build_dir
+#else
+#define PF_MODULE_DIR_NOW PF_MODULE_BUILD_DIR
+#endif
+
+/* The module at path when it is there, is a module of this very build,
+ * and loads; else NULL, with why in module_err. */
+static const struct pfi_phone_module *try_module(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        note("no %s", path);
+        return NULL;
+    }
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *e = dlerror();
-        size_t used = strlen(module_err);
-        snprintf(module_err + used, sizeof module_err - used, "%s%s", used ? "; " : "",
-                 e ? e : path);
-    }
-    return h;
-}
-
-/* The loader's search done by hand: a sanitizer runtime intercepts dlopen,
- * so the dynamic loader sees *it* as the caller and searches its RUNPATH,
- * not ours. dlinfo lists the search path of our own object (its RUNPATH
- * among them); each directory is tried with a full path. */
-static void *open_on_own_search_path(void)
-{
-    Dl_info info;
-    struct link_map *lm = NULL;
-    if (!dladdr1((void *)&open_on_own_search_path, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
+        note("%s", e ? e : path);
         return NULL;
-    void *self = lm->l_name && lm->l_name[0] ? dlopen(lm->l_name, RTLD_LAZY | RTLD_NOLOAD)
-                                             : dlopen(NULL, RTLD_LAZY);
-    if (!self)
-        return NULL;
-    void *h = NULL;
-    Dl_serinfo size;
-    Dl_serinfo *si = NULL;
-    if (dlinfo(self, RTLD_DI_SERINFOSIZE, &size) == 0 && (si = malloc(size.dls_size)) != NULL) {
-        si->dls_size = size.dls_size;
-        si->dls_cnt = size.dls_cnt;
-        if (dlinfo(self, RTLD_DI_SERINFO, si) == 0) {
-            for (unsigned i = 0; i < si->dls_cnt && !h; i++) {
-                char path[PATH_MAX + 64];
-                struct stat st;
-                snprintf(path, sizeof path, "%s/%s", si->dls_serpath[i].dls_name,
-                         PFI_PHONE_MODULE_FILE);
-                if (stat(path, &st) == 0)
-                    h = try_open(path);
-            }
-        }
     }
-    free(si);
-    dlclose(self);
-    return h;
-}
-
-static void load_module(void)
-{
-    void *h = try_open(PFI_PHONE_MODULE_FILE);
-    char self[PATH_MAX], path[PATH_MAX + 64];
-    if (!h)
-        h = open_on_own_search_path();
-    if (!h && self_path(self, sizeof self)) {
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(path, sizeof path, "%s/sms-preflight/%s", self, PFI_PHONE_MODULE_FILE);
-            h = try_open(path);
-            if (!h) {
-                snprintf(path, sizeof path, "%s/%s/%s", self, PF_MODULE_REL, PFI_PHONE_MODULE_FILE);
-                h = try_open(path);
-            }
-        }
-    }
-    if (!h)
-        return;
     pfi_phone_module_fn get;
     void *sym = dlsym(h, PFI_PHONE_MODULE_SYMBOL);
     memcpy(&get, &sym, sizeof get);
     const struct pfi_phone_module *m = sym ? get() : NULL;
     if (!m || m->abi != PFI_PHONE_MODULE_ABI || m->size != sizeof *m || !m->version ||
-        strcmp(m->version, PF_VERSION_STRING) != 0) {
-        snprintf(module_err, sizeof module_err,
-                 "%s is not the module of libpreflight %s (another build's?)",
-                 PFI_PHONE_MODULE_FILE, PF_VERSION_STRING);
+        strcmp(m->version, PF_VERSION_STRING) != 0 || !m->build_id ||
+        strcmp(m->build_id, PF_BUILD_ID) != 0) {
+        note("%s is not the module of this build of libpreflight %s", path, PF_VERSION_STRING);
         dlclose(h);
-        return;
+        return NULL;
     }
-    module_err[0] = '\0';
     module_handle = h;
-    module = m;
+    return m;
+}
+
+static void load_module(void)
+{
+    char self[PATH_MAX], path[PATH_MAX + 64];
+    const struct pfi_phone_module *m = NULL;
+    char *slash;
+    if (self_path(self, sizeof self) && (slash = strrchr(self, '/')) != NULL) {
+        *slash = '\0';
+        snprintf(path, sizeof path, "%s/sms-preflight/%s", self, PFI_PHONE_MODULE_FILE);
+        m = try_module(path);
+        if (!m) {
+            snprintf(path, sizeof path, "%s/%s/%s", self, PF_MODULE_REL, PFI_PHONE_MODULE_FILE);
+            m = try_module(path);
+        }
+    } else {
+        note("cannot tell where this program or library is");
+    }
+    if (!m) {
+        snprintf(path, sizeof path, "%s/%s", PF_MODULE_DIR_NOW, PFI_PHONE_MODULE_FILE);
+        m = try_module(path);
+    }
+    if (m) {
+        module_err[0] = '\0';
+        module = m;
+    }
 }
 
 const struct pfi_phone_module *pfi_phone_module_get(void)

@@ -11,8 +11,8 @@
  *
  * The module exports one symbol, PFI_PHONE_MODULE_SYMBOL, a function that
  * returns this table. The library refuses a module whose abi, size or
- * version differ from its own: the two are built together and must match
- * exactly (a module left over from another build is not loaded).
+ * version or build_id differ from its own: the two are built together and
+ * must match exactly (a module of another build is not loaded).
  *
  * Each entry behaves as the pfi_phone_* function of the same name in
  * phonenumber_shim.h; the library's pfi_phone_* functions (phone_dl.c) load
@@ -40,6 +40,7 @@ struct pfi_phone_module {
     unsigned abi;        /* PFI_PHONE_MODULE_ABI */
     size_t size;         /* sizeof(struct pfi_phone_module) */
     const char *version; /* PF_VERSION_STRING the module was built as */
+    const char *build_id; /* PF_BUILD_ID: the build both come from */
     pfi_phone_error (*parse)(const char *input, size_t len, const char *region,
                              pfi_phone_info *info);
     bool (*region_supported)(const char *region);
@@ -79,6 +80,10 @@ const struct pfi_phone_module *pfi_phone_module_get(void);
 /* Why the module could not be loaded ("" before any attempt, or when it
  * loaded). */
 const char *pfi_phone_module_error(void);
+
+/* Tests (PF_UNITTEST builds): look for this build's module in dir
+ * instead; before the first load. */
+void pfi_phone_module_build_dir(const char *dir);
 
 /* Whether this process has loaded the module (tests: a warm `check` must
  * not). */

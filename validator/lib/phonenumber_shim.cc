@@ -457,6 +457,7 @@ pfi_phone_module_v1(void)
         PFI_PHONE_MODULE_ABI,
         sizeof(struct pfi_phone_module),
         PF_VERSION_STRING,
+        PF_BUILD_ID,
         pfi_phone_parse,
         pfi_phone_region_supported,
         pfi_phone_region_calling_code,
