@@ -5,8 +5,9 @@
  * Where the module is: beside the object this code is linked into, as
  * installed — <its dir>/sms-preflight/ (libpreflight.so in <libdir>) or
  * <its dir>/PF_MODULE_REL/ (the program in <bindir>, PF_MODULE_REL leading
- * to <libdir>/sms-preflight) — else where this build put it
- * (PF_MODULE_BUILD_DIR: programs run from the build tree). Full paths
+ * to <libdir>/sms-preflight) — else, for a program or library that is in
+ * the build tree (PF_BUILD_TREE), where this build put it
+ * (PF_MODULE_BUILD_DIR). Full paths
  * only: no RUNPATH (the dynamic loader would probe its every directory,
  * and a dozen hardware-capability subdirectories of each, for every
  * library the program needs, at every start), no search of the loader's
@@ -150,8 +151,11 @@ static void load_module(void)
         }
     } else {
         note("cannot tell where this program or library is");
+        self[0] = '\0';
     }
-    if (!m) {
+    /* The build's own directory only for a program or library in the
+     * build tree: an installed one never reads the tree it was built from. */
+    if (!m && strncmp(self, PF_BUILD_TREE "/", strlen(PF_BUILD_TREE "/")) == 0) {
         snprintf(path, sizeof path, "%s/%s", PF_MODULE_DIR_NOW, PFI_PHONE_MODULE_FILE);
         m = try_module(path);
     }
