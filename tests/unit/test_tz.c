@@ -419,7 +419,7 @@ static void test_unwritable_cache(void **state)
         const char *id = ids;
         for (long k = 0; k < n; k++, id += strlen(id) + 1) {
             struct pfi_icu_zone *icu = pfi_icu_zone_open(id);
-            unsigned m, w;
+            unsigned m = 0, w = 0;
             pf_check(id, icu && pfi_icu_local_time(icu, probe[i], &m, &w));
             pf_check(id, lt[k].minute == m && lt[k].weekday == w);
             pfi_icu_zone_close(icu);
