@@ -84,5 +84,16 @@ with tempfile.TemporaryDirectory() as root:
     _, loaded = run(CHECK, PREFLIGHT_CACHE_DIR=os.path.join(root, "cold"), LD_LIBRARY_PATH=other)
     expect("... and then remembered for it", not loaded)
 
+    # A loader variable longer than any fixed buffer (as Nix or conda
+    # environments make): the identity is remembered for it like any other.
+    long = ":".join(os.path.join(root, f"nothing-{i:04d}") for i in range(200))
+    lng, loaded = run(CHECK, traced_first=True, PREFLIGHT_CACHE_DIR=os.path.join(root, "cold"),
+                      LD_LIBRARY_PATH=long)
+    expect(f"a {len(long)}-byte LD_LIBRARY_PATH: the module is loaded again", loaded)
+    expect("... the same answer", (lng.returncode, lng.stdout, lng.stderr) ==
+           (ref.returncode, ref.stdout, ref.stderr))
+    _, loaded = run(CHECK, PREFLIGHT_CACHE_DIR=os.path.join(root, "cold"), LD_LIBRARY_PATH=long)
+    expect("... and then remembered for it", not loaded)
+
 print("FAILED" if failures else "all passed")
 sys.exit(1 if failures else 0)

@@ -275,40 +275,60 @@ static char *render(const pf_finding_list *l)
     return s;
 }
 
-static size_t scan_file(pf_scanner *x, pf_scanner *y, const char *path, const pf_countries *t)
+/* Calls fn with every "text" of a JSON-lines file and its running count
+ * *n (which it then advances). */
+static void each_text(const char *path, void (*fn)(const char *text, size_t n, void *ctx),
+                      void *ctx, size_t *n)
 {
     char *buf;
-    size_t len, n = 0;
+    size_t len;
     pf_diag d;
     assert_int_equal(pf_read_file(path, 1 << 26, &buf, &len, &d), PF_OK);
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
         cJSON *row = cJSON_Parse(line);
         const cJSON *text = cJSON_GetObjectItem(row, "text");
-        if (cJSON_IsString(text)) {
-            pf_scan_options o = pf_scan_options_default();
-            o.country = countries[n % 5];
-            o.country_entry = o.country ? pf_countries_get(t, o.country) : NULL;
-            o.first_message = (pf_first_message)(n % 3);
-            o.sender = (pf_sender_type)(n / 3 % PF_SENDER_TYPE_COUNT);
-            o.brand = n % 2 ? "Acme" : NULL;
-            pf_finding_list a, b;
-            pf_finding_list_init(&a);
-            pf_finding_list_init(&b);
-            const char *m = text->valuestring;
-            assert_int_equal(pf_scanner_scan(x, m, strlen(m), &o, &a, &d), PF_OK);
-            assert_int_equal(pf_scanner_scan(y, m, strlen(m), &o, &b, &d), PF_OK);
-            char *ra = render(&a), *rb = render(&b);
-            if (strcmp(ra, rb) != 0)
-                fail_msg("findings differ on: %s\n--- JSON load:\n%s--- snapshot:\n%s", m, ra, rb);
-            free(ra);
-            free(rb);
-            pf_finding_list_clear(&a);
-            pf_finding_list_clear(&b);
-            n++;
-        }
+        if (cJSON_IsString(text))
+            fn(text->valuestring, (*n)++, ctx);
         cJSON_Delete(row);
     }
     free(buf);
+}
+
+struct scan_pair {
+    pf_scanner *x, *y;
+    const pf_countries *t;
+};
+
+/* One message through both scanners under the n-th option set. */
+static void scan_both(const char *m, size_t n, void *ctx)
+{
+    const struct scan_pair *p = ctx;
+    pf_diag d;
+    pf_scan_options o = pf_scan_options_default();
+    o.country = countries[n % 5];
+    o.country_entry = o.country ? pf_countries_get(p->t, o.country) : NULL;
+    o.first_message = (pf_first_message)(n % 3);
+    o.sender = (pf_sender_type)(n / 3 % PF_SENDER_TYPE_COUNT);
+    o.brand = n % 2 ? "Acme" : NULL;
+    pf_finding_list a, b;
+    pf_finding_list_init(&a);
+    pf_finding_list_init(&b);
+    assert_int_equal(pf_scanner_scan(p->x, m, strlen(m), &o, &a, &d), PF_OK);
+    assert_int_equal(pf_scanner_scan(p->y, m, strlen(m), &o, &b, &d), PF_OK);
+    char *ra = render(&a), *rb = render(&b);
+    if (strcmp(ra, rb) != 0)
+        fail_msg("findings differ on: %s\n--- JSON load:\n%s--- snapshot:\n%s", m, ra, rb);
+    free(ra);
+    free(rb);
+    pf_finding_list_clear(&a);
+    pf_finding_list_clear(&b);
+}
+
+static size_t scan_file(pf_scanner *x, pf_scanner *y, const char *path, const pf_countries *t)
+{
+    struct scan_pair p = {x, y, t};
+    size_t n = 0;
+    each_text(path, scan_both, &p, &n);
     assert_true(n > 100);
     return n;
 }
@@ -709,12 +729,40 @@ static pf_session *open_session(void)
     return s;
 }
 
+/* One message through both checkers (a JSON load's session and a
+ * snapshot's), the verdicts compared as the CLI prints them. */
+static void check_both(const char *m, size_t n, void *ctx)
+{
+    static const char *const to[] = {"+14155550123", "+447911123456", "+4915112345678"};
+    pf_checker *const *pair = ctx;
+    pf_diag d;
+    pf_check_input in = pf_check_input_default();
+    in.to = to[n % 3];
+    in.to_len = strlen(in.to);
+    in.message = m;
+    in.message_len = strlen(m);
+    in.first_message = (pf_first_message)(n % 3);
+    in.send_time = 1764180000 + (int64_t)(n % 24) * 3600;
+    pf_verdict a, b;
+    char *ja, *jb;
+    size_t la, lb;
+    assert_int_equal(pf_checker_check(pair[0], &in, &a, &d), PF_OK);
+    assert_int_equal(pf_checker_check(pair[1], &in, &b, &d), PF_OK);
+    assert_int_equal(pf_verdict_to_json(&a, PF_JSON_PRETTY | PF_JSON_NEWLINE, &ja, &la), PF_OK);
+    assert_int_equal(pf_verdict_to_json(&b, PF_JSON_PRETTY | PF_JSON_NEWLINE, &jb, &lb), PF_OK);
+    if (la != lb || memcmp(ja, jb, la) != 0)
+        fail_msg("verdicts differ on: %s\n%s\n%s", m, ja, jb);
+    free(ja);
+    free(jb);
+    pf_verdict_clear(&a);
+    pf_verdict_clear(&b);
+}
+
 static void check_json(void **state)
 {
     (void)state;
     static const char *const files[] = {PF_SOURCE_DIR "/tests/corpus/messages.jsonl",
                                         PF_SOURCE_DIR "/tests/eval/dev.jsonl"};
-    static const char *const to[] = {"+14155550123", "+447911123456", "+4915112345678"};
     clear_cache();
     setenv("PREFLIGHT_NO_CACHE", "1", 1);
     pf_session *plain = open_session();
@@ -727,43 +775,10 @@ static void check_json(void **state)
     pf_diag d;
     assert_int_equal(pf_checker_create(plain, &x, &d), PF_OK);
     assert_int_equal(pf_checker_create(warm, &y, &d), PF_OK);
+    pf_checker *pair[2] = {x, y};
     size_t n = 0;
-    for (size_t f = 0; f < 2; f++) {
-        char *buf;
-        size_t len;
-        assert_int_equal(pf_read_file(files[f], 1 << 26, &buf, &len, &d), PF_OK);
-        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-            cJSON *row = cJSON_Parse(line);
-            const cJSON *text = cJSON_GetObjectItem(row, "text");
-            if (cJSON_IsString(text)) {
-                pf_check_input in = pf_check_input_default();
-                in.to = to[n % 3];
-                in.to_len = strlen(in.to);
-                in.message = text->valuestring;
-                in.message_len = strlen(in.message);
-                in.first_message = (pf_first_message)(n % 3);
-                in.send_time = 1764180000 + (int64_t)(n % 24) * 3600;
-                pf_verdict a, b;
-                char *ja, *jb;
-                size_t la, lb;
-                assert_int_equal(pf_checker_check(x, &in, &a, &d), PF_OK);
-                assert_int_equal(pf_checker_check(y, &in, &b, &d), PF_OK);
-                assert_int_equal(pf_verdict_to_json(&a, PF_JSON_PRETTY | PF_JSON_NEWLINE, &ja, &la),
-                                 PF_OK);
-                assert_int_equal(pf_verdict_to_json(&b, PF_JSON_PRETTY | PF_JSON_NEWLINE, &jb, &lb),
-                                 PF_OK);
-                if (la != lb || memcmp(ja, jb, la) != 0)
-                    fail_msg("verdicts differ on: %s\n%s\n%s", in.message, ja, jb);
-                free(ja);
-                free(jb);
-                pf_verdict_clear(&a);
-                pf_verdict_clear(&b);
-                n++;
-            }
-            cJSON_Delete(row);
-        }
-        free(buf);
-    }
+    for (size_t f = 0; f < 2; f++)
+        each_text(files[f], check_both, pair, &n);
     print_message("%zu verdicts alike\n", n);
     assert_true(n > 200);
     pf_checker_destroy(x);

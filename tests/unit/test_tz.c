@@ -211,6 +211,29 @@ static void spill(const char *path, const void *data, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
+/* Every US zone through a fresh tz cache, in ICU's order and with ICU's
+ * answer at each probe instant; ids is ICU's list for the region. */
+static void us_matches_icu(const char *ids)
+{
+    struct pfi_tz_cache *c = NULL;
+    struct pfi_local_time lt[64];
+    assert_int_equal(pfi_tz_cache_create(&c), PF_OK);
+    for (size_t i = 0; i < PF_ARRAY_LEN(probe); i++) {
+        long n = pfi_tz_local_times(c, "US", probe[i], lt, 64);
+        pf_check("US", n > 20 && n <= 64);
+        const char *id = ids;
+        for (long k = 0; k < n; k++, id += strlen(id) + 1) {
+            pf_check_str("US, ICU's order", lt[k].zone, id);
+            struct pfi_icu_zone *icu = pfi_icu_zone_open(id);
+            unsigned m = 0, w = 0;
+            pf_check(id, icu && pfi_icu_local_time(icu, probe[i], &m, &w));
+            pf_check(id, lt[k].minute == m && lt[k].weekday == w);
+            pfi_icu_zone_close(icu);
+        }
+    }
+    pfi_tz_cache_destroy(c);
+}
+
 static void test_region_cold_and_warm(void **state)
 {
     (void)state;
@@ -218,23 +241,7 @@ static void test_region_cold_and_warm(void **state)
     char *ids = NULL;
     assert_int_equal(pfi_icu_region_ids("US", &ids), PF_OK);
     for (int round = 0; round < 2; round++) { /* cold: made and written; warm: read */
-        struct pfi_tz_cache *c = NULL;
-        struct pfi_local_time lt[64];
-        assert_int_equal(pfi_tz_cache_create(&c), PF_OK);
-        for (size_t i = 0; i < PF_ARRAY_LEN(probe); i++) {
-            long n = pfi_tz_local_times(c, "US", probe[i], lt, 64);
-            pf_check("US", n > 20 && n <= 64);
-            const char *id = ids;
-            for (long k = 0; k < n; k++, id += strlen(id) + 1) {
-                pf_check_str("US, ICU's order", lt[k].zone, id);
-                struct pfi_icu_zone *icu = pfi_icu_zone_open(id);
-                unsigned m, w;
-                pf_check(id, icu && pfi_icu_local_time(icu, probe[i], &m, &w));
-                pf_check(id, lt[k].minute == m && lt[k].weekday == w);
-                pfi_icu_zone_close(icu);
-            }
-        }
-        pfi_tz_cache_destroy(c);
+        us_matches_icu(ids);
         char path[256];
         snprintf(path, sizeof path, "%s/tz-America~Los_Angeles", cache_dir);
         pf_check("a table file per zone", access(path, R_OK) == 0);
@@ -410,22 +417,7 @@ static void test_unwritable_cache(void **state)
     unsetenv("PREFLIGHT_NO_CACHE");
     char *ids = NULL;
     assert_int_equal(pfi_icu_region_ids("US", &ids), PF_OK);
-    struct pfi_tz_cache *c = NULL;
-    struct pfi_local_time lt[64];
-    assert_int_equal(pfi_tz_cache_create(&c), PF_OK);
-    for (size_t i = 0; i < PF_ARRAY_LEN(probe); i++) {
-        long n = pfi_tz_local_times(c, "US", probe[i], lt, 64);
-        pf_check("US", n > 20 && n <= 64);
-        const char *id = ids;
-        for (long k = 0; k < n; k++, id += strlen(id) + 1) {
-            struct pfi_icu_zone *icu = pfi_icu_zone_open(id);
-            unsigned m = 0, w = 0;
-            pf_check(id, icu && pfi_icu_local_time(icu, probe[i], &m, &w));
-            pf_check(id, lt[k].minute == m && lt[k].weekday == w);
-            pfi_icu_zone_close(icu);
-        }
-    }
-    pfi_tz_cache_destroy(c);
+    us_matches_icu(ids);
     free(ids);
     unsetenv("PREFLIGHT_CACHE_DIR");
 }

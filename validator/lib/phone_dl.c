@@ -274,25 +274,38 @@ static char *identity_of_loaded(const char *self)
 }
 
 /* Is every line of a remembered identity still true? */
-static bool still_true(char *text, size_t len)
+/* Whether line(arg) writes exactly the n bytes at p (lines have no length
+ * bound: a long LD_LIBRARY_PATH makes a long one). */
+static bool line_is(int (*line)(const char *, char *, size_t), const char *arg, const char *p,
+                    size_t n)
 {
-    char line[PATH_MAX + 128];
+    int need = line(arg, NULL, 0);
+    if (need <= 0 || (size_t)need != n)
+        return false;
+    char *now = malloc(n + 1);
+    bool same = now && line(arg, now, n + 1) == need && memcmp(now, p, n) == 0;
+    free(now);
+    return same;
+}
+
+static bool still_true(const char *text, size_t len)
+{
     if (len == 0 || text[len - 1] != '\n')
         return false;
-    for (char *p = text, *end = text + len; p < end;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)(nl - p) + 1;
-        int m = -1;
+        bool same = false;
         if (n > 2 && p[0] == 'F' && p[1] == ' ') {
             /* the path is what follows the sixth space */
-            char *q = p;
+            const char *q = p;
             for (int sp = 0; sp < 6 && q && q < nl; sp++)
                 q = memchr(q + 1, ' ', (size_t)(nl - q - 1));
             if (!q || q >= nl)
                 return false;
-            *nl = '\0';
-            m = file_line(q + 1, line, sizeof line);
-            *nl = '\n';
+            char *path = strndup(q + 1, (size_t)(nl - q - 1));
+            same = path && line_is(file_line, path, p, n);
+            free(path);
         } else if (n > 2 && p[0] == 'E' && p[1] == ' ') {
             char name[64];
             size_t k = strcspn(p + 2, "=\n");
@@ -300,9 +313,9 @@ static bool still_true(char *text, size_t len)
                 return false;
             memcpy(name, p + 2, k);
             name[k] = '\0';
-            m = env_line(name, line, sizeof line);
+            same = line_is(env_line, name, p, n);
         }
-        if (m <= 0 || (size_t)m != n || memcmp(line, p, n) != 0)
+        if (!same)
             return false;
         p = nl + 1;
     }

@@ -54,8 +54,9 @@ struct pfi_phone_module {
     long (*calling_codes)(int *codes, size_t cap);
     long (*calling_code_regions)(int calling_code, char (*regions)[4], size_t cap);
     /* Files the module's answers depend on that it opens itself rather
-     * than links (the geocoder): absolute paths, one per line, into buf;
-     * false when one cannot be found. */
+     * than links (the geocoder, named whether or not it is installed):
+     * absolute paths, one per line, into buf; false when libphonenumber's
+     * own file cannot be found. */
     bool (*extra_files)(char *buf, size_t cap);
     /* ICU (tz_icu.h), each as the pfi_icu_* function of that name. */
     struct pfi_icu_zone *(*icu_zone_open)(const char *id);
