@@ -519,7 +519,9 @@ pf_status pfi_tz_ids_memo_get(struct pfi_tz_ids_memo *m, const char *region, cha
 {
     if (!m || strlen(region) != 2)
         return pfi_tz_region_ids(region, ids);
-    for (const char *p = m->old, *end = m->old + m->old_len; p && p < end;) {
+    /* No file read: old is NULL, and NULL + 0 is undefined. */
+    const char *end = m->old ? m->old + m->old_len : NULL;
+    for (const char *p = m->old; p && p < end;) {
         size_t n = ids_len(p + 3, end);
         if (memcmp(p, region, 2) == 0) {
             if (!(*ids = malloc(n)))
