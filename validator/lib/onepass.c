@@ -154,6 +154,10 @@ struct ac {
     uint32_t *codes; /* the outputs, flattened */
     uint32_t *fail;  /* per node: its failure link (for the cache's rows, below) */
     size_t nnodes;
+    /* Derived (ac_flatten), not stored: per node, every (code, set) whose
+     * string ends there, its own and along its dictionary chain, each
+     * once: flat[flat_at[v] .. flat_at[v + 1]). */
+    uint32_t *flat_at, *flat;
 };
 
 /* The strings to build from: bytes, with the code each one stands for. */
@@ -216,6 +220,37 @@ static void ac_free(struct ac *a)
     free(a->dict);
     free(a->codes);
     free(a->fail);
+    free(a->flat_at);
+    free(a->flat);
+}
+
+/* a->flat and a->flat_at from the outputs and dictionary links (whose
+ * chains end at the root: built so, or checked by ac_get). */
+static pf_status ac_flatten(struct ac *a)
+{
+    size_t total = 0, cap = 0;
+    a->flat_at = malloc((a->nnodes + 1) * sizeof *a->flat_at);
+    if (!a->flat_at)
+        return PF_E_NOMEM;
+    for (size_t u = 0; u < a->nnodes; u++) {
+        a->flat_at[u] = (uint32_t)total;
+        for (uint32_t v = a->nout[u] ? (uint32_t)u : a->dict[u]; v; v = a->dict[v]) {
+            for (uint32_t o = 0; o < a->nout[v]; o++) {
+                uint32_t cs = a->codes[a->out[v] + o];
+                bool dup = false;
+                for (size_t k = a->flat_at[u]; k < total && !dup; k++)
+                    dup = a->flat[k] == cs;
+                if (dup)
+                    continue;
+                if (total >= UINT32_MAX ||
+                    pfi_grow((void **)&a->flat, &cap, total + 1, sizeof *a->flat) != PF_OK)
+                    return PF_E_NOMEM;
+                a->flat[total++] = cs;
+            }
+        }
+    }
+    a->flat_at[a->nnodes] = (uint32_t)total;
+    return PF_OK;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -290,9 +325,9 @@ static pf_status ac_build(struct ac *a, const struct strs *s)
             }
         }
     }
-    st = PF_OK;
     a->fail = fail;
     fail = NULL;
+    st = ac_flatten(a);
 out:
     free(queue);
     free(fail);
@@ -310,13 +345,11 @@ static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char
                                unsigned char *hits, size_t *last, size_t pos)
 {
     state = a->next[(size_t)state * a->nsym + a->sym[f]];
-    for (uint32_t v = a->nout[state] ? state : a->dict[state]; v; v = a->dict[v]) {
-        for (uint32_t o = 0; o < a->nout[v]; o++) {
-            uint32_t cs = a->codes[a->out[v] + o];
-            hits[cs / CONJ_MAX] |= (unsigned char)(1u << (cs % CONJ_MAX));
-            if (last)
-                last[cs] = pos;
-        }
+    for (uint32_t k = a->flat_at[state]; k < a->flat_at[state + 1]; k++) {
+        uint32_t cs = a->flat[k];
+        hits[cs / CONJ_MAX] |= (unsigned char)(1u << (cs % CONJ_MAX));
+        if (last)
+            last[cs] = pos;
     }
     return state;
 }
@@ -993,7 +1026,7 @@ void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *ms
      * such thing; it records none.
      */
     for (size_t i = 0; i < set->ncodes; i++)
-        cand[i] = !op->need[i] || hits[i] == op->need[i];
+        cand[i] = (unsigned char)((op->need[i] == 0) | (hits[i] == op->need[i]));
     for (size_t b = 0; b < op->nbounded; b++) {
         size_t i = op->bounded[b];
         limit[i] = PF_NO_LIMIT;
@@ -1288,7 +1321,7 @@ static bool ac_get(struct op_in *in, struct ac *a, size_t ncodes)
             ok[v] = 1;
     }
     free(ok);
-    return good;
+    return good && ac_flatten(a) == PF_OK;
 }
 
 /* A prefilter from its bytes for a set of ncodes codes; NULL when they are

@@ -159,6 +159,9 @@ void pfi_scanner_set_onepass(pf_scanner *s, bool on);
 /* Tests and benchmarks: the exact memo of whole scans (scan.c), on by default. */
 void pfi_scanner_set_memo(pf_scanner *s, bool on);
 size_t pfi_scanner_memo_hits(const pf_scanner *s);
+/* Tests: remember the rules in effect for the last scope (on by default),
+ * or work them out from pfi_rule_applies for every message. */
+void pfi_scanner_set_scope_memo(pf_scanner *s, bool on);
 
 /*
  * Rule r's code c and except pattern e, compiled on first use when the set

@@ -72,6 +72,20 @@ struct pf_scanner {
     pcre2_jit_stack *jit;
     struct phone_memo memo[PHONE_CACHE];
     unsigned char *fired; /* per rule of the set: did it report on this message? */
+    /*
+     * The rules in effect for the last scope seen (country, sender kind,
+     * disabled ids: what pfi_rule_applies reads), in the order they run:
+     * every other rule, then the signals rules (which count what the
+     * others reported). Rebuilt when the scope changes; a batch or a
+     * server mostly sends to a few scopes, and the country lists of the
+     * international rules cost a string compare per entry per message.
+     */
+    size_t *order, norder;
+    char *scope;      /* the scope's key (scope_key), NULL: none yet */
+    size_t scopelen, scopecap;
+    char *scope_next; /* the key being compared, grown as needed */
+    size_t nextcap;
+    bool scope_memo_off; /* tests: rebuild the order for every message */
 };
 
 struct url {
@@ -112,9 +126,10 @@ pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
     s->cand = calloc(set->ncodes ? set->ncodes : 1, 1);
     s->limit = calloc(set->ncodes ? set->ncodes : 1, sizeof *s->limit);
     s->sc = malloc(sizeof *s->sc);
+    s->order = calloc(set->count ? set->count : 1, sizeof *s->order);
     s->onepass = true;
     s->memo_on = true;
-    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->limit || !s->sc ||
+    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->limit || !s->sc || !s->order ||
         pfi_onepass_scratch(set, &s->scratch) != PF_OK) {
         pf_scanner_destroy(s);
         return PF_E_NOMEM;
@@ -143,6 +158,9 @@ void pf_scanner_destroy(pf_scanner *s)
         pf_finding_list_clear(&s->smemo[i].found);
     }
     free(s->key);
+    free(s->order);
+    free(s->scope);
+    free(s->scope_next);
     free(s->fired);
     free(s->cand);
     free(s->limit);
@@ -159,6 +177,11 @@ void pfi_scanner_set_onepass(pf_scanner *s, bool on)
 void pfi_scanner_set_memo(pf_scanner *s, bool on)
 {
     s->memo_on = on;
+}
+
+void pfi_scanner_set_scope_memo(pf_scanner *s, bool on)
+{
+    s->scope_memo_off = !on;
 }
 
 size_t pfi_scanner_memo_hits(const pf_scanner *s)
@@ -637,6 +660,56 @@ pf_status pf_scanner_scan(pf_scanner *s, const char *msg, size_t len, const pf_s
     return PF_OK;
 }
 
+static bool scope_put(pf_scanner *s, size_t *n, const void *p, size_t len)
+{
+    if (pfi_grow((void **)&s->scope_next, &s->nextcap, *n + len, 1) != PF_OK)
+        return false;
+    memcpy(s->scope_next + *n, p, len);
+    *n += len;
+    return true;
+}
+
+/*
+ * s->order for o's scope: from the last scan when the scope is the same
+ * (its key compared byte for byte), else rebuilt from pfi_rule_applies.
+ * Without memory for the key it is rebuilt and not remembered.
+ */
+static void scope_order(pf_scanner *s, const pf_scan_options *o)
+{
+    size_t n = 0;
+    int head[3] = {(int)o->sender, o->country ? 1 : 0, (int)o->disabled_count};
+    bool ok = scope_put(s, &n, head, sizeof head) &&
+              (!o->country || scope_put(s, &n, o->country, strlen(o->country) + 1));
+    for (size_t i = 0; ok && i < o->disabled_count; i++)
+        ok = scope_put(s, &n, o->disabled[i], strlen(o->disabled[i]) + 1);
+    if (s->scope_memo_off)
+        ok = false;
+    if (ok && s->scope && s->scopelen == n && memcmp(s->scope, s->scope_next, n) == 0)
+        return;
+    s->norder = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->set->count; i++) {
+            const struct pfi_rule *r = &s->set->rules[i];
+            if ((r->info.matcher == PF_MATCH_SIGNALS) == (pass == 1) && pfi_rule_applies(r, o))
+                s->order[s->norder++] = i;
+        }
+    }
+    if (!ok) {
+        free(s->scope);
+        s->scope = NULL;
+        s->scopecap = 0;
+        return;
+    }
+    /* The compared key becomes the remembered one (the buffers swap). */
+    char *k = s->scope;
+    size_t kcap = s->scopecap;
+    s->scope = s->scope_next;
+    s->scopecap = s->nextcap;
+    s->scopelen = n;
+    s->scope_next = k;
+    s->nextcap = k ? kcap : 0;
+}
+
 static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *opts,
                            pf_finding_list *out, pf_diag *diag)
 {
@@ -671,13 +744,11 @@ static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_
     }
     find_urls(sc);
     memset(s->fired, 0, s->set->count);
-    /* Two passes: signals rules count what the other rules reported. */
-    for (size_t i = 0; i < 2 * s->set->count && st == PF_OK; i++) {
-        const struct pfi_rule *r = &s->set->rules[i % s->set->count];
-        if ((r->info.matcher == PF_MATCH_SIGNALS) != (i >= s->set->count))
-            continue;
-        if (!pfi_rule_applies(r, sc->o))
-            continue;
+    scope_order(s, sc->o);
+    /* The rules in effect, the signals rules last (they count what the
+     * other rules reported). */
+    for (size_t k = 0; k < s->norder && st == PF_OK; k++) {
+        const struct pfi_rule *r = &s->set->rules[s->order[k]];
         int sev = effective_severity(sc, r);
         if (sev < 0)
             continue;
