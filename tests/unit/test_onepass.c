@@ -468,6 +468,82 @@ static void crafted_patterns(void **state)
 }
 
 /*
+ * The reader's sets of whole texts: a group or class whose every branch is
+ * literal extends the text before and after it (".co/" or ".n/"), also
+ * repeated ("a(?:b|c)+d": "ab"/"ac" and "bd"/"cd"), with (?i:...), \d
+ * (any script's digit), non-ASCII literals (the Kelvin sign is a 'k' to
+ * caseless matching), an empty branch, nesting; and a set that grows past
+ * its bound. Random strings over an alphabet that hits and misses them.
+ */
+static const char sets_pack[] =
+    "{\"pack\": \"sets\", \"description\": \"d\", \"rules\": ["
+    "{\"id\": \"content.x.sets\", \"category\": \"x\", \"severity\": \"warn\", \"message\": \"m\","
+    " \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": ["
+    "\"\\\\.(?:co|n)/\", \"a(?:b|c)+d\", \"(?i:x[yz])\\\\d\", \"\\u00e9[ab]\", \"\\u212aq\","
+    "\"(?:ab|)c\", \"x(?:y|z(?:w|v))q\", \"(?:a|b)?cd\", \"(?:1|2){2}m\", \"[0-9][0-9][0-9]k\","
+    "\"(?:a|b|c|d)(?:a|b|c|d)(?:a|b|c|d)(?:a|b|c|d)(?:e|f)\"]}]}";
+
+static void whole_sets(void **state)
+{
+    pf_ruleset *set;
+    pf_scanner *f, *sl;
+    pf_diag d;
+    (void)state;
+    load_pair(sets_pack, sizeof sets_pack - 1, "sets.json", &set, &f, &sl);
+    size_t exact, pre, absent;
+    pfi_onepass_stats(set, &exact, &pre, &absent);
+    assert_true(exact >= 11); /* every pattern is judged */
+    static const char *const alpha[] = {".", "c", "o", "n", "/", "a", "b", "d", "x", "X", "y",
+                                        "z", "0", "7", "\xd9\xa3", "\xc3\xa9", "\xc3\x89", "k",
+                                        "K", "\xe2\x84\xaa", "q", "w", "v", "1", "2", "m",
+                                        "e", "f", " "};
+    const size_t na = sizeof alpha / sizeof alpha[0];
+    size_t hits = 0, n = generated < 10000 ? 20000 : 300000;
+    char msg[64];
+    for (size_t k = 0; k < n; k++) {
+        size_t l = 0, want = 1 + rnd(8);
+        for (size_t i = 0; i < want; i++) {
+            const char *c = alpha[rnd((uint32_t)na)];
+            memcpy(msg + l, c, strlen(c));
+            l += strlen(c);
+        }
+        pf_finding_list a, b;
+        pf_finding_list_init(&a);
+        pf_finding_list_init(&b);
+        assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
+        assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
+        if (!same_findings(&a, &b))
+            fail_msg("engines differ on the sets pack for '%.*s'", (int)l, msg);
+        hits += b.count;
+        checked++;
+        pf_finding_list_clear(&a);
+        pf_finding_list_clear(&b);
+    }
+    assert_true(hits > 500); /* the patterns do match: the test is not vacuous */
+    pf_scanner_destroy(f);
+    pf_scanner_destroy(sl);
+    pf_rules_destroy(set);
+}
+
+/*
+ * URLs: the URL pattern runs only when a dot is followed by a letter
+ * (onepass.c, url_may_match); its forms, and near misses.
+ */
+static void url_forms(void **state)
+{
+    static const char *const msgs[] = {
+        "go to a.KZ now", "www.m\xc3\xbcnchen.de", "http://\xd0\xbf\xd1\x80.\xd1\x80\xd1\x84",
+        "visit acme.\xc5\xbfhop", "acme.\xe2\x84\xaaz", "1.5 and 2.0", "end.", "e.g. this",
+        "x.!y", "http://10.0.0.1/x", "https://a.b.c/d?e=f.", "www.x.1", ".com", "a..co",
+        "A.CO!", "see acme.co/t/12.", "https://x.\xc3\xa9t\xc3\xa9"};
+    (void)state;
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+        for (unsigned k = 0; k < 8; k++)
+            compare(msgs[i], strlen(msgs[i]), k, true, false);
+    }
+}
+
+/*
  * The prefilter read back from the start-up cache is the built one, array
  * for array (the memo scanner above scans with it); and bytes that are not
  * a prefilter are refused without reading out of bounds or looping: every
@@ -582,6 +658,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(cached_prefilter),
         cmocka_unit_test(search_bounds),
         cmocka_unit_test(scope_changes),
+        cmocka_unit_test(whole_sets),
+        cmocka_unit_test(url_forms),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "test_onepass: %zu scans compared\n", checked);

@@ -45,6 +45,7 @@
 #include "internal.h"
 #include "preflight/journal.h"
 #include "rules_int.h"
+#include "utf8_int.h"
 
 #ifndef PF_NO_ONEPASS
 
@@ -370,6 +371,7 @@ static inline uint32_t ac_step(const struct ac *a, uint32_t state, unsigned char
 struct req {
     bool none;   /* no requirement known */
     bool behind; /* some of its strings come from a look-behind (may lie before the match) */
+    bool exact;  /* a group's or class's set: what it consumes is always one of the strings */
     size_t n;
     unsigned char len[RQ_MAX];
     char s[RQ_MAX][LIT_MAX];
@@ -429,14 +431,76 @@ static void offer(struct req *best, struct conj *cj, const struct req *cand)
         cj->r[worst] = *cand;
 }
 
-static void run_consider(struct req *best, struct conj *cj, const char *run, size_t rl)
+/* The literal pass's symbol for a character of a pattern or message (below). */
+static unsigned char lower_cp(uint32_t cp);
+
+/* Offer what the text just read is exactly one of (cur), then forget it. */
+static void cur_flush(struct req *cur, struct req *best, struct conj *cj)
 {
-    if (rl == 0)
-        return;
-    struct req r = {.none = false, .n = 1};
-    r.len[0] = (unsigned char)rl;
-    memcpy(r.s[0], run, rl);
-    offer(best, cj, &r);
+    offer(best, cj, cur);
+    cur->n = 1;
+    cur->len[0] = 0;
+}
+
+/*
+ * The text just read (one of cur) is followed by one of g: cur becomes
+ * their concatenations. Too many or too long: cur is offered as it is and
+ * g starts afresh, and false says the branch's whole set is no longer known.
+ */
+static bool cur_append(struct req *cur, const struct req *g, struct req *best, struct conj *cj)
+{
+    size_t maxl = 0, maxg = 0;
+    for (size_t i = 0; i < cur->n; i++)
+        maxl = cur->len[i] > maxl ? cur->len[i] : maxl;
+    for (size_t j = 0; j < g->n; j++)
+        maxg = g->len[j] > maxg ? g->len[j] : maxg;
+    if (cur->n * g->n > RQ_MAX || maxl + maxg > LIT_MAX) {
+        offer(best, cj, cur);
+        cur->n = g->n;
+        for (size_t j = 0; j < g->n; j++) {
+            cur->len[j] = g->len[j];
+            memcpy(cur->s[j], g->s[j], g->len[j]);
+        }
+        return false;
+    }
+    /* In place, last string first: slot i * g->n + j from slot i. */
+    for (size_t i = cur->n; i-- > 0;) {
+        for (size_t j = g->n; j-- > 0;) {
+            size_t k = i * g->n + j, l = cur->len[i];
+            if (k != i)
+                memcpy(cur->s[k], cur->s[i], l);
+            memcpy(cur->s[k] + l, g->s[j], g->len[j]);
+            cur->len[k] = (unsigned char)(l + g->len[j]);
+        }
+    }
+    cur->n *= g->n;
+    return true;
+}
+
+/*
+ * An atom whose text is one of g, under quantifier q (quantifier()): once,
+ * it extends cur; repeated ("+", "{2,}"), cur and one repetition are read
+ * and what follows continues from the last one ("ab+c": "ab" and "bc");
+ * optional, the text around it is cut. Returns whether the branch's whole
+ * set is still known.
+ */
+static bool cur_atom(struct req *cur, const struct req *g, int q, struct req *best,
+                     struct conj *cj)
+{
+    if (q == 0) {
+        cur_flush(cur, best, cj);
+        return false;
+    }
+    bool whole = cur_append(cur, g, best, cj);
+    if (q < 0)
+        return whole;
+    offer(best, cj, cur);
+    cur->n = g->n;
+    for (size_t j = 0; j < g->n; j++) {
+        cur->len[j] = g->len[j];
+        memcpy(cur->s[j], g->s[j], g->len[j]);
+    }
+    return false;
 }
 
 /* A quantifier at rx->p: its minimum (0 or 1 for "at least one"), or -1 for none. */
@@ -524,6 +588,7 @@ static bool small_class(const char *p, struct req *out)
     size_t n = 0;
     out->none = false;
     out->behind = false;
+    out->exact = true;
     out->n = 0;
     p++; /* '[' */
     if (*p == '^')
@@ -567,24 +632,53 @@ static bool small_class(const char *p, struct req *out)
     return true;
 }
 
-/* One branch: a sequence of atoms up to '|' or ')' or the end. */
+/* A set of one-character strings (s[0..n)), exact. */
+static void chars_set(struct req *g, const unsigned char *c, size_t n)
+{
+    g->none = false;
+    g->behind = false;
+    g->exact = true;
+    g->n = n;
+    for (size_t i = 0; i < n; i++) {
+        g->len[i] = 1;
+        g->s[i][0] = (char)c[i];
+    }
+}
+
+/*
+ * One branch: a sequence of atoms up to '|' or ')' or the end. best gets
+ * the branch's best requirement; when every atom's text is one of a known
+ * set (literals, small classes, groups of such), the branch's whole set,
+ * marked exact, so that the group around it can extend the text before
+ * and after it ("\.(?:com|net)/": ".com/" or ".net/").
+ */
 static void sequence(struct rx *rx, struct req *best, struct conj *cj)
 {
-    char run[LIT_MAX];
-    size_t rl = 0;
+    struct req *cur = malloc(sizeof *cur), *g = malloc(sizeof *g);
+    bool whole = true;
     best->none = true;
     best->behind = false;
+    best->exact = false;
     best->n = 0;
+    if (!cur || !g) {
+        free(cur);
+        free(g);
+        rx->bail = true; /* unjudged: always a candidate */
+        return;
+    }
+    cur->none = cur->behind = cur->exact = false;
+    cur->n = 1;
+    cur->len[0] = 0;
     while (*rx->p && *rx->p != '|' && *rx->p != ')' && !rx->bail) {
         const char *p = rx->p;
-        int lit = -1; /* the literal byte of this atom, or -1 */
+        int lit = -1; /* the literal pass's symbol of this atom, or -1 */
         bool zero = false;
         if (*p == '(') {
             p++;
             bool look = false, neg = false, behind = false;
             if (*p == '*') {
                 rx->bail = true; /* (*VERB) and (*UTF) options */
-                return;
+                break;
             }
             if (*p == '?') {
                 if (p[1] == ':' || p[1] == '>') {
@@ -603,7 +697,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
                     const char *e = strchr(p + 2, close);
                     if (!e) {
                         rx->bail = true;
-                        return;
+                        break;
                     }
                     p = e + 1;
                 } else {
@@ -614,7 +708,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
                     if (q == p + 1 || (*q != ')' && *q != ':') ||
                         memchr(p + 1, 'x', (size_t)(q - p - 1))) {
                         rx->bail = true;
-                        return;
+                        break;
                     }
                     if (*q == ')') {
                         rx->p = q + 1;
@@ -625,52 +719,50 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
             }
             if (++rx->depth > 32) {
                 rx->bail = true;
-                return;
-            }
-            struct req *inner = malloc(sizeof *inner);
-            if (!inner) {
-                rx->bail = true; /* unjudged: always a candidate */
-                return;
+                break;
             }
             rx->p = p;
-            alternation(rx, inner, NULL);
+            alternation(rx, g, NULL);
             rx->depth--;
             if (rx->bail || *rx->p != ')') {
                 rx->bail = true;
-                free(inner);
-                return;
+                break;
             }
             rx->p++;
             if (look) {
-                /* An assertion consumes nothing: the run goes on. What a
-                 * positive one requires is in the message all the same. */
-                if (!neg && !inner->none) {
-                    inner->behind |= behind;
-                    offer(best, cj, inner);
+                /* An assertion consumes nothing: the text around it stays
+                 * adjacent. What a positive one requires is in the message
+                 * all the same. */
+                if (!neg && !g->none) {
+                    g->behind |= behind;
+                    g->exact = false;
+                    offer(best, cj, g);
                 }
-                free(inner);
                 continue;
             }
             int q = quantifier(rx);
-            run_consider(best, cj, run, rl);
-            rl = 0;
-            if (q != 0 && !inner->none)
-                offer(best, cj, inner);
-            free(inner);
+            if (g->exact && !g->none) {
+                whole = cur_atom(cur, g, q, best, cj) && whole;
+                continue;
+            }
+            cur_flush(cur, best, cj);
+            whole = false;
+            if (q != 0 && !g->none)
+                offer(best, cj, g);
             continue;
         }
         if (*p == '[') {
-            struct req *cls = malloc(sizeof *cls);
-            bool known = cls && small_class(rx->p, cls);
+            bool known = small_class(rx->p, g);
             skip_class(rx);
             int q = rx->bail ? 0 : quantifier(rx);
-            run_consider(best, cj, run, rl);
-            rl = 0;
-            if (known && q != 0)
-                offer(best, cj, cls); /* one of its characters is in every match */
-            free(cls);
             if (rx->bail)
-                return;
+                break;
+            if (known) {
+                whole = cur_atom(cur, g, q, best, cj) && whole;
+                continue;
+            }
+            cur_flush(cur, best, cj);
+            whole = false;
             continue;
         }
         if (*p == '\\') {
@@ -678,18 +770,25 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
             p += 2;
             if (e == 0) {
                 rx->bail = true;
-                return;
+                break;
             }
             if (strchr("bBAzZGE", e)) {
                 zero = true;
-            } else if (strchr("dDwWsShHvVRNXC", e)) {
+            } else if (e == 'd') {
+                /* A decimal digit: under UCP also any other script's (OTHER). */
+                static const unsigned char digits[] = "0123456789\x80";
+                rx->p = p;
+                chars_set(g, digits, sizeof digits - 1);
+                whole = cur_atom(cur, g, quantifier(rx), best, cj) && whole;
+                continue;
+            } else if (strchr("DwWsShHvVRNXC", e)) {
                 /* a class of characters */
             } else if (e == 'p' || e == 'P') {
                 if (*p == '{') {
                     const char *c = strchr(p, '}');
                     if (!c) {
                         rx->bail = true;
-                        return;
+                        break;
                     }
                     p = c + 1;
                 } else if (*p) {
@@ -700,7 +799,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
                 lit = e; /* an escaped punctuation character */
             } else {
                 rx->bail = true; /* back-references, \x, \Q, \K, control escapes ... */
-                return;
+                break;
             }
         } else if (*p == '.') {
             p++;
@@ -710,11 +809,19 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
         } else if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
             /* A quantifier with nothing before it, or a literal '{': unjudged. */
             rx->bail = true;
-            return;
+            break;
         } else if ((unsigned char)*p >= 0x80) {
-            p++;
-            while (((unsigned char)*p & 0xC0) == 0x80)
-                p++;
+            /* A non-ASCII literal: its symbol, as the message's characters
+             * that match it get theirs (lower_cp: every character caseless
+             * matching takes for it maps to the same one). */
+            uint32_t cp;
+            size_t k = pfi_utf8_decode((const unsigned char *)p, strlen(p), &cp);
+            if (k == 0) {
+                rx->bail = true;
+                break;
+            }
+            p += k;
+            lit = lower_cp(cp);
         } else {
             lit = (unsigned char)*p++;
         }
@@ -722,26 +829,28 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
         if (zero)
             continue; /* consumes nothing: adjacent literals stay adjacent */
         int q = quantifier(rx);
-        if (lit < 0 || q == 0) {
-            run_consider(best, cj, run, rl);
-            rl = 0;
+        if (lit < 0) {
+            cur_flush(cur, best, cj);
+            whole = false;
             continue;
         }
-        if (rl == LIT_MAX) {
-            run_consider(best, cj, run, rl);
-            rl = 0;
-        }
-        run[rl++] = (char)(lit >= 'A' && lit <= 'Z' ? lit + 32 : lit);
-        if (q > 0) {
-            /* "ab+c": "ab" and "bc" are both in every match. */
-            run_consider(best, cj, run, rl);
-            run[0] = run[rl - 1];
-            rl = 1;
+        unsigned char c = (unsigned char)(lit >= 'A' && lit <= 'Z' ? lit + 32 : lit);
+        chars_set(g, &c, 1);
+        whole = cur_atom(cur, g, q, best, cj) && whole;
+    }
+    if (!rx->bail) {
+        offer(best, cj, cur);
+        if (whole) {
+            /* The branch's text is always one of cur: that, exactly. */
+            *best = *cur;
+            best->none = false;
+            best->exact = true;
+        } else if (best->n) {
+            best->none = false;
         }
     }
-    run_consider(best, cj, run, rl);
-    if (best->n)
-        best->none = false;
+    free(cur);
+    free(g);
 }
 
 /* Branches joined by '|': every match contains one branch's requirement. */
@@ -749,6 +858,7 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
 {
     out->none = false;
     out->behind = false;
+    out->exact = true;
     out->n = 0;
     struct req *b = malloc(sizeof *b);
     if (!b) {
@@ -759,6 +869,7 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
         sequence(rx, b, first ? cj : NULL);
         if (rx->bail)
             break;
+        out->exact = out->exact && b->exact;
         if (b->none || out->none || out->n + b->n > RQ_MAX) {
             out->none = true;
         } else {
@@ -777,6 +888,8 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
     free(b);
     if (out->n == 0)
         out->none = true;
+    if (out->none)
+        out->exact = false;
 }
 
 /*
@@ -976,6 +1089,26 @@ void pfi_onepass_scratch_free(void *scratch)
     free(sc);
 }
 
+/*
+ * Can the URL pattern (rules.c) match? In either of its forms the last
+ * label of the host comes right after a dot and starts with a letter:
+ * \p{L} after "https?://" or "www.", [a-z] or a generic domain's name,
+ * caseless, otherwise (the caseless [a-z] also takes U+212A and U+017F).
+ * So every match has a '.' followed by an ASCII letter or a byte of a
+ * non-ASCII character.
+ */
+static bool url_may_match(const char *msg, size_t len)
+{
+    for (const char *p = msg; (p = memchr(p, '.', len - (size_t)(p - msg))) != NULL; p++) {
+        if ((size_t)(p - msg) + 1 >= len)
+            return false;
+        unsigned char c = (unsigned char)p[1];
+        if (c >= 0x80 || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+            return true;
+    }
+    return false;
+}
+
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
                             unsigned char *cand, size_t *limit)
 {
@@ -1038,7 +1171,7 @@ void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *ms
                 limit[i] = last[cs];
         }
     }
-    cand[op->url] = memchr(msg, '.', len) != NULL;
+    cand[op->url] = url_may_match(msg, len);
 }
 
 void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent)
@@ -1377,7 +1510,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 4 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 5 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);

@@ -116,7 +116,8 @@ pf_status pfi_rules_from_snapshot(const char *buf, size_t len, const char *const
                                   pf_ruleset **out);
 bool pfi_rules_snapped(const pf_ruleset *set);
 
-/* The URL pattern's text (rules.c); onepass.c relies on its every form having a dot. */
+/* The URL pattern's text (rules.c); onepass.c relies on its every form having a
+ * dot followed by a letter (url_may_match). */
 extern const char pfi_url_pattern[];
 
 /*
