@@ -414,8 +414,12 @@ struct conj {
 
 static void offer(struct req *best, struct conj *cj, const struct req *cand)
 {
-    req_consider(best, cand);
     size_t sc = req_score(cand);
+    /* One of many single characters ("a letter") rules out next to no
+     * message and would fire on most bytes: not worth a set. */
+    if (sc == 1 && cand->n > 16)
+        return;
+    req_consider(best, cand);
     if (!cj || sc == 0)
         return;
     if (cj->n < CONJ_MAX) {
@@ -443,6 +447,34 @@ static void cur_flush(struct req *cur, struct req *best, struct conj *cj)
 }
 
 /*
+ * How many distinct strings the last keep bytes of cur's strings are (a
+ * shorter string whole); with into (not cur), they are put there.
+ */
+static size_t suffixes(const struct req *cur, size_t keep, struct req *into)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cur->n; i++) {
+        size_t l = cur->len[i] < keep ? cur->len[i] : keep;
+        const char *t = cur->s[i] + cur->len[i] - l;
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++) {
+            size_t lk = cur->len[k] < keep ? cur->len[k] : keep;
+            dup = lk == l && memcmp(cur->s[k] + cur->len[k] - lk, t, l) == 0;
+        }
+        if (dup)
+            continue;
+        if (into) {
+            memcpy(into->s[n], t, l);
+            into->len[n] = (unsigned char)l;
+        }
+        n++;
+    }
+    if (into)
+        into->n = n;
+    return n;
+}
+
+/*
  * The text just read (one of cur) is followed by one of g: cur becomes
  * their concatenations. Too many or too long: cur is offered as it is and
  * g starts afresh, and false says the branch's whole set is no longer known.
@@ -456,7 +488,30 @@ static bool cur_append(struct req *cur, const struct req *g, struct req *best, s
         maxg = g->len[j] > maxg ? g->len[j] : maxg;
     if (cur->n * g->n > RQ_MAX || maxl + maxg > LIT_MAX) {
         offer(best, cj, cur);
-        cur->n = g->n;
+        /* Keep what the text read ends with, as long as the concatenations
+         * then fit: "[a-z0-9]+\\.(?:info|xyz|...)" still yields ".info". */
+        size_t keep = maxl;
+        while (keep > 0 && (maxg + keep > LIT_MAX || suffixes(cur, keep, NULL) * g->n > RQ_MAX))
+            keep--;
+        if (keep == 0) {
+            cur->n = g->n;
+            for (size_t j = 0; j < g->n; j++) {
+                cur->len[j] = g->len[j];
+                memcpy(cur->s[j], g->s[j], g->len[j]);
+            }
+            return false;
+        }
+        struct req *t = malloc(sizeof *t);
+        if (t) {
+            suffixes(cur, keep, t);
+            cur->n = t->n;
+            memcpy(cur->len, t->len, sizeof t->len);
+            memcpy(cur->s, t->s, t->n * sizeof t->s[0]);
+            free(t);
+            (void)cur_append(cur, g, best, cj);
+            return false;
+        }
+        cur->n = g->n; /* no memory for the suffixes: start from g alone */
         for (size_t j = 0; j < g->n; j++) {
             cur->len[j] = g->len[j];
             memcpy(cur->s[j], g->s[j], g->len[j]);
@@ -577,14 +632,45 @@ static void skip_class(struct rx *rx)
 }
 
 /*
- * A class of a few plain ASCII characters ("[0-9@$!|]", "[a4@]"): the set
- * of its characters (lower case), each a one-byte string; false for any
- * other class (negated, non-ASCII, escapes but escaped punctuation, POSIX
- * names, more than 16 characters), which stays unknown.
+ * The literal pass's symbols a class escape can match, or NULL when the
+ * reader does not know it: letters are a-z or a non-ASCII character
+ * (OTHER; those caseless matching takes for an ASCII letter map to it:
+ * lower_cp), digits under UCP any script's. At p: the letter after the
+ * backslash; *end: past the escape.
+ */
+static const char *escape_set(const char *p, const char **end)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyz\x80";
+    static const char digits[] = "0123456789\x80";
+    static const char word[] = "abcdefghijklmnopqrstuvwxyz0123456789_\x80";
+    *end = p + 1;
+    if (*p == 'd')
+        return digits;
+    if (*p == 'w')
+        return word;
+    if (*p != 'p')
+        return NULL;
+    static const char *const names[] = {"{L}", "{Ll}", "{Lu}", "{N}", "{Nd}"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t l = strlen(names[i]);
+        if (strncmp(p + 1, names[i], l) == 0) {
+            *end = p + 1 + l;
+            return names[i][1] == 'L' ? letters : digits;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * A class of known characters ("[0-9@$!|]", "[a4@]", "[A-Za-z\d]",
+ * "[£$€]"): the set of their symbols in the literal pass (lower case;
+ * a non-ASCII one by lower_cp), each a one-byte string; false for any
+ * other class (negated, POSIX names, escapes but escaped punctuation and
+ * those of escape_set, ranges with non-ASCII ends), which stays unknown.
  */
 static bool small_class(const char *p, struct req *out)
 {
-    bool seen[128] = {false};
+    bool seen[256] = {false};
     size_t n = 0;
     out->none = false;
     out->behind = false;
@@ -596,13 +682,39 @@ static bool small_class(const char *p, struct req *out)
     for (bool first = true; *p && (*p != ']' || first); first = false) {
         int lo;
         if (*p == '\\') {
-            unsigned char e = (unsigned char)p[1];
-            if (e == 0 || e >= 0x80 || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
-                (e >= '0' && e <= '9'))
+            const char *e, *set = escape_set(p + 1, &e);
+            if (set) {
+                for (const char *c = set; *c; c++) {
+                    unsigned char l = (unsigned char)*c;
+                    if (!seen[l]) {
+                        seen[l] = true;
+                        out->len[n] = 1;
+                        out->s[n++][0] = (char)l;
+                    }
+                }
+                p = e;
+                continue;
+            }
+            unsigned char c = (unsigned char)p[1];
+            if (c == 0 || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9'))
                 return false;
-            lo = e;
+            lo = c;
             p += 2;
-        } else if ((unsigned char)*p >= 0x80 || (*p == '[' && p[1] == ':')) {
+        } else if ((unsigned char)*p >= 0x80) {
+            uint32_t cp;
+            size_t k = pfi_utf8_decode((const unsigned char *)p, strlen(p), &cp);
+            if (k == 0 || p[k] == '-')
+                return false; /* a range from a non-ASCII character */
+            p += k;
+            unsigned char l = lower_cp(cp);
+            if (!seen[l]) {
+                seen[l] = true;
+                out->len[n] = 1;
+                out->s[n++][0] = (char)l;
+            }
+            continue;
+        } else if (*p == '[' && p[1] == ':') {
             return false;
         } else {
             lo = (unsigned char)*p++;
@@ -613,7 +725,7 @@ static bool small_class(const char *p, struct req *out)
                 return false;
             hi = (unsigned char)p[1];
             p += 2;
-            if (hi < lo || hi - lo > 16)
+            if (hi < lo)
                 return false;
         }
         for (int c = lo; c <= hi; c++) {
@@ -621,12 +733,11 @@ static bool small_class(const char *p, struct req *out)
             if (seen[l])
                 continue;
             seen[l] = true;
-            if (++n > 16)
-                return false;
-            out->len[out->n] = 1;
-            out->s[out->n++][0] = (char)l;
+            out->len[n] = 1;
+            out->s[n++][0] = (char)l;
         }
     }
+    out->n = n;
     if (*p != ']' || n == 0)
         return false;
     return true;
@@ -767,6 +878,7 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
         }
         if (*p == '\\') {
             unsigned char e = (unsigned char)p[1];
+            const char *after;
             p += 2;
             if (e == 0) {
                 rx->bail = true;
@@ -774,11 +886,10 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
             }
             if (strchr("bBAzZGE", e)) {
                 zero = true;
-            } else if (e == 'd') {
-                /* A decimal digit: under UCP also any other script's (OTHER). */
-                static const unsigned char digits[] = "0123456789\x80";
-                rx->p = p;
-                chars_set(g, digits, sizeof digits - 1);
+            } else if (escape_set(p - 1, &after) != NULL) {
+                const char *set = escape_set(p - 1, &after);
+                rx->p = after;
+                chars_set(g, (const unsigned char *)set, strlen(set));
                 whole = cur_atom(cur, g, quantifier(rx), best, cj) && whole;
                 continue;
             } else if (strchr("DwWsShHvVRNXC", e)) {
@@ -1510,7 +1621,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 5 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 6 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
