@@ -427,6 +427,7 @@ static void crafted_patterns(void **state)
     pf_scanner *f, *sl;
     pf_diag d;
     (void)state;
+    assert_true(pfi_onepass_folds_ok());
     load_pair(crafted_pack, sizeof crafted_pack - 1, "crafted.json", &set, &f, &sl);
     size_t exact, pre, absent;
     pfi_onepass_stats(set, &exact, &pre, &absent);

@@ -153,6 +153,8 @@ void pfi_onepass_scratch_free(void *scratch);
  */
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
                             unsigned char *cand, size_t *limit);
+/* Tests: the scan's table of folded ASCII bytes is fold()'s answer for each. */
+bool pfi_onepass_folds_ok(void);
 /* How many codes the prefilter can rule out (filtered) and cannot (absent); prefilter is 0. */
 void pfi_onepass_stats(const pf_ruleset *set, size_t *exact, size_t *prefilter, size_t *absent);
 /* Tests and benchmarks: turn the prefilter off (PCRE2 only) or on for one scanner. */

@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "model_int.h"
+#include "numfast_int.h"
 #include "preflight/number.h"
 #include "preflight/segments.h"
 #include "rules_int.h"
@@ -434,6 +435,11 @@ static size_t memo_slot(const char *text, size_t len, const char *region)
 static const struct phone_memo *phones(struct scan *sc, pf_status *st)
 {
     const char *region = sc->o->country ? sc->o->country : "";
+    /* Text the matcher would not even be started on (too few digits, the
+     * usual case) is answered here, and takes no slot from one it was. */
+    static const struct phone_memo none = {0};
+    if (!pfi_numfast_text_may_have_number_in(sc->msg, sc->len, sc->o->country))
+        return &none;
     struct phone_memo *m = &sc->s->memo[memo_slot(sc->msg, sc->len, region)];
     if (m->text && m->len == sc->len && strcmp(m->region, region) == 0 &&
         memcmp(m->text, sc->msg, sc->len) == 0)
