@@ -1029,6 +1029,11 @@ static bool required(const char *re, struct conj *cj)
     if (rx.bail || *rx.p != '\0' || all.none)
         return false;
     if (cj->n == 0) {
+        /* A branch that can consume nothing ("|a", "\\b") puts the empty
+         * string in the set: then every message holds one, and the code
+         * is not judged (offer never keeps such a set either). */
+        if (req_score(&all) == 0)
+            return false;
         cj->r[0] = all;
         cj->n = 1;
     }
