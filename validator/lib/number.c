@@ -204,6 +204,38 @@ pf_status pf_number_example(const char *region, pf_number_type type, char *buf, 
     return pfi_phone_example(region, (int)type, buf, cap) ? PF_OK : PF_E_NOT_FOUND;
 }
 
+/*
+ * Text whose only long enough stretches of digits are plain runs (an
+ * order number, a one-time code): the matcher's one candidate in each is
+ * the run itself (or it in brackets: the same digits), and it reports one
+ * only when libphonenumber parses it, with the default region, to a valid
+ * number. Parsing the runs costs a few microseconds where the matcher
+ * costs 50 to 700. False only when none of them is valid; diff_text
+ * compares the two on texts built for it.
+ */
+static _Atomic unsigned long plain_skips;
+
+unsigned long pfi_number_plain_skips(void)
+{
+    return plain_skips;
+}
+
+static bool plain_runs_may_match(const char *text, size_t len, const char *region)
+{
+    enum { CAP = 8 };
+    size_t starts[CAP], lens[CAP], n;
+    if (!pfi_numfast_text_plain_runs(text, len, region, starts, lens, CAP, &n))
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        pfi_phone_info info;
+        pfi_phone_error e = pfi_phone_parse(text + starts[i], lens[i], region, &info);
+        if (e == PFI_PHONE_EXCEPTION || (e == PFI_PHONE_OK && info.valid))
+            return true;
+    }
+    plain_skips++;
+    return false;
+}
+
 pf_status pf_number_find_in_text(const char *text, size_t len, const char *default_region,
                                  pf_number_span *spans, size_t cap, size_t *count)
 {
@@ -218,6 +250,8 @@ pf_status pf_number_find_in_text(const char *text, size_t len, const char *defau
     /* The matcher costs tens of microseconds even on text without a
      * number; most messages have too few digits for one. */
     if (!pfi_numfast_text_may_have_number_in(text, len, default_region))
+        return PF_OK;
+    if (!plain_runs_may_match(text, len, default_region))
         return PF_OK;
     if (cap > CHUNK) {
         s = malloc(cap * sizeof *s);

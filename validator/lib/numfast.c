@@ -956,15 +956,25 @@ static bool has_plus(const char *text, size_t len)
  * plus sign anywhere: the region-free bound. diff_text compares the
  * matcher with and without this under twelve regions.
  */
-static bool may_have_number(const char *text, size_t len, int need);
+/*
+ * Stretches of text as may_have_number reads it; with runs, each stretch
+ * of at least need is recorded, and the walk goes on to the end.
+ */
+struct runs {
+    size_t *starts, *lens, cap, n;
+    bool plain; /* every recorded stretch was a plain run (see below) */
+};
+static bool may_have_number(const char *text, size_t len, int need, struct runs *runs);
 
-bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region)
+/* The fewest digits a number the matcher reports in text with default
+ * region (NULL: none) has; 0 when the engine is not loaded (no bound). */
+static int text_need(const char *text, size_t len, const char *region)
 {
     int cc = 0;
     if (!loaded() || g.min_valid_digits < 2)
-        return true;
+        return 0;
     if (has_plus(text, len))
-        return may_have_number(text, len, g.min_valid_digits);
+        return g.min_valid_digits;
     int ri = region ? region_index(region) : -1;
     int need = g.intl_min + (ri >= 0 ? g.region_idd[ri] : 0);
     if (ri >= 0 && pfi_numfast_region_calling_code(region, &cc) && cc > 0 && cc < NF_MAX_CC &&
@@ -972,14 +982,40 @@ bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const cha
         need = g.cc_min[cc] - g.region_added[ri];
     if (need < g.min_valid_digits) /* that bound holds for every number */
         need = g.min_valid_digits;
-    return may_have_number(text, len, need);
+    return need;
+}
+
+bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region)
+{
+    int need = text_need(text, len, region);
+    return need == 0 || may_have_number(text, len, need, NULL);
 }
 
 bool pfi_numfast_text_may_have_number(const char *text, size_t len)
 {
     if (!loaded() || g.min_valid_digits < 2)
         return true;
-    return may_have_number(text, len, g.min_valid_digits);
+    return may_have_number(text, len, g.min_valid_digits, NULL);
+}
+
+/*
+ * The longest plain run taken: libphonenumber's longest national number.
+ * Its matcher takes up to 20 digits a block, so a run this long is one
+ * candidate, whole.
+ */
+#define PLAIN_MAX 17
+
+bool pfi_numfast_text_plain_runs(const char *text, size_t len, const char *region, size_t *starts,
+                                 size_t *lens, size_t cap, size_t *n)
+{
+    *n = 0;
+    int need = text_need(text, len, region);
+    if (need == 0 || has_plus(text, len))
+        return false;
+    struct runs r = {starts, lens, cap, 0, true};
+    (void)may_have_number(text, len, need, &r);
+    *n = r.n;
+    return r.plain;
 }
 
 /*
@@ -1008,18 +1044,59 @@ static bool ext_label(const unsigned char *s, size_t n)
     return false;
 }
 
-static bool may_have_number(const char *text, size_t len, int need)
+/*
+ * The stretch being read. A plain run is a stretch whose counted
+ * characters are ASCII digits, one right after another, at most
+ * PLAIN_MAX of them: nothing the matcher could split, join or extend, so
+ * its one candidate there holds exactly those digits.
+ */
+struct stretch {
+    int count;          /* what counts toward need */
+    size_t first, next; /* the first counted byte; just past the last */
+    bool plain;
+};
+
+/* The stretch ends (a letter that breaks it, or the end of the text). */
+static void stretch_end(struct stretch *st, int need, struct runs *runs)
+{
+    if (runs && st->count >= need) {
+        if (!st->plain || st->count > PLAIN_MAX || runs->n == runs->cap) {
+            runs->plain = false;
+        } else {
+            runs->starts[runs->n] = st->first;
+            runs->lens[runs->n++] = st->next - st->first;
+        }
+    }
+    st->count = 0;
+    st->plain = true;
+}
+
+/* One more counted character, s[i..i+k); ascii_digit: an ASCII digit. */
+static void stretch_add(struct stretch *st, size_t i, size_t k, bool ascii_digit)
+{
+    if (st->count == 0)
+        st->first = i;
+    else if (i != st->next)
+        st->plain = false; /* something between two counted characters */
+    if (!ascii_digit)
+        st->plain = false;
+    st->next = i + k;
+    st->count++;
+}
+
+static bool may_have_number(const char *text, size_t len, int need, struct runs *runs)
 {
     const unsigned char *s = (const unsigned char *)text;
-    int run = 0;
+    struct stretch st = {0, 0, 0, true};
     for (size_t i = 0; i < len;) {
         unsigned char b = s[i];
         if (b < 0x80) {
             /* An 'x' is read with its word below, so a label that starts
              * with one ("xtension") is seen whole. */
             if (b >= '0' && b <= '9') {
+                stretch_add(&st, i, 1, true);
                 i++;
-                if (++run >= need)
+                if (!runs && st.count >= need)
                     return true;
             } else if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
                 /* A word of letters: an extension label counts, any other
@@ -1028,17 +1105,20 @@ static bool may_have_number(const char *text, size_t len, int need)
                 while (w < len && (s[w] | 0x20) >= 'a' && (s[w] | 0x20) <= 'z')
                     w++;
                 if (ext_label(s + i, w - i)) {
-                    run += (int)(w - i);
-                    if (run >= need)
-                        return true;
+                    for (size_t k = i; k < w; k++)
+                        stretch_add(&st, k, 1, false);
                 } else {
                     /* As before, letter by letter: an 'x' counts, any
                      * other letter breaks the stretch. */
-                    for (size_t k = i; k < w; k++)
-                        run = (s[k] | 0x20) == 'x' ? run + 1 : 0;
-                    if (run >= need)
-                        return true;
+                    for (size_t k = i; k < w; k++) {
+                        if ((s[k] | 0x20) == 'x')
+                            stretch_add(&st, k, 1, false);
+                        else
+                            stretch_end(&st, need, runs);
+                    }
                 }
+                if (!runs && st.count >= need)
+                    return true;
                 i = w;
             } else {
                 i++;
@@ -1051,11 +1131,15 @@ static bool may_have_number(const char *text, size_t len, int need)
             i++;
             continue;
         }
-        i += k;
         bool digit = pfi_is_decimal_digit(cp) || cp == 0xFF58 ||
                      cp == 0xFF38; /* fullwidth x, X */
-        if (digit && ++run >= need)
-            return true;
+        if (digit) {
+            stretch_add(&st, i, k, false);
+            if (!runs && st.count >= need)
+                return true;
+        }
+        i += k;
     }
+    stretch_end(&st, need, runs);
     return false;
 }

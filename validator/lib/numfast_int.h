@@ -57,6 +57,18 @@ bool pfi_numfast_text_may_have_number(const char *text, size_t len);
 /* The same for the matcher run with default region (NULL: none), which
  * bounds numbers without a plus sign more tightly. */
 bool pfi_numfast_text_may_have_number_in(const char *text, size_t len, const char *region);
+/*
+ * For text that passes the bound above: true when every stretch of it
+ * that reaches the bound is a plain run (ASCII digits one after another,
+ * no x, label or other character between them, at most 17) and there is
+ * no plus sign; then those runs (byte offset and length, *n of them, at
+ * most cap) are the only candidates the matcher can take, each as it
+ * stands. False when any is anything else, or there are more than cap.
+ */
+bool pfi_numfast_text_plain_runs(const char *text, size_t len, const char *region, size_t *starts,
+                                 size_t *lens, size_t cap, size_t *n);
+/* Tests (number.c): how many texts the plain runs' parse spared the matcher. */
+unsigned long pfi_number_plain_skips(void);
 
 /*
  * metacache.c: pfi_phone_metadata through the start-up cache (the same
