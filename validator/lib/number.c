@@ -227,10 +227,8 @@ static bool plain_runs_may_match(const char *text, size_t len, const char *regio
     if (!pfi_numfast_text_plain_runs(text, len, region, starts, lens, CAP, &n))
         return true;
     for (size_t i = 0; i < n; i++) {
-        pfi_phone_info info;
-        pfi_phone_error e = pfi_phone_parse(text + starts[i], lens[i], region, &info);
-        if (e == PFI_PHONE_EXCEPTION || (e == PFI_PHONE_OK && info.valid))
-            return true;
+        if (pfi_phone_valid(text + starts[i], lens[i], region) != 0)
+            return true; /* valid, or libphonenumber failed: the matcher decides */
     }
     plain_skips++;
     return false;

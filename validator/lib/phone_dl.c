@@ -379,6 +379,12 @@ pfi_phone_error pfi_phone_parse(const char *input, size_t len, const char *regio
     return m ? m->parse(input, len, region, info) : PFI_PHONE_EXCEPTION;
 }
 
+int pfi_phone_valid(const char *input, size_t len, const char *region)
+{
+    const struct pfi_phone_module *m = pfi_phone_module_get();
+    return m ? m->valid(input, len, region) : -1;
+}
+
 bool pfi_phone_region_supported(const char *region)
 {
     const struct pfi_phone_module *m = pfi_phone_module_get();

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define PFI_PHONE_MODULE_ABI 2
+#define PFI_PHONE_MODULE_ABI 3
 #define PFI_PHONE_MODULE_SYMBOL "pfi_phone_module_v1"
 /* The file name the library asks the dynamic loader for. */
 #define PFI_PHONE_MODULE_FILE "preflight-phone.so"
@@ -68,6 +68,7 @@ struct pfi_phone_module {
     pf_status (*icu_region_ids)(const char *region, char **ids);
     bool (*icu_zone_in_region)(const char *zone, const char *region);
     bool (*icu_is_decimal_digit)(uint32_t cp);
+    int (*valid)(const char *input, size_t len, const char *region);
 };
 
 typedef const struct pfi_phone_module *(*pfi_phone_module_fn)(void);

@@ -276,6 +276,20 @@ extern "C" pfi_phone_error pfi_phone_parse(const char *input, size_t len, const 
     }
 }
 
+extern "C" int pfi_phone_valid(const char *input, size_t len, const char *region)
+{
+    try {
+        const PhoneNumberUtil &u = util();
+        PhoneNumber num;
+        std::string r = region && *region ? region : "ZZ";
+        if (u.Parse(std::string(input, len), r, &num) != PhoneNumberUtil::NO_PARSING_ERROR)
+            return 0;
+        return u.IsValidNumber(num) ? 1 : 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
 extern "C" bool pfi_phone_region_supported(const char *region)
 {
     try {
@@ -475,6 +489,7 @@ pfi_phone_module_v1(void)
         pfi_icu_region_ids,
         pfi_icu_zone_in_region,
         pfi_icu_is_decimal_digit,
+        pfi_phone_valid,
     };
     return &table;
 }

@@ -42,6 +42,11 @@ typedef struct pfi_phone_info {
 pfi_phone_error pfi_phone_parse(const char *input, size_t len, const char *region,
                                 pfi_phone_info *info);
 
+/* Whether input parses, with default region (NULL or "": none), to a
+ * valid number: pfi_phone_parse's info.valid without the rest of info.
+ * 1 valid, 0 not (or not a number), -1 the C++ side threw. */
+int pfi_phone_valid(const char *input, size_t len, const char *region);
+
 bool pfi_phone_region_supported(const char *region);
 int pfi_phone_region_calling_code(const char *region);
 
