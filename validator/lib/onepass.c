@@ -1238,6 +1238,31 @@ static bool url_may_match(const char *msg, size_t len)
     return false;
 }
 
+/*
+ * cand[i] = 1 when need[i] is 0 (not judged) or hits[i] == need[i] (every
+ * required set seen), else 0; eight codes at a time: a byte of x is zero
+ * exactly when the two are equal, and ((x & 0x7f..) + 0x7f..) | x has its
+ * top bit clear exactly in the zero bytes (no carry crosses a byte).
+ */
+static void cand_bytes(const unsigned char *need, const unsigned char *hits, unsigned char *cand,
+                       size_t n)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t nd, ht;
+        memcpy(&nd, need + i, 8);
+        memcpy(&ht, hits + i, 8);
+        uint64_t x = nd ^ ht;
+        uint64_t zero_eq = ~(((x & low7) + low7) | x) & ~low7;
+        uint64_t zero_nd = ~(((nd & low7) + low7) | nd) & ~low7;
+        uint64_t c = (zero_eq | zero_nd) >> 7;
+        memcpy(cand + i, &c, 8);
+    }
+    for (; i < n; i++)
+        cand[i] = (unsigned char)((need[i] == 0) | (hits[i] == need[i]));
+}
+
 void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *msg, size_t len,
                             unsigned char *cand, size_t *limit)
 {
@@ -1287,8 +1312,7 @@ void pfi_onepass_candidates(const pf_ruleset *set, void *scratch, const char *ms
      * automaton runs on the collapsed skeleton, whose positions promise no
      * such thing; it records none.
      */
-    for (size_t i = 0; i < set->ncodes; i++)
-        cand[i] = (unsigned char)((op->need[i] == 0) | (hits[i] == op->need[i]));
+    cand_bytes(op->need, hits, cand, set->ncodes);
     for (size_t b = 0; b < op->nbounded; b++) {
         size_t i = op->bounded[b];
         limit[i] = PF_NO_LIMIT;
