@@ -56,6 +56,15 @@ struct scan_memo {
     pf_finding_list found; /* what the scan added */
 };
 
+#define SCOPES 16
+
+struct scope_slot {
+    char *key; /* NULL: empty */
+    size_t keylen;
+    size_t *order; /* indexes into the set's rules */
+    size_t norder;
+};
+
 struct pf_scanner {
     const pf_ruleset *set;
     void *scratch;       /* the one-pass prefilter's (onepass.c), NULL without one */
@@ -74,17 +83,18 @@ struct pf_scanner {
     struct phone_memo memo[PHONE_CACHE];
     unsigned char *fired; /* per rule of the set: did it report on this message? */
     /*
-     * The rules in effect for the last scope seen (country, sender kind,
-     * disabled ids: what pfi_rule_applies reads), in the order they run:
-     * every other rule, then the signals rules (which count what the
-     * others reported). Rebuilt when the scope changes; a batch or a
-     * server mostly sends to a few scopes, and the country lists of the
-     * international rules cost a string compare per entry per message.
+     * The rules in effect per scope (country, sender kind, disabled ids:
+     * what pfi_rule_applies reads), in the order they run: every other
+     * rule, then the signals rules (which count what the others
+     * reported). A few scopes are remembered, each found by its key's
+     * hash and compared byte for byte: a batch or a server sends to a few
+     * countries and sender kinds, and the international rules' country
+     * lists cost a string compare per entry per message.
      */
-    size_t *order, norder;
-    char *scope;      /* the scope's key (scope_key), NULL: none yet */
-    size_t scopelen, scopecap;
-    char *scope_next; /* the key being compared, grown as needed */
+    struct scope_slot scopes[SCOPES];
+    const size_t *order; /* the current scope's */
+    size_t norder;
+    char *scope_next; /* the key being looked up, grown as needed */
     size_t nextcap;
     bool scope_memo_off; /* tests: rebuild the order for every message */
 };
@@ -127,10 +137,9 @@ pf_status pf_scanner_create(const pf_ruleset *set, pf_scanner **out)
     s->cand = calloc(set->ncodes ? set->ncodes : 1, 1);
     s->limit = calloc(set->ncodes ? set->ncodes : 1, sizeof *s->limit);
     s->sc = malloc(sizeof *s->sc);
-    s->order = calloc(set->count ? set->count : 1, sizeof *s->order);
     s->onepass = true;
     s->memo_on = true;
-    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->limit || !s->sc || !s->order ||
+    if (!s->md || !s->mctx || !s->fired || !s->cand || !s->limit || !s->sc ||
         pfi_onepass_scratch(set, &s->scratch) != PF_OK) {
         pf_scanner_destroy(s);
         return PF_E_NOMEM;
@@ -159,8 +168,10 @@ void pf_scanner_destroy(pf_scanner *s)
         pf_finding_list_clear(&s->smemo[i].found);
     }
     free(s->key);
-    free(s->order);
-    free(s->scope);
+    for (size_t i = 0; i < SCOPES; i++) {
+        free(s->scopes[i].key);
+        free(s->scopes[i].order);
+    }
     free(s->scope_next);
     free(s->fired);
     free(s->cand);
@@ -676,11 +687,11 @@ static bool scope_put(pf_scanner *s, size_t *n, const void *p, size_t len)
 }
 
 /*
- * s->order for o's scope: from the last scan when the scope is the same
- * (its key compared byte for byte), else rebuilt from pfi_rule_applies.
- * Without memory for the key it is rebuilt and not remembered.
+ * s->order for o's scope: remembered when its key is (compared byte for
+ * byte), else worked out from pfi_rule_applies into the key's slot.
+ * Without memory it is worked out into a slot and not remembered.
  */
-static void scope_order(pf_scanner *s, const pf_scan_options *o)
+static pf_status scope_order(pf_scanner *s, const pf_scan_options *o)
 {
     size_t n = 0;
     int head[3] = {(int)o->sender, o->country ? 1 : 0, (int)o->disabled_count};
@@ -688,32 +699,36 @@ static void scope_order(pf_scanner *s, const pf_scan_options *o)
               (!o->country || scope_put(s, &n, o->country, strlen(o->country) + 1));
     for (size_t i = 0; ok && i < o->disabled_count; i++)
         ok = scope_put(s, &n, o->disabled[i], strlen(o->disabled[i]) + 1);
-    if (s->scope_memo_off)
-        ok = false;
-    if (ok && s->scope && s->scopelen == n && memcmp(s->scope, s->scope_next, n) == 0)
-        return;
-    s->norder = 0;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; ok && i < n; i++)
+        h = (h ^ (unsigned char)s->scope_next[i]) * 1099511628211ull;
+    struct scope_slot *slot = &s->scopes[ok ? h % SCOPES : 0];
+    if (ok && !s->scope_memo_off && slot->key && slot->keylen == n &&
+        memcmp(slot->key, s->scope_next, n) == 0) {
+        s->order = slot->order;
+        s->norder = slot->norder;
+        return PF_OK;
+    }
+    if (!slot->order && !(slot->order = malloc((s->set->count ? s->set->count : 1) *
+                                               sizeof *slot->order)))
+        return PF_E_NOMEM;
+    slot->norder = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < s->set->count; i++) {
             const struct pfi_rule *r = &s->set->rules[i];
             if ((r->info.matcher == PF_MATCH_SIGNALS) == (pass == 1) && pfi_rule_applies(r, o))
-                s->order[s->norder++] = i;
+                slot->order[slot->norder++] = i;
         }
     }
-    if (!ok) {
-        free(s->scope);
-        s->scope = NULL;
-        s->scopecap = 0;
-        return;
+    s->order = slot->order;
+    s->norder = slot->norder;
+    free(slot->key); /* the slot's key no longer names its order */
+    slot->key = NULL;
+    if (ok && !s->scope_memo_off && (slot->key = malloc(n ? n : 1)) != NULL) {
+        memcpy(slot->key, s->scope_next, n);
+        slot->keylen = n;
     }
-    /* The compared key becomes the remembered one (the buffers swap). */
-    char *k = s->scope;
-    size_t kcap = s->scopecap;
-    s->scope = s->scope_next;
-    s->scopecap = s->nextcap;
-    s->scopelen = n;
-    s->scope_next = k;
-    s->nextcap = k ? kcap : 0;
+    return PF_OK;
 }
 
 static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_scan_options *opts,
@@ -750,7 +765,7 @@ static pf_status scan_once(pf_scanner *s, const char *msg, size_t len, const pf_
     }
     find_urls(sc);
     memset(s->fired, 0, s->set->count);
-    scope_order(s, sc->o);
+    st = scope_order(s, sc->o);
     /* The rules in effect, the signals rules last (they count what the
      * other rules reported). */
     for (size_t k = 0; k < s->norder && st == PF_OK; k++) {
