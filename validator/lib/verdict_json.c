@@ -349,6 +349,27 @@ static void obj_close(struct jw *w, size_t members)
 /* ,"key": — first: the object's first member */
 static void put_key(struct jw *w, const char *key, bool first)
 {
+    /* Compact, a key of plain characters (every key here: they are the
+     * writer's own names) goes in one piece. */
+    size_t n = strlen(key);
+    bool plain = !w->pretty;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = key[i] >= 0x20 && key[i] < 0x7f && key[i] != '"' && key[i] != '\\';
+    if (plain) {
+        if (!reserve(w->b, n + 4))
+            return;
+        char *o = w->b->s + w->b->len;
+        if (!first)
+            *o++ = ',';
+        *o++ = '"';
+        memcpy(o, key, n);
+        o += n;
+        *o++ = '"';
+        *o++ = ':';
+        w->b->len = (size_t)(o - w->b->s);
+        w->b->s[w->b->len] = '\0';
+        return;
+    }
     if (!first)
         pfi_buf_put(w->b, ",\n", w->pretty ? 2 : 1);
     if (w->pretty)
