@@ -527,6 +527,46 @@ static void whole_sets(void **state)
 }
 
 /*
+ * Classes the reader must not misread (found in review): quoted text in a
+ * class may hold its ']', and "[:" that is no POSIX name is a literal '['
+ * to PCRE2. Each pattern on messages it matches, and on a few it does not.
+ */
+static const char class_pack[] =
+    "{\"pack\": \"classes\", \"description\": \"d\", \"rules\": ["
+    "{\"id\": \"content.x.classes\", \"category\": \"x\", \"severity\": \"warn\", \"message\": \"m\","
+    " \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": ["
+    "\"[\\\\Q]x\\\\E]\", \"a[\\\\Q]\\\\E]+b\", \"[[:]|ab:]]cd\", \"[[:alpha:]]q[[:^digit:]]\"]}]}";
+
+static void class_edges(void **state)
+{
+    pf_ruleset *set;
+    pf_scanner *f, *sl;
+    pf_diag d;
+    (void)state;
+    load_pair(class_pack, sizeof class_pack - 1, "classes.json", &set, &f, &sl);
+    static const char *const msgs[] = {"x", "]", "a]b", "a]]b", "[", "|", ":", "abcd", "cd",
+                                       "zqz", "zq1", "q", "nothing here"};
+    size_t hits = 0;
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+        pf_finding_list a, b;
+        pf_finding_list_init(&a);
+        pf_finding_list_init(&b);
+        assert_int_equal(pf_scanner_scan(f, msgs[i], strlen(msgs[i]), NULL, &a, &d), PF_OK);
+        assert_int_equal(pf_scanner_scan(sl, msgs[i], strlen(msgs[i]), NULL, &b, &d), PF_OK);
+        if (!same_findings(&a, &b))
+            fail_msg("engines differ on the class pack for '%s'", msgs[i]);
+        hits += b.count;
+        checked++;
+        pf_finding_list_clear(&a);
+        pf_finding_list_clear(&b);
+    }
+    assert_true(hits >= 6); /* x, ], a]b, [, |, zqz at least */
+    pf_scanner_destroy(f);
+    pf_scanner_destroy(sl);
+    pf_rules_destroy(set);
+}
+
+/*
  * URLs: the URL pattern runs only when a dot is followed by a letter
  * (onepass.c, url_may_match); its forms, and near misses.
  */
@@ -661,6 +701,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(scope_changes),
         cmocka_unit_test(whole_sets),
         cmocka_unit_test(url_forms),
+        cmocka_unit_test(class_edges),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "test_onepass: %zu scans compared\n", checked);

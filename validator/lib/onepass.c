@@ -625,11 +625,22 @@ static void skip_class(struct rx *rx)
     if (*p == ']')
         p++;
     while (*p && *p != ']') {
+        if (*p == '\\' && (p[1] == 'Q' || p[1] == 'E')) {
+            rx->bail = true; /* quoted text in a class may hold the ']' (found in review) */
+            return;
+        }
         if (*p == '\\' && p[1])
             p += 2;
         else if (*p == '[' && p[1] == ':') {
-            const char *e = strstr(p + 2, ":]");
-            if (!e) {
+            /* Only a POSIX name, "[:alpha:]" or "[:^alpha:]"; PCRE2 reads
+             * any other "[:" as a literal '[' (found in review): unjudged. */
+            const char *e = p + 2;
+            if (*e == '^')
+                e++;
+            const char *name = e;
+            while (*e >= 'a' && *e <= 'z')
+                e++;
+            if (e == name || e[0] != ':' || e[1] != ']') {
                 rx->bail = true;
                 return;
             }
@@ -1032,8 +1043,8 @@ static bool required(const char *re, struct conj *cj)
         /* A branch that can consume nothing ("|a", "\\b") puts the empty
          * string in the set: then every message holds one, and the code
          * is not judged (offer never keeps such a set either). */
-        if (req_score(&all) == 0)
-            return false;
+        if (req_score(&all) == 0 || (req_score(&all) == 1 && all.n > 16))
+            return false; /* and a set of many single characters, as offer */
         cj->r[0] = all;
         cj->n = 1;
     }
@@ -1672,7 +1683,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 6 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 7 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
