@@ -39,6 +39,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,10 @@
 
 static pthread_once_t module_once = PTHREAD_ONCE_INIT;
 static const struct pfi_phone_module *module;
+/* Set (release) once load_module has finished, so that pfi_phone_module_error
+ * and pfi_phone_module_loaded, which do not wait for a load another thread
+ * may be running, read module and module_err only after it (acquire). */
+static _Atomic bool load_done;
 static void *module_handle;
 static char module_err[512];
 
@@ -163,6 +168,7 @@ static void load_module(void)
         module_err[0] = '\0';
         module = m;
     }
+    atomic_store_explicit(&load_done, true, memory_order_release);
 }
 
 const struct pfi_phone_module *pfi_phone_module_get(void)
@@ -173,12 +179,15 @@ const struct pfi_phone_module *pfi_phone_module_get(void)
 
 const char *pfi_phone_module_error(void)
 {
+    /* Not tried yet, or being tried: nothing has failed so far. */
+    if (!atomic_load_explicit(&load_done, memory_order_acquire))
+        return "";
     return module ? "" : module_err;
 }
 
 bool pfi_phone_module_loaded(void)
 {
-    return module != NULL;
+    return atomic_load_explicit(&load_done, memory_order_acquire) && module != NULL;
 }
 
 /* ---- the identity ---- */
