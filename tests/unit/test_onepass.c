@@ -421,11 +421,38 @@ static void load_pair(const char *pack, size_t len, const char *name, pf_ruleset
     pfi_scanner_set_memo(*sl, false);
 }
 
+/* Both scanners of a pair on one message: the findings must agree (else
+ * the test fails naming pack and message); how many PCRE2 alone found. */
+static size_t pair_agree(pf_scanner *f, pf_scanner *sl, const char *msg, size_t l,
+                         const char *pack)
+{
+    pf_finding_list a, b;
+    pf_diag d;
+    pf_finding_list_init(&a);
+    pf_finding_list_init(&b);
+    assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
+    assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
+    if (!same_findings(&a, &b))
+        fail_msg("engines differ on the %s pack for '%.*s'", pack, (int)l, msg);
+    size_t found = b.count;
+    checked++;
+    pf_finding_list_clear(&a);
+    pf_finding_list_clear(&b);
+    return found;
+}
+
+/* The pair and its set, freed. */
+static void drop_pair(pf_ruleset *set, pf_scanner *f, pf_scanner *sl)
+{
+    pf_scanner_destroy(f);
+    pf_scanner_destroy(sl);
+    pf_rules_destroy(set);
+}
+
 static void crafted_patterns(void **state)
 {
     pf_ruleset *set;
     pf_scanner *f, *sl;
-    pf_diag d;
     (void)state;
     assert_true(pfi_onepass_folds_ok());
     load_pair(crafted_pack, sizeof crafted_pack - 1, "crafted.json", &set, &f, &sl);
@@ -449,23 +476,11 @@ static void crafted_patterns(void **state)
                 msg[i] = alpha[v % na];
                 v /= na;
             }
-            pf_finding_list a, b;
-            pf_finding_list_init(&a);
-            pf_finding_list_init(&b);
-            assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
-            assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
-            if (!same_findings(&a, &b))
-                fail_msg("engines differ on the crafted pack for '%.*s'", (int)l, msg);
-            hits += b.count;
-            checked++;
-            pf_finding_list_clear(&a);
-            pf_finding_list_clear(&b);
+            hits += pair_agree(f, sl, msg, l, "crafted");
         }
     }
     assert_true(hits > 100); /* the patterns do match: the test is not vacuous */
-    pf_scanner_destroy(f);
-    pf_scanner_destroy(sl);
-    pf_rules_destroy(set);
+    drop_pair(set, f, sl);
 }
 
 /*
@@ -488,7 +503,6 @@ static void whole_sets(void **state)
 {
     pf_ruleset *set;
     pf_scanner *f, *sl;
-    pf_diag d;
     (void)state;
     load_pair(sets_pack, sizeof sets_pack - 1, "sets.json", &set, &f, &sl);
     size_t exact, pre, absent;
@@ -508,22 +522,10 @@ static void whole_sets(void **state)
             memcpy(msg + l, c, strlen(c));
             l += strlen(c);
         }
-        pf_finding_list a, b;
-        pf_finding_list_init(&a);
-        pf_finding_list_init(&b);
-        assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
-        assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
-        if (!same_findings(&a, &b))
-            fail_msg("engines differ on the sets pack for '%.*s'", (int)l, msg);
-        hits += b.count;
-        checked++;
-        pf_finding_list_clear(&a);
-        pf_finding_list_clear(&b);
+        hits += pair_agree(f, sl, msg, l, "sets");
     }
     assert_true(hits > 500); /* the patterns do match: the test is not vacuous */
-    pf_scanner_destroy(f);
-    pf_scanner_destroy(sl);
-    pf_rules_destroy(set);
+    drop_pair(set, f, sl);
 }
 
 /*
@@ -541,29 +543,16 @@ static void class_edges(void **state)
 {
     pf_ruleset *set;
     pf_scanner *f, *sl;
-    pf_diag d;
     (void)state;
     load_pair(class_pack, sizeof class_pack - 1, "classes.json", &set, &f, &sl);
     static const char *const msgs[] = {"x", "]", "a]b", "a]]b", "[", "|", ":", "abcd", "cd",
                                        "zqz", "zq1", "q", "nothing here"};
     size_t hits = 0;
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
-        pf_finding_list a, b;
-        pf_finding_list_init(&a);
-        pf_finding_list_init(&b);
-        assert_int_equal(pf_scanner_scan(f, msgs[i], strlen(msgs[i]), NULL, &a, &d), PF_OK);
-        assert_int_equal(pf_scanner_scan(sl, msgs[i], strlen(msgs[i]), NULL, &b, &d), PF_OK);
-        if (!same_findings(&a, &b))
-            fail_msg("engines differ on the class pack for '%s'", msgs[i]);
-        hits += b.count;
-        checked++;
-        pf_finding_list_clear(&a);
-        pf_finding_list_clear(&b);
+        hits += pair_agree(f, sl, msgs[i], strlen(msgs[i]), "class");
     }
     assert_true(hits >= 6); /* x, ], a]b, [, |, zqz at least */
-    pf_scanner_destroy(f);
-    pf_scanner_destroy(sl);
-    pf_rules_destroy(set);
+    drop_pair(set, f, sl);
 }
 
 /*
@@ -650,7 +639,6 @@ static void search_bounds(void **state)
 {
     pf_ruleset *set;
     pf_scanner *f, *sl;
-    pf_diag d;
     (void)state;
     load_pair(bounds_pack, sizeof bounds_pack - 1, "bounds.json", &set, &f, &sl);
     static const char *const tok[] = {
@@ -670,22 +658,10 @@ static void search_bounds(void **state)
             memcpy(msg + l, t, strlen(t));
             l += strlen(t);
         }
-        pf_finding_list a, b;
-        pf_finding_list_init(&a);
-        pf_finding_list_init(&b);
-        assert_int_equal(pf_scanner_scan(f, msg, l, NULL, &a, &d), PF_OK);
-        assert_int_equal(pf_scanner_scan(sl, msg, l, NULL, &b, &d), PF_OK);
-        if (!same_findings(&a, &b))
-            fail_msg("engines differ on the bounds pack for '%.*s'", (int)l, msg);
-        hits += b.count;
-        checked++;
-        pf_finding_list_clear(&a);
-        pf_finding_list_clear(&b);
+        hits += pair_agree(f, sl, msg, l, "bounds");
     }
     assert_true(hits > n); /* the patterns do match, several times a message */
-    pf_scanner_destroy(f);
-    pf_scanner_destroy(sl);
-    pf_rules_destroy(set);
+    drop_pair(set, f, sl);
 }
 
 int main(int argc, char **argv)

@@ -282,7 +282,6 @@ static char *identity_of_loaded(const char *self)
     return t.s;
 }
 
-/* Is every line of a remembered identity still true? */
 /* Whether line(arg) writes exactly the n bytes at p (lines have no length
  * bound: a long LD_LIBRARY_PATH makes a long one). */
 static bool line_is(int (*line)(const char *, char *, size_t), const char *arg, const char *p,
@@ -297,6 +296,7 @@ static bool line_is(int (*line)(const char *, char *, size_t), const char *arg, 
     return same;
 }
 
+/* Is every line of a remembered identity still true? */
 static bool still_true(const char *text, size_t len)
 {
     if (len == 0 || text[len - 1] != '\n')
