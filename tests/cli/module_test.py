@@ -8,8 +8,9 @@ never need it (--version, segments); a check of an E.164 number from a cold
 cache (loads it) and a warm one (must not); national input (needs
 libphonenumber's parser: loads it); a changed loader environment
 (LD_LIBRARY_PATH), which makes the remembered identity untrue, so the module
-is loaded again to work it out — every answer byte-identical to a run with
-the cache off.
+is loaded again to work it out, and the caches of its answers (the rule-set
+snapshot among them) are keyed anew — every answer byte-identical to a run
+with the cache off.
 """
 import os
 import subprocess
@@ -75,12 +76,19 @@ with tempfile.TemporaryDirectory() as root:
     # the remembered identity no longer holds, so the module is loaded to
     # work it out again (and the record rewritten for that environment).
     other = os.path.join(root, "nothing-here")
+    snap = os.path.join(root, "cold", "rules-snapshot")
+    with open(snap, "rb") as f:
+        snap_before = f.read()
     moved, loaded = run(CHECK, traced_first=True, PREFLIGHT_CACHE_DIR=os.path.join(root, "cold"),
                         LD_LIBRARY_PATH=other)
     expect("a changed LD_LIBRARY_PATH: the module is loaded again", loaded)
     expect("a changed LD_LIBRARY_PATH: the same answer",
            (moved.returncode, moved.stdout, moved.stderr) ==
            (ref.returncode, ref.stdout, ref.stderr))
+    # The rule-set snapshot holds the engine's judgement of every rule's
+    # countries, so it is keyed by the engine too: written anew.
+    with open(snap, "rb") as f:
+        expect("... and the rule-set snapshot is keyed anew", f.read() != snap_before)
     _, loaded = run(CHECK, PREFLIGHT_CACHE_DIR=os.path.join(root, "cold"), LD_LIBRARY_PATH=other)
     expect("... and then remembered for it", not loaded)
 

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "json_int.h"
 #include "model_int.h"
+#include "phonenumber_shim.h"
 #include "preflight/journal.h"
 #include "preflight/number.h"
 #include "preflight/util.h"
@@ -1003,15 +1004,25 @@ static void remember_valid(const uint8_t key[32], const char *keys, size_t nkeys
  * before (the load is lazy anyway) is read from "rules-snapshot" when that
  * holds this key's set; any load from JSON that succeeds with a key
  * writes it. A file that fails a check is a miss: the JSON is loaded.
+ *
+ * A load also judges every rule's country list by the number engine
+ * (pf_region_is_supported: libphonenumber's region map), so the snapshot
+ * holds that engine's answers too: its key names the engine as the other
+ * caches of its answers do (pfi_phone_library_identity), and with the
+ * engine unknown there is no snapshot. Else a libphonenumber that drops
+ * or adds a region would have a pack accepted warm and refused cold.
  */
 #define SNAP_FILE "rules-snapshot"
 
-static void snap_key(const uint8_t key[32], uint8_t out[32])
+static bool snap_key(const uint8_t key[32], uint8_t out[32])
 {
-    uint8_t d[32 + 32] = {0};
+    char d[32 + 32 + 128] = {0};
     memcpy(d, key, 32);
-    snprintf((char *)d + 32, 32, "rules-snapshot %u", PFI_RULES_SNAP_VERSION);
-    pf_sha256(d, sizeof d, out);
+    snprintf(d + 32, 32, "rules-snapshot %u", PFI_RULES_SNAP_VERSION);
+    if (!pfi_phone_library_identity(d + 64, sizeof d - 64))
+        return false;
+    pf_sha256(d, 64 + strlen(d + 64), out);
+    return true;
 }
 
 static bool read_snapshot(pf_ruleset *set, const uint8_t key[32])
@@ -1019,8 +1030,7 @@ static bool read_snapshot(pf_ruleset *set, const uint8_t key[32])
     uint8_t k[32];
     char *buf = NULL;
     size_t len = 0;
-    snap_key(key, k);
-    if (!pfi_cache_read(SNAP_FILE, k, &buf, &len))
+    if (!snap_key(key, k) || !pfi_cache_read(SNAP_FILE, k, &buf, &len))
         return false;
     bool ok = pfi_rules_snap_read(set, buf, len, !tl_no_jit);
     free(buf);
@@ -1032,9 +1042,8 @@ static void write_snapshot(const pf_ruleset *set, const uint8_t key[32])
     uint8_t k[32];
     char *buf = NULL;
     size_t len = 0;
-    if (!pfi_cache_enabled() || !pfi_rules_snapshot(set, &buf, &len))
+    if (!pfi_cache_enabled() || !snap_key(key, k) || !pfi_rules_snapshot(set, &buf, &len))
         return;
-    snap_key(key, k);
     (void)pfi_cache_write(SNAP_FILE, k, buf, len);
     free(buf);
 }
