@@ -25,6 +25,12 @@
  * stay near a well-formed file whatever the rules become. The seeds are
  * payloads of a warm cache of the shipped data and rules, and of
  * America/Los_Angeles's table.
+ *
+ * Two readers take a payload as it stands: 6 the remembered module
+ * identity's (phone_dl.c: each line re-checked by stat() or getenv), 7 the
+ * icu-zones memo's (tz.c: whole records or nothing), then asked for the
+ * regions of the payload's first two records (a miss asks ICU, as in use).
+ * Seeds: a warm cache's files.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +38,7 @@
 #include "cache_int.h"
 #include "fuzz.h"
 #include "internal.h"
+#include "phonenumber_shim.h"
 #include "preflight/preflight.h"
 #include "rules_int.h"
 #include "tz_int.h"
@@ -235,6 +242,50 @@ static void walk_tz(const char *p, size_t n)
     pfi_tz_table_free(&t);
 }
 
+static void walk_identity(const char *p, size_t n)
+{
+    (void)pfi_phone_identity_still_true(p, n);
+}
+
+/* The memo over the payload, asked for the regions its first two records
+ * name (as far as the bytes look like records: two capitals), each list
+ * walked to its end; then closed (the cache is off: nothing written). */
+static void walk_zones(const char *p, size_t n)
+{
+    char *copy = malloc(n ? n : 1);
+    struct pfi_tz_ids_memo *m = pfi_tz_ids_memo_blank();
+    if (!copy || !m) {
+        free(copy);
+        pfi_tz_ids_memo_close(m);
+        return;
+    }
+    memcpy(copy, p, n);
+    char region[2][3] = {"", ""};
+    if (n >= 3)
+        memcpy(region[0], p, 2);
+    /* the second record starts after the first list's empty id */
+    for (size_t i = 3; i + 1 < n; i++) {
+        if (p[i] == '\0' && p[i + 1] == '\0') {
+            if (i + 4 <= n)
+                memcpy(region[1], p + i + 2, 2);
+            break;
+        }
+    }
+    pfi_tz_ids_memo_adopt(m, copy, n);
+    for (int i = 0; i < 2; i++) {
+        char *ids = NULL;
+        const char *r = region[i];
+        if (r[0] < 'A' || r[0] > 'Z' || r[1] < 'A' || r[1] > 'Z')
+            continue;
+        if (pfi_tz_ids_memo_get(m, r, &ids) != PF_OK)
+            continue; /* out of memory, or ICU could not answer */
+        for (const char *q = ids; *q; q += strlen(q) + 1)
+            continue; /* ASan: the walk stays within the copy get made */
+        free(ids);
+    }
+    pfi_tz_ids_memo_close(m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!rules)
@@ -246,6 +297,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 1: walk_onepass((const char *)data + 1, size - 1); break;
     case 4: walk_memo((const char *)data + 1, size - 1); break;
     case 5: walk_tz((const char *)data + 1, size - 1); break;
+    case 6: walk_identity((const char *)data + 1, size - 1); break;
+    case 7: walk_zones((const char *)data + 1, size - 1); break;
     case 8: walk_rules((const char *)data + 1, size - 1, rules); break;
     case 9: walk_rules_patched(data + 1, size - 1); break;
     default: walk_patched(data + 1, size - 1); break;

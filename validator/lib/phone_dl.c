@@ -296,8 +296,9 @@ static bool line_is(int (*line)(const char *, char *, size_t), const char *arg, 
     return same;
 }
 
-/* Is every line of a remembered identity still true? */
-static bool still_true(const char *text, size_t len)
+/* Is every line of a remembered identity still true? (Not static for
+ * fuzz_snapshot: the cache file's payload reaches it as it stands.) */
+bool pfi_phone_identity_still_true(const char *text, size_t len)
 {
     if (len == 0 || text[len - 1] != '\n')
         return false;
@@ -348,7 +349,7 @@ static void work_out_identity(void)
     char *old = NULL;
     size_t old_len = 0;
     bool cached = pfi_cache_enabled() && pfi_cache_read("module-identity", key, &old, &old_len);
-    if (cached && still_true(old, old_len)) {
+    if (cached && pfi_phone_identity_still_true(old, old_len)) {
         identity = old;
         return;
     }

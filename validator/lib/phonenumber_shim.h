@@ -99,6 +99,10 @@ typedef struct pfi_phone_meta {
  * loader's cache and environment (phone_dl.c; known without loading the
  * module once remembered); false when unknown. */
 bool pfi_phone_library_identity(char *buf, size_t cap);
+/* Whether a remembered identity's text (the "module-identity" cache
+ * file's payload) still holds line by line: each file stat()s to the same
+ * figures, each variable has the same value. */
+bool pfi_phone_identity_still_true(const char *text, size_t len);
 
 /* Every metadata entry; false on failure (nothing to free then). */
 bool pfi_phone_metadata(pfi_phone_meta **out, size_t *count);

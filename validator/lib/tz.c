@@ -506,13 +506,26 @@ struct pfi_tz_ids_memo *pfi_tz_ids_memo_open(void)
     }
     snprintf(key, sizeof key, "icu-zones 2\n%s", ident);
     pf_sha256(key, strlen(key), m->key);
-    if (pfi_cache_read("icu-zones", m->key, &m->old, &m->old_len) &&
-        !records_ok(m->old, m->old_len)) {
-        free(m->old);
-        m->old = NULL;
-        m->old_len = 0;
-    }
+    char *old = NULL;
+    size_t old_len = 0;
+    if (pfi_cache_read("icu-zones", m->key, &old, &old_len))
+        pfi_tz_ids_memo_adopt(m, old, old_len);
     return m;
+}
+
+void pfi_tz_ids_memo_adopt(struct pfi_tz_ids_memo *m, char *payload, size_t len)
+{
+    if (payload && records_ok(payload, len)) {
+        m->old = payload;
+        m->old_len = len;
+    } else {
+        free(payload);
+    }
+}
+
+struct pfi_tz_ids_memo *pfi_tz_ids_memo_blank(void)
+{
+    return calloc(1, sizeof(struct pfi_tz_ids_memo));
 }
 
 pf_status pfi_tz_ids_memo_get(struct pfi_tz_ids_memo *m, const char *region, char **ids)

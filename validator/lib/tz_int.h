@@ -93,5 +93,10 @@ struct pfi_tz_ids_memo;
 struct pfi_tz_ids_memo *pfi_tz_ids_memo_open(void);
 pf_status pfi_tz_ids_memo_get(struct pfi_tz_ids_memo *m, const char *region, char **ids);
 void pfi_tz_ids_memo_close(struct pfi_tz_ids_memo *m);
+/* The reader open uses on the file's payload, bare for fuzz_snapshot: a
+ * memo with an all-zero key and nothing in it, and payload (malloc'ed,
+ * taken over) made its content if it is whole records, else freed. */
+struct pfi_tz_ids_memo *pfi_tz_ids_memo_blank(void);
+void pfi_tz_ids_memo_adopt(struct pfi_tz_ids_memo *m, char *payload, size_t len);
 
 #endif
