@@ -13,7 +13,8 @@
  *
  * usage: bench_scan [SECONDS_PER_ROUND [profile]]   (default 1; "profile" runs
  * only the one-pass scan without the phone rules, for perf)
- *        bench_scan 0 passes N [pcre2] [nophone]   N passes over the corpus and
+ *        bench_scan 0 passes N [pcre2] [nophone] [without ID]...   N passes
+ * over the corpus (with the rules named disabled besides) and
  * nothing timed, for an instruction count that machine load does not move:
  * valgrind --tool=callgrind with N = 2, minus the same with N = 0, over
  * 2 x 315 messages.
@@ -68,9 +69,13 @@ static int load(struct corpus *c)
     return 0;
 }
 
-/* Messages per second of one kind of work for about secs seconds. */
-static const char *no_phone[8];
-static size_t nno_phone;
+/* Messages per second of one kind of work for about secs seconds. Kind 3
+ * scans with the rules of off[] disabled: the phone rules, and in a count
+ * of passes those named after "without" too. */
+static const char *off[32];
+static size_t noff;
+static const char *phone[8];
+static size_t nphone;
 
 static double run(int kind, const struct corpus *c, pf_scanner *sc, const pf_countries *t,
                   double secs)
@@ -90,8 +95,8 @@ static double run(int kind, const struct corpus *c, pf_scanner *sc, const pf_cou
                 o.first_message = PF_FIRST_YES;
                 o.brand = "Acme";
                 if (kind == 3) {
-                    o.disabled = no_phone;
-                    o.disabled_count = nno_phone;
+                    o.disabled = off;
+                    o.disabled_count = noff;
                 }
                 pf_finding_list f;
                 pf_finding_list_init(&f);
@@ -120,21 +125,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_scan: setup failed\n");
         return 2;
     }
-    for (size_t i = 0; i < pf_rules_count(rules) && nno_phone < 8; i++) {
+    for (size_t i = 0; i < pf_rules_count(rules) && nphone < 8; i++) {
         const pf_rule_info *ri = pf_rules_at(rules, i);
         if (ri->matcher == PF_MATCH_BUILTIN && rules->rules[i].builtin == PFI_BUILTIN_PHONE)
-            no_phone[nno_phone++] = ri->id;
+            off[noff++] = phone[nphone++] = ri->id;
     }
     /* The scan itself, not the memo of whole scans (a batch's repeated texts). */
     pfi_scanner_set_memo(sc, false);
     if (argc > 3 && strcmp(argv[2], "passes") == 0) {
         int passes = atoi(argv[3]);
         int kind = 1;
+        noff = 0;
         for (int a = 4; a < argc; a++) {
             if (strcmp(argv[a], "pcre2") == 0)
                 pfi_scanner_set_onepass(sc, false);
-            if (strcmp(argv[a], "nophone") == 0)
+            if (strcmp(argv[a], "nophone") == 0) {
                 kind = 3;
+                for (size_t i = 0; i < nphone && noff < 32; i++)
+                    off[noff++] = phone[i];
+            }
+            if (strcmp(argv[a], "without") == 0 && a + 1 < argc && noff < 32) {
+                kind = 3;
+                off[noff++] = argv[++a];
+            }
         }
         size_t n = 0;
         for (int p = 0; p < passes; p++) {
