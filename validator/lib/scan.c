@@ -310,9 +310,28 @@ static int excepted(struct scan *sc, const struct pfi_rule *r, size_t start, siz
     return 0;
 }
 
+/* Whether any of the n flags at c is set: most rules have none for a
+ * message, so they are ruled out eight flags at a time. */
+static bool any_set(const unsigned char *c, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, c + i, 8);
+        if (w)
+            return true;
+    }
+    for (; i < n; i++)
+        if (c[i])
+            return true;
+    return false;
+}
+
 /* Every match of every code of r; overlapping matches of one rule count once. */
 static pf_status run_patterns(struct scan *sc, const struct pfi_rule *r, pf_severity sev)
 {
+    if (!any_set(sc->s->cand + r->code_base, r->ncodes))
+        return PF_OK; /* the one-pass engine proved none can match */
     for (size_t c = 0; c < r->ncodes; c++) {
         size_t from = 0, start, end;
         int rc;
