@@ -4,7 +4,10 @@
  * source for the library (utf8_int.h, pfi_is_decimal_digit). Run at build
  * time against the installed ICU, so the table agrees with the ICU the
  * program links by construction; tests/unit/test_digits.c checks every
- * code point again.
+ * code point again. An ICU upgrade cannot make it stale: the number module
+ * needs ICU by its major version's soname (libicuuc.so.72), and a major
+ * version fixes the Unicode version; another major version means another
+ * module build, and this table is made again with it.
  *
  * usage: gen_digits OUT.c
  */
