@@ -556,6 +556,75 @@ static void class_edges(void **state)
 }
 
 /*
+ * Branches' conjunctions paired up (onepass.c, conj_zip): a pattern of
+ * several branches, each needing several words, needs one word of each
+ * pair. Patterns with a branch of one set, a branch from a look-behind, a
+ * nested alternation, a pair too large for a set (the strings of a branch
+ * go past RQ_MAX together), and one branch that needs nothing. Random
+ * strings of those words; and the pairing itself on two messages.
+ */
+static const char branch_pack[] =
+    "{\"pack\": \"branches\", \"description\": \"d\", \"rules\": ["
+    "{\"id\": \"content.x.branches\", \"category\": \"x\", \"severity\": \"warn\","
+    " \"message\": \"m\", \"fix\": \"f\", \"source\": \"heuristic\", \"pattern\": ["
+    "\"\\\\bput\\\\b.{0,9}\\\\bhold\\\\b.{0,9}\\\\byour\\\\b|\\\\baccount\\\\b.{0,9}\\\\blimited\\\\b\","
+    "\"(?<=pre)fix.*ed|post.*(?:fix|tag).*ing|tag\","
+    "\"(?:hold|put)\\\\s+your\\\\s+(?:account|fix)|limited.*(?:hold|pre)\","
+    "\"x(?:a1|a2|a3|a4|a5|a6|a7|a8|a9|b1|b2|b3|b4|b5|b6|b7|b8|b9|c1|c2|c3|c4|c5|c6|c7|c8|c9"
+    "|d1|d2|d3|d4|d5|d6|d7|d8|d9|e1|e2|e3|e4|e5|e6|e7|e8|e9|f1|f2|f3|f4|f5|f6|f7|f8|f9|g1|g2|g3"
+    "|g4|g5|g6|g7|g8|g9|h1|h2|h3|h4|h5|h6|h7|h8|h9)q.*your|y(?:i1|i2|i3|i4|i5|i6|i7|i8|i9"
+    "|j1|j2|j3|j4|j5|j6|j7|j8|j9|k1|k2|k3|k4|k5|k6|k7|k8|k9|l1|l2|l3|l4|l5|l6|l7|l8|l9|m1|m2"
+    "|m3|m4|m5|m6|m7|m8|m9|n1|n2|n3|n4|n5|n6|n7|n8|n9|o1|o2|o3|o4|o5|o6|o7|o8|o9)q.*hold\","
+    "\"hold.*put|\\\\d*\"]}]}";
+
+static void branch_conjunctions(void **state)
+{
+    pf_ruleset *set;
+    pf_scanner *f, *sl;
+    (void)state;
+    load_pair(branch_pack, sizeof branch_pack - 1, "branches.json", &set, &f, &sl);
+    size_t exact, pre, absent;
+    pfi_onepass_stats(set, &exact, &pre, &absent);
+    assert_int_equal(absent, 1); /* all but the branch that needs nothing */
+    static const char *const words[] = {"put", "hold", "your", "account", "limited", "pre",
+                                        "fix", "ed", "post", "tag", "ing", "x", "a1", "h9",
+                                        "q", "y", "i1", "o9", "b5", " ", "  ", "\n", "7"};
+    const size_t nw = sizeof words / sizeof words[0];
+    size_t hits = 0, n = generated < 10000 ? 20000 : 200000;
+    char msg[128];
+    for (size_t k = 0; k < n; k++) {
+        size_t l = 0, want = 1 + rnd(10);
+        for (size_t i = 0; i < want; i++) {
+            const char *w = words[rnd((uint32_t)nw)];
+            memcpy(msg + l, w, strlen(w));
+            l += strlen(w);
+            if (rnd(2))
+                msg[l++] = ' ';
+        }
+        hits += pair_agree(f, sl, msg, l, "branches");
+    }
+    assert_true(hits > 1000); /* the patterns do match: the test is not vacuous */
+    /* The pairing: "hold" and "account" are each one branch's best word,
+     * but neither branch's other words are there ("your", "limited"). */
+    void *scratch = NULL;
+    unsigned char *cand = malloc(set->ncodes);
+    size_t *limit = malloc(set->ncodes * sizeof *limit);
+    assert_non_null(cand);
+    assert_non_null(limit);
+    assert_int_equal(pfi_onepass_scratch(set, &scratch), PF_OK);
+    const char *code0 = set->rules[0].code_base == 0 ? "hold account" : NULL;
+    assert_non_null(code0);
+    pfi_onepass_candidates(set, scratch, code0, strlen(code0), cand, limit);
+    assert_int_equal(cand[0], 0);
+    pfi_onepass_candidates(set, scratch, "put hold your", 13, cand, limit);
+    assert_int_equal(cand[0], 1);
+    pfi_onepass_scratch_free(scratch);
+    free(cand);
+    free(limit);
+    drop_pair(set, f, sl);
+}
+
+/*
  * URLs: the URL pattern runs only when a dot is followed by a letter
  * (onepass.c, url_may_match); its forms, and near misses.
  */
@@ -676,6 +745,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(search_bounds),
         cmocka_unit_test(scope_changes),
         cmocka_unit_test(whole_sets),
+        cmocka_unit_test(branch_conjunctions),
         cmocka_unit_test(url_forms),
         cmocka_unit_test(class_edges),
     };

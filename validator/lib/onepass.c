@@ -988,7 +988,69 @@ static void sequence(struct rx *rx, struct req *best, struct conj *cj)
     free(g);
 }
 
-/* Branches joined by '|': every match contains one branch's requirement. */
+/* Is a a better set than b (req_consider's order)? */
+static bool req_better(const struct req *a, const struct req *b)
+{
+    size_t x = req_score(a), y = req_score(b);
+    return x > y || (x == y && a->n < b->n);
+}
+
+/*
+ * The conjunction of branches joined by '|'. A match goes through one
+ * branch and so contains a string of each of that branch's sets; pair the
+ * sets of every branch, best with best, second with second ..., and each
+ * pair's union holds for every match: "(?:placed|put) ... hold ... your |
+ * account ... limited" needs one of {placed, put, limited} and one of
+ * {hold, ..., account, access}, not just one of {your, limited}. acc holds
+ * the unions of the branches read so far (one set of each), b the next
+ * branch's sets (sorted here); a union over RQ_MAX strings, or of many
+ * single characters, is dropped, and what is left keeps its pairing.
+ */
+static void conj_zip(struct conj *acc, struct conj *b, bool first)
+{
+    for (size_t i = 1; i < b->n; i++) { /* best first */
+        for (size_t j = i; j > 0 && req_better(&b->r[j], &b->r[j - 1]); j--) {
+            struct req t = b->r[j];
+            b->r[j] = b->r[j - 1];
+            b->r[j - 1] = t;
+        }
+    }
+    if (first) {
+        *acc = *b;
+        return;
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < acc->n && j < b->n; j++) {
+        struct req *u = &acc->r[j];
+        const struct req *v = &b->r[j];
+        bool fits = true;
+        for (size_t i = 0; i < v->n && fits; i++) {
+            bool dup = false;
+            for (size_t m = 0; m < u->n && !dup; m++)
+                dup = u->len[m] == v->len[i] && memcmp(u->s[m], v->s[i], v->len[i]) == 0;
+            if (dup)
+                continue;
+            if (u->n == RQ_MAX) {
+                fits = false;
+                break;
+            }
+            u->len[u->n] = v->len[i];
+            memcpy(u->s[u->n++], v->s[i], v->len[i]);
+        }
+        u->behind |= v->behind;
+        u->exact = false;
+        size_t sc = req_score(u);
+        if (!fits || sc == 0 || (sc == 1 && u->n > 16))
+            continue;
+        if (k != j)
+            acc->r[k] = *u;
+        k++;
+    }
+    acc->n = k;
+}
+
+/* Branches joined by '|': every match contains one branch's requirement;
+ * with cj, the branches' conjunctions are paired up into it (conj_zip). */
 static void alternation(struct rx *rx, struct req *out, struct conj *cj)
 {
     out->none = false;
@@ -996,14 +1058,23 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
     out->exact = true;
     out->n = 0;
     struct req *b = malloc(sizeof *b);
-    if (!b) {
+    struct conj *bc = cj ? malloc(sizeof *bc) : NULL;
+    if (!b || (cj && !bc)) {
+        free(b);
+        free(bc);
         rx->bail = true;
         return;
     }
+    if (cj)
+        cj->n = 0;
     for (bool first = true;; first = false) {
-        sequence(rx, b, first ? cj : NULL);
+        if (bc)
+            bc->n = 0;
+        sequence(rx, b, bc);
         if (rx->bail)
             break;
+        if (cj)
+            conj_zip(cj, bc, first);
         out->exact = out->exact && b->exact;
         if (b->none || out->none || out->n + b->n > RQ_MAX) {
             out->none = true;
@@ -1017,10 +1088,9 @@ static void alternation(struct rx *rx, struct req *out, struct conj *cj)
         if (*rx->p != '|')
             break;
         rx->p++;
-        if (cj)
-            cj->n = 0; /* several branches: only their union holds */
     }
     free(b);
+    free(bc);
     if (out->n == 0)
         out->none = true;
     if (out->none)
@@ -1683,7 +1753,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 7 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 8 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
