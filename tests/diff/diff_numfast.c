@@ -15,7 +15,9 @@
  * every national prefix of 1-2 digits (1-4 with --full) filled with random
  * digits (three fillings; one with --full) to every possible length of the
  * code's main region and one either side; and uniformly random strict E.164 strings. Only strict
- * E.164 input reaches the engine, so only that is generated.
+ * E.164 input reaches the engine's parser, so only that is generated for
+ * it. Its national check of runs of digits (national_runs below) is
+ * compared likewise.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -295,6 +297,80 @@ static int region_table(void)
     return bad + calling_code_table() + metadata_round_trip();
 }
 
+/*
+ * National runs (pfi_numfast_national_valid, the plain-run check of
+ * number.c): digits only, with a default region, against libphonenumber's
+ * Parse + IsValidNumber (pfi_phone_valid). Per region: every example number
+ * in its national form (the example's national significant number, with
+ * and without the region's own trunk digit 0 or 1 before it) and its
+ * one-digit mutations, and random runs of 3 to 17 digits.
+ */
+static unsigned long long nat_total, nat_fast, nat_diff;
+
+static void check_national(const char *d, size_t len, const char *region)
+{
+    nat_total++;
+    int fast = pfi_numfast_national_valid(d, len, region);
+    if (fast < 0)
+        return;
+    nat_fast++;
+    int slow = pfi_phone_valid(d, len, region);
+    if (slow != fast) {
+        if (nat_diff < 20)
+            fprintf(stderr, "DIFF national %.*s in %s: engine %d, libphonenumber %d\n", (int)len, d,
+                    region, fast, slow);
+        nat_diff++;
+    }
+}
+
+static void national_runs(unsigned long random_per_region)
+{
+    static char regions[400][3];
+    long nr = pfi_phone_regions(regions, 400);
+    for (long r = 0; r < nr && r < 400; r++) {
+        const char *rg = regions[r];
+        int cc = 0;
+        if (!pfi_numfast_region_calling_code(rg, &cc) || cc == 0)
+            continue;
+        char ccs[8];
+        size_t ccl = (size_t)snprintf(ccs, sizeof ccs, "%d", cc);
+        for (int t = 0; t < PF_NUMBER_TYPE_COUNT; t++) {
+            char ex[32], b[40];
+            if (!pfi_phone_example(rg, t, ex, sizeof ex) || strncmp(ex + 1, ccs, ccl) != 0)
+                continue;
+            const char *nsn = ex + 1 + ccl;
+            size_t n = strlen(nsn);
+            for (int trunk = -1; trunk <= 1; trunk++) {
+                size_t k = 0;
+                if (trunk >= 0)
+                    b[k++] = (char)('0' + trunk);
+                memcpy(b + k, nsn, n);
+                size_t bl = k + n;
+                check_national(b, bl, rg);
+                if (bl > 3)
+                    check_national(b, bl - 1, rg);
+                for (size_t i = 0; i < bl; i++) {
+                    char o = b[i];
+                    for (int dd = 0; dd < 10; dd++) {
+                        if (o == '0' + dd)
+                            continue;
+                        b[i] = (char)('0' + dd);
+                        check_national(b, bl, rg);
+                    }
+                    b[i] = o;
+                }
+            }
+        }
+        for (unsigned long i = 0; i < random_per_region; i++) {
+            char b[20];
+            size_t len = 3 + next() % 15;
+            for (size_t k = 0; k < len; k++)
+                b[k] = (char)('0' + next() % 10);
+            check_national(b, len, rg);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     bool full = argc > 1 && strcmp(argv[1], "--full") == 0;
@@ -304,13 +380,20 @@ int main(int argc, char **argv)
     unsigned long long after_examples = n_total;
     prefixes(full ? 4 : quick ? 1 : 2, full ? 1 : 3);
     random_numbers(full ? 2000000ul : quick ? 20000ul : 150000ul);
+    national_runs(full ? 20000ul : quick ? 200ul : 2000ul);
     printf("numbers %llu (examples and mutations %llu), answered by the engine %llu (%.2f%%), "
            "differences %llu, region table differences %d\n",
            n_total, after_examples, n_fast, 100.0 * (double)n_fast / (double)n_total, n_diff,
            bad_regions);
+    printf("national runs %llu, answered by the engine %llu (%.2f%%), differences %llu\n",
+           nat_total, nat_fast, 100.0 * (double)nat_fast / (double)nat_total, nat_diff);
     /* Declines are for inputs libphonenumber rejects (no calling code, too
-     * short): a low share would mean the engine is not being tested. */
+     * short): a low share would mean the engine is not being tested. The
+     * national runs decline those that could read as international (an
+     * IDD or the calling code at their start): most still reach it. */
     if (n_diff || bad_regions || n_fast * 10 < n_total * 8)
+        return 1;
+    if (nat_diff || nat_fast * 2 < nat_total)
         return 1;
     return 0;
 }

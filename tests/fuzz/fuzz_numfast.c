@@ -4,9 +4,12 @@
  * engine answers must get libphonenumber's answer, field for field; a
  * difference aborts (a crash to libFuzzer).
  *
- * The bytes are read two ways: as they are (when they are strict E.164)
- * and as digits (each byte mod 10 after a '+', the first made non-zero), so
- * the fuzzer's mutations land on real calling codes and national numbers.
+ * The bytes are read three ways: as they are (when they are strict E.164);
+ * as digits (each byte mod 10 after a '+', the first made non-zero), so
+ * the fuzzer's mutations land on real calling codes and national numbers;
+ * and, for the national check of a run of digits
+ * (pfi_numfast_national_valid against Parse + IsValidNumber), the first two
+ * bytes pick a region of the engine's table and the rest are the digits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 
 #include "fuzz.h"
 #include "numfast_int.h"
+#include "phonenumber_shim.h"
 #include "preflight/number.h"
 
 static void same(const char *s, size_t len)
@@ -38,9 +42,35 @@ static void same(const char *s, size_t len)
     }
 }
 
+static void same_national(const uint8_t *data, size_t size)
+{
+    static char regions[400][3];
+    static long nr = -1;
+    char digits[32];
+    if (nr < 0)
+        nr = pfi_phone_regions(regions, 400);
+    if (nr <= 0 || size < 5 || size > 2 + 20)
+        return;
+    const char *region = regions[(data[0] | data[1] << 8) % nr];
+    size_t len = size - 2;
+    for (size_t i = 0; i < len; i++)
+        digits[i] = (char)('0' + data[i + 2] % 10);
+    int fast = pfi_numfast_national_valid(digits, len, region);
+    if (fast < 0)
+        return;
+    int slow = pfi_phone_valid(digits, len, region);
+    if (fast != slow) {
+        fprintf(stderr, "numfast differs from libphonenumber on %.*s in %s: %d | %d\n", (int)len,
+                digits, region, fast, slow);
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char digits[17];
+
+    same_national(data, size);
 
     same((const char *)data, size);
     if (size < 8 || size > 15)

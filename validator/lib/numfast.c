@@ -720,6 +720,30 @@ static void strip_national_prefix(const nf_meta *m, char *num, size_t *n, pcre2_
     *n = on;
 }
 
+/* GetRegionCodeForNumber for the national significant number nsn of code
+ * c: its entry, or NULL. A region chosen by its number type gives that type
+ * in *type (GetNumberType would compute the same again), else -1. */
+static const nf_meta *region_for_number(const nf_cc *c, const char *nsn, size_t n,
+                                        pcre2_match_data *md, int *type)
+{
+    const nf_meta *region = NULL;
+    *type = -1;
+    if (c->n == 1)
+        return c->metas[0];
+    for (int i = 0; i < c->n && !region; i++) {
+        const nf_meta *m = c->metas[i];
+        if (m->raw->leading_digits) {
+            if (may_start(m->leading2, nsn, n) && run(m->leading, nsn, n, md) >= 0)
+                region = m;
+        } else if ((*type = number_type(m, nsn, n, md)) != 0) {
+            region = m;
+        }
+    }
+    if (region && region->raw->leading_digits)
+        *type = -1;
+    return region;
+}
+
 bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info)
 {
     char nsn[64];
@@ -756,25 +780,8 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info)
     if (n < NF_NSN_MIN || n > NF_NSN_MAX)
         return false;
 
-    /* GetRegionCodeForNumber; a region chosen by its number type keeps
-     * that type (GetNumberType would compute the same again). */
-    const nf_meta *region = NULL;
-    int type = -1;
-    if (c->n == 1) {
-        region = main_meta;
-    } else {
-        for (int i = 0; i < c->n && !region; i++) {
-            const nf_meta *m = c->metas[i];
-            if (m->raw->leading_digits) {
-                if (may_start(m->leading2, nsn, n) && run(m->leading, nsn, n, md) >= 0)
-                    region = m;
-            } else if ((type = number_type(m, nsn, n, md)) != 0) {
-                region = m;
-            }
-        }
-        if (region && region->raw->leading_digits)
-            type = -1;
-    }
+    int type;
+    const nf_meta *region = region_for_number(c, nsn, n, md, &type);
 
     memset(info, 0, sizeof *info);
     info->calling_code = cc;
@@ -795,6 +802,75 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info)
     int t = test_length(main_meta, n);
     info->possible = t == NF_POSSIBLE || t == NF_LOCAL_ONLY;
     return true;
+}
+
+/* Each region's IDD pattern, compiled the first time a national number of
+ * the region is asked about: 0 not yet, 1 ready (NULL code: the region has
+ * none), -1 it did not compile. */
+static pcre2_code *idd_code[26 * 26];
+static atomic_int idd_state[26 * 26];
+
+static int idd_ready(int ri, const nf_meta *m)
+{
+    int s = atomic_load_explicit(&idd_state[ri], memory_order_acquire);
+    if (s != 0)
+        return s;
+    pthread_mutex_lock(&g_compile_lock);
+    s = atomic_load_explicit(&idd_state[ri], memory_order_relaxed);
+    if (s == 0) {
+        const char *p = m->raw->international_prefix;
+        idd_code[ri] = p ? compile(p, false, NULL) : NULL;
+        s = p && !idd_code[ri] ? -1 : 1;
+        atomic_store_explicit(&idd_state[ri], s, memory_order_release);
+    }
+    pthread_mutex_unlock(&g_compile_lock);
+    return s;
+}
+
+/*
+ * Parse then IsValidNumber for a run of ASCII digits written as a national
+ * number of region — what the plain-run check asks libphonenumber
+ * (pfi_phone_valid). Parse with a default region and no plus sign: the
+ * digits are viable and hold no extension; an IDD prefix of the region at
+ * their start, or the region's own calling code, would make them
+ * international (MaybeExtractCountryCode) — those are left to
+ * libphonenumber; else the calling code is the region's, the region's
+ * national prefix is stripped when what is left has a possible length,
+ * and a national number of 2 to 17 digits is valid if GetRegionCodeForNumber
+ * finds a region whose number types take it.
+ */
+int pfi_numfast_national_valid(const char *digits, size_t len, const char *region)
+{
+    char nsn[64];
+    int ri = region ? region_index(region) : -1;
+    if (len < 3 || len > NF_NSN_MAX || ri < 0 || !loaded())
+        return -1;
+    int cc = g.region_cc[ri];
+    if (cc <= 0 || cc >= NF_MAX_CC)
+        return -1;
+    nf_cc *c = &g.cc[cc];
+    const nf_meta *m = find_meta(region, cc);
+    if (!m || !cc_ready(c) || idd_ready(ri, m) != 1)
+        return -1;
+    char ccs[8];
+    int ccl = snprintf(ccs, sizeof ccs, "%d", cc);
+    if (ccl > 0 && (size_t)ccl <= len && memcmp(digits, ccs, (size_t)ccl) == 0)
+        return -1; /* perhaps its calling code written without the plus */
+    pcre2_match_data *md = match_data();
+    if (!md)
+        return -1;
+    if (idd_code[ri] && run(idd_code[ri], digits, len, md) >= 0)
+        return -1; /* perhaps an international number after the IDD */
+    size_t n = len;
+    memcpy(nsn, digits, n);
+    strip_national_prefix(m, nsn, &n, md);
+    if (n < NF_NSN_MIN || n > NF_NSN_MAX)
+        return 0; /* Parse fails: too short or too long */
+    int type;
+    const nf_meta *r = region_for_number(c, nsn, n, md, &type);
+    if (!r)
+        return 0;
+    return (type >= 0 ? type : number_type(r, nsn, n, md)) != 0;
 }
 
 bool pfi_numfast_region_calling_code(const char *region, int *calling_code)

@@ -31,6 +31,15 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info);
  */
 bool pfi_numfast_region_calling_code(const char *region, int *calling_code);
 
+/*
+ * digits[0..len): ASCII digits only. Whether libphonenumber would parse
+ * them with region as the default region to a valid number (Parse, then
+ * IsValidNumber): 1 yes, 0 no, -1 not answered here (digits that could
+ * read as international, an engine that could not load); the caller then
+ * asks libphonenumber (pfi_phone_valid).
+ */
+int pfi_numfast_national_valid(const char *digits, size_t len, const char *region);
+
 /* Interpret the engine's patterns instead of JIT-compiling them (for a
  * process that checks one message); effective only before the engine
  * first loads, which is the first call of any function here. */
