@@ -301,9 +301,9 @@ static int region_table(void)
  * National runs (pfi_numfast_national_valid, the plain-run check of
  * number.c): digits only, with a default region, against libphonenumber's
  * Parse + IsValidNumber (pfi_phone_valid). Per region: every example number
- * in its national form (the example's national significant number, with
- * and without the region's own trunk digit 0 or 1 before it) and its
- * one-digit mutations, and random runs of 3 to 17 digits.
+ * as its national significant number bare, after a 0, after a 1, after
+ * the calling code (E.164 without the plus) and after it and a 0, with their one-digit
+ * mutations, and random runs of 3 to 17 digits.
  */
 static unsigned long long nat_total, nat_fast, nat_diff;
 
@@ -340,10 +340,13 @@ static void national_runs(unsigned long random_per_region)
                 continue;
             const char *nsn = ex + 1 + ccl;
             size_t n = strlen(nsn);
-            for (int trunk = -1; trunk <= 1; trunk++) {
-                size_t k = 0;
-                if (trunk >= 0)
-                    b[k++] = (char)('0' + trunk);
+            /* bare, after a 0, after a 1, after the calling code (and a 0) */
+            char cc0[12];
+            snprintf(cc0, sizeof cc0, "%s0", ccs);
+            const char *heads[] = {"", "0", "1", ccs, cc0};
+            for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++) {
+                size_t k = strlen(heads[h]);
+                memcpy(b, heads[h], k);
                 memcpy(b + k, nsn, n);
                 size_t bl = k + n;
                 check_national(b, bl, rg);
@@ -367,6 +370,8 @@ static void national_runs(unsigned long random_per_region)
             for (size_t k = 0; k < len; k++)
                 b[k] = (char)('0' + next() % 10);
             check_national(b, len, rg);
+            if (i % 16 == 0)
+                check_national(b, len, ""); /* no region (the caller's NULL) */
         }
     }
 }

@@ -658,9 +658,9 @@ static int test_length(const nf_meta *m, size_t n)
 
 /*
  * MaybeStripNationalPrefixAndCarrierCode on num[0..*n) (room for 64), then
- * kept only when the rest is a possible length, as Parse does.
+ * (parse) kept only when the rest is a possible length, as Parse does.
  */
-static void strip_national_prefix(const nf_meta *m, char *num, size_t *n, pcre2_match_data *md)
+static void strip_prefix(const nf_meta *m, char *num, size_t *n, pcre2_match_data *md, bool parse)
 {
     char out[64];
     size_t on = 0;
@@ -713,7 +713,7 @@ static void strip_national_prefix(const nf_meta *m, char *num, size_t *n, pcre2_
     }
     if (viable && !(m->desc[NF_GENERAL].full && run(m->desc[NF_GENERAL].full, out, on, md) >= 0))
         return;
-    int t = test_length(m, on);
+    int t = parse ? test_length(m, on) : NF_POSSIBLE;
     if (t == NF_TOO_SHORT || t == NF_LOCAL_ONLY || t == NF_INVALID_LENGTH)
         return;
     memcpy(num, out, on);
@@ -776,7 +776,7 @@ bool pfi_numfast_parse(const char *input, size_t len, pfi_phone_info *info)
     const nf_meta *main_meta = c->metas[0];
     n = dn - ccl;
     memcpy(nsn, d + ccl, n);
-    strip_national_prefix(main_meta, nsn, &n, md);
+    strip_prefix(main_meta, nsn, &n, md, true);
     if (n < NF_NSN_MIN || n > NF_NSN_MAX)
         return false;
 
@@ -830,19 +830,26 @@ static int idd_ready(int ri, const nf_meta *m)
 /*
  * Parse then IsValidNumber for a run of ASCII digits written as a national
  * number of region — what the plain-run check asks libphonenumber
- * (pfi_phone_valid). Parse with a default region and no plus sign: the
+ * (pfi_phone_valid, which reads no region as "ZZ": Parse then refuses
+ * digits without a plus). Parse with a default region and no plus sign: the
  * digits are viable and hold no extension; an IDD prefix of the region at
- * their start, or the region's own calling code, would make them
- * international (MaybeExtractCountryCode) — those are left to
- * libphonenumber; else the calling code is the region's, the region's
- * national prefix is stripped when what is left has a possible length,
- * and a national number of 2 to 17 digits is valid if GetRegionCodeForNumber
- * finds a region whose number types take it.
+ * their start would make them international — left to libphonenumber.
+ * MaybeExtractCountryCode then takes the region's own calling code off
+ * their start when, with the region's national prefix stripped too, the
+ * rest matches the region's general pattern and the whole did not, or the
+ * whole is too long for the region; the code's main region then strips
+ * the national prefix again (Parse), else the region does. The prefix
+ * stays when what is left would not have a possible length; a national
+ * number of 2 to 17 digits is valid if GetRegionCodeForNumber finds a
+ * region whose number types take it.
  */
 int pfi_numfast_national_valid(const char *digits, size_t len, const char *region)
 {
     char nsn[64];
-    int ri = region ? region_index(region) : -1;
+    /* No region: Parse refuses digits without a plus (INVALID_COUNTRY_CODE). */
+    if (!region || !*region)
+        return len >= 3 && len <= NF_NSN_MAX && loaded() ? 0 : -1;
+    int ri = region_index(region);
     if (len < 3 || len > NF_NSN_MAX || ri < 0 || !loaded())
         return -1;
     int cc = g.region_cc[ri];
@@ -852,10 +859,6 @@ int pfi_numfast_national_valid(const char *digits, size_t len, const char *regio
     const nf_meta *m = find_meta(region, cc);
     if (!m || !cc_ready(c) || idd_ready(ri, m) != 1)
         return -1;
-    char ccs[8];
-    int ccl = snprintf(ccs, sizeof ccs, "%d", cc);
-    if (ccl > 0 && (size_t)ccl <= len && memcmp(digits, ccs, (size_t)ccl) == 0)
-        return -1; /* perhaps its calling code written without the plus */
     pcre2_match_data *md = match_data();
     if (!md)
         return -1;
@@ -863,7 +866,25 @@ int pfi_numfast_national_valid(const char *digits, size_t len, const char *regio
         return -1; /* perhaps an international number after the IDD */
     size_t n = len;
     memcpy(nsn, digits, n);
-    strip_national_prefix(m, nsn, &n, md);
+    const nf_meta *strip = m;
+    char ccs[8];
+    int ccl = snprintf(ccs, sizeof ccs, "%d", cc);
+    if (ccl > 0 && (size_t)ccl <= len && memcmp(digits, ccs, (size_t)ccl) == 0) {
+        /* The calling code written without the plus? */
+        char rest[64];
+        size_t rn = len - (size_t)ccl;
+        memcpy(rest, digits + ccl, rn);
+        strip_prefix(m, rest, &rn, md, false);
+        const pcre2_code *gen = m->desc[NF_GENERAL].full;
+        bool whole = gen && run(gen, digits, len, md) >= 0;
+        bool after = gen && run(gen, rest, rn, md) >= 0;
+        if ((!whole && after) || test_length(m, len) == NF_TOO_LONG) {
+            memcpy(nsn, rest, rn);
+            n = rn;
+            strip = c->metas[0]; /* GetRegionCodeForCountryCode: the main region */
+        }
+    }
+    strip_prefix(strip, nsn, &n, md, true);
     if (n < NF_NSN_MIN || n > NF_NSN_MAX)
         return 0; /* Parse fails: too short or too long */
     int type;
