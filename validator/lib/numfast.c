@@ -884,6 +884,8 @@ int pfi_numfast_national_valid(const char *digits, size_t len, const char *regio
             strip = c->metas[0]; /* GetRegionCodeForCountryCode: the main region */
         }
     }
+    if (n < NF_NSN_MIN)
+        return 0; /* Parse fails before the strip: too short */
     strip_prefix(strip, nsn, &n, md, true);
     if (n < NF_NSN_MIN || n > NF_NSN_MAX)
         return 0; /* Parse fails: too short or too long */
