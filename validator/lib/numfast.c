@@ -284,14 +284,18 @@ static pcre2_code *compile(const char *pattern, bool whole, uint32_t *groups)
 }
 
 /* '$' followed by one group digit, or literal digits: every rule the
- * metadata has. Anything else is left to libphonenumber. */
+ * metadata has. Anything else is left to libphonenumber. At most two
+ * groups (real rules have one), so a transformed number — at most 16
+ * literal digits, two copies of groups of the at most 17 digits, the rest
+ * of those digits — fits strip_prefix's 64 bytes. */
 static bool rule_understood(const char *rule)
 {
+    int groups = 0;
     if (strlen(rule) > 16)
         return false;
     for (const char *p = rule; *p; p++) {
         if (*p == '$') {
-            if (p[1] < '0' || p[1] > '9' || (p[2] >= '0' && p[2] <= '9'))
+            if (p[1] < '0' || p[1] > '9' || (p[2] >= '0' && p[2] <= '9') || ++groups > 2)
                 return false;
             p++;
         } else if (*p < '0' || *p > '9') {
@@ -857,7 +861,9 @@ int pfi_numfast_national_valid(const char *digits, size_t len, const char *regio
         return -1;
     nf_cc *c = &g.cc[cc];
     const nf_meta *m = find_meta(region, cc);
-    if (!m || !cc_ready(c) || idd_ready(ri, m) != 1)
+    /* No IDD pattern at all: libphonenumber would try an empty one, which
+     * matches anywhere — left to it (no region lacks one today). */
+    if (!m || !m->raw->international_prefix || !cc_ready(c) || idd_ready(ri, m) != 1)
         return -1;
     pcre2_match_data *md = match_data();
     if (!md)

@@ -1107,7 +1107,12 @@ static bool required(const char *re, struct conj *cj)
     struct req all;
     cj->n = 0;
     alternation(&rx, &all, cj);
-    if (rx.bail || *rx.p != '\0' || all.none)
+    if (rx.bail || *rx.p != '\0')
+        return false;
+    /* The branches' paired sets hold even when the union of their best
+     * ones grew past RQ_MAX (all.none); a branch with no requirement
+     * leaves no pairs (conj_zip). */
+    if (cj->n == 0 && all.none)
         return false;
     if (cj->n == 0) {
         /* A branch that can consume nothing ("|a", "\\b") puts the empty
@@ -1753,7 +1758,7 @@ pf_status pfi_onepass_build_cached(pf_ruleset *set, const uint8_t key[32])
         return pfi_onepass_build(set);
     memcpy(d, key, 32);
     memset(d + 32, 0, 64);
-    snprintf((char *)d + 32, 64, "rules-onepass 8 conj %d", CONJ_MAX);
+    snprintf((char *)d + 32, 64, "rules-onepass 9 conj %d", CONJ_MAX);
     pf_sha256(d, sizeof d, k);
     if (pfi_cache_read(OP_FILE, k, &buf, &len)) {
         set->onepass = pfi_onepass_deserialize(buf, len, set->ncodes);
