@@ -483,6 +483,22 @@ static void crafted_patterns(void **state)
     drop_pair(set, f, sl);
 }
 
+/* A random message of 1 to most pieces into msg (each piece followed by a
+ * space half the time when spaced); its length. */
+static size_t pieces_message(char *msg, const char *const *piece, size_t np, uint32_t most,
+                             bool spaced)
+{
+    size_t l = 0, want = 1 + rnd(most);
+    for (size_t i = 0; i < want; i++) {
+        const char *c = piece[rnd((uint32_t)np)];
+        memcpy(msg + l, c, strlen(c));
+        l += strlen(c);
+        if (spaced && rnd(2))
+            msg[l++] = ' ';
+    }
+    return l;
+}
+
 /*
  * The reader's sets of whole texts: a group or class whose every branch is
  * literal extends the text before and after it (".co/" or ".n/"), also
@@ -516,12 +532,7 @@ static void whole_sets(void **state)
     size_t hits = 0, n = generated < 10000 ? 20000 : 300000;
     char msg[64];
     for (size_t k = 0; k < n; k++) {
-        size_t l = 0, want = 1 + rnd(8);
-        for (size_t i = 0; i < want; i++) {
-            const char *c = alpha[rnd((uint32_t)na)];
-            memcpy(msg + l, c, strlen(c));
-            l += strlen(c);
-        }
+        size_t l = pieces_message(msg, alpha, na, 8, false);
         hits += pair_agree(f, sl, msg, l, "sets");
     }
     assert_true(hits > 500); /* the patterns do match: the test is not vacuous */
@@ -607,14 +618,7 @@ static void branch_conjunctions(void **state)
     size_t hits = 0, n = generated < 10000 ? 20000 : 200000;
     char msg[128];
     for (size_t k = 0; k < n; k++) {
-        size_t l = 0, want = 1 + rnd(10);
-        for (size_t i = 0; i < want; i++) {
-            const char *w = words[rnd((uint32_t)nw)];
-            memcpy(msg + l, w, strlen(w));
-            l += strlen(w);
-            if (rnd(2))
-                msg[l++] = ' ';
-        }
+        size_t l = pieces_message(msg, words, nw, 10, true);
         hits += pair_agree(f, sl, msg, l, "branches");
     }
     assert_true(hits > 1000); /* the patterns do match: the test is not vacuous */

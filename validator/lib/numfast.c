@@ -93,6 +93,7 @@ static struct {
     int intl_min;            /* fewest digits of calling code + national number, less cc_added */
     int region_added[26 * 26]; /* digits the region's own national prefix transform adds */
     int region_idd[26 * 26];   /* fewest digits the region's international (IDD) prefix has */
+    nf_meta *region_meta[26 * 26]; /* the region's entry (find_meta's, found once) */
     bool ok;
     bool jit;
     pthread_key_t md_key;
@@ -200,6 +201,7 @@ static void load(void)
             g.region_cc[ri] = g.raw[i].calling_code;
             g.region_added[ri] = added;
             g.region_idd[ri] = idd_digits(g.raw[i].international_prefix);
+            g.region_meta[ri] = &g.metas[i];
         }
     }
     g.intl_min = 99;
@@ -860,7 +862,7 @@ int pfi_numfast_national_valid(const char *digits, size_t len, const char *regio
     if (cc <= 0 || cc >= NF_MAX_CC)
         return -1;
     nf_cc *c = &g.cc[cc];
-    const nf_meta *m = find_meta(region, cc);
+    const nf_meta *m = g.region_meta[ri];
     /* No IDD pattern at all: libphonenumber would try an empty one, which
      * matches anywhere — left to it (no region lacks one today). */
     if (!m || !m->raw->international_prefix || !cc_ready(c) || idd_ready(ri, m) != 1)
